@@ -1,0 +1,23 @@
+"""Jinja2 templates and the library data files people edit by hand.
+
+The data lives here, beside the templates, so that a person finds it without reading code;
+`core` never reads files, so callers load the data here and hand it to `core`.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+TEMPLATES_DIR = Path(__file__).resolve().parent
+LIBRARY_DIR = TEMPLATES_DIR / "library"
+
+
+@cache
+def load_library(name: str) -> Any:
+    """The parsed YAML file `templates/library/<name>.yaml`."""
+    with (LIBRARY_DIR / f"{name}.yaml").open(encoding="utf-8") as f:
+        return yaml.safe_load(f)
