@@ -1,0 +1,1 @@
+"""SQLAlchemy models, Alembic migrations, sessions and repositories (query functions)."""

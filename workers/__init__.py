@@ -1,0 +1,1 @@
+"""RQ jobs (plain functions) and the clients they drive."""

@@ -1,0 +1,135 @@
+"""`contentbot`: the command line that starts each process and runs set-up tasks."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Callable, Sequence
+
+from pydantic import ValidationError
+
+from contentbot.settings import Settings
+
+log = logging.getLogger("contentbot")
+
+
+def cmd_web(settings: Settings, args: argparse.Namespace) -> None:
+    from contentbot.processes import run_web
+
+    run_web(settings)
+
+
+def cmd_worker(settings: Settings, args: argparse.Namespace) -> None:
+    from contentbot.processes import run_worker_process
+
+    run_worker_process(settings)
+
+
+def cmd_clock(settings: Settings, args: argparse.Namespace) -> None:
+    from contentbot.processes import run_clock
+
+    run_clock(settings)
+
+
+def cmd_dev(settings: Settings, args: argparse.Namespace) -> None:
+    from contentbot.processes import run_dev
+
+    run_dev(settings)
+
+
+def cmd_console(settings: Settings, args: argparse.Namespace) -> None:
+    from contentbot.console import run_console
+
+    run_console(settings, user=args.user)
+
+
+def cmd_db_upgrade(settings: Settings, args: argparse.Namespace) -> None:
+    from storage.migrate import upgrade
+
+    upgrade(settings.database_url, args.revision)
+    log.info("database at %s is at revision %s", _safe_url(settings.database_url), args.revision)
+
+
+def cmd_seed(settings: Settings, args: argparse.Namespace) -> None:
+    from contentbot.seed import seed
+
+    for line in seed(settings.database_url):
+        log.info("%s", line)
+
+
+def cmd_start(settings: Settings, args: argparse.Namespace) -> None:
+    """Everything a first run needs: migrate, seed, then Slack if configured, else the console."""
+    args.revision = "head"
+    cmd_db_upgrade(settings, args)
+    cmd_seed(settings, args)
+    if settings.slack_bot_token:
+        cmd_dev(settings, args)
+    else:
+        log.info("No SLACK_BOT_TOKEN: starting the local console workspace instead of connecting to Slack.")
+        cmd_console(settings, args)
+
+
+def _safe_url(url: str) -> str:
+    # Never print a password from DATABASE_URL into a log.
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+Command = Callable[[Settings, argparse.Namespace], None]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="contentbot", description="Slack-first bot that runs the TikTok content engine."
+    )
+    sub = parser.add_subparsers(dest="command", metavar="command", required=True)
+
+    def add(name: str, func: Command, help_text: str) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        p.set_defaults(func=func)
+        return p
+
+    add("web", cmd_web, "Bolt over HTTP on $PORT: Slack events at /slack/events, GET /healthz")
+    add("worker", cmd_worker, "RQ worker on the queues posts, high, default, low (in that priority)")
+    add("clock", cmd_clock, "APScheduler clock that finds due work and enqueues it (one leader)")
+    add("dev", cmd_dev, "web, worker and clock in one process (Socket Mode when SLACK_APP_TOKEN is set)")
+    console = add("console", cmd_console, "a local Slack workspace in the terminal, driving the real app")
+    console.add_argument("--user", default="U0ALEX", help="the Slack user id you act as (default: %(default)s)")
+    db = sub.add_parser("db", help="database tasks", description="database tasks")
+    db_sub = db.add_subparsers(dest="db_command", metavar="db_command", required=True)
+    upgrade = db_sub.add_parser("upgrade", help="apply Alembic migrations up to a revision (default: head)")
+    upgrade.add_argument("revision", nargs="?", default="head")
+    upgrade.set_defaults(func=cmd_db_upgrade)
+    add("seed", cmd_seed, "create the four element channels if they are missing")
+    start = add("start", cmd_start, "first run: db upgrade, seed, then dev (with Slack tokens) or console")
+    start.add_argument("--user", default="U0ALEX", help="console user id when no Slack tokens are set")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
+    try:
+        settings = Settings()
+    except ValidationError as exc:
+        for error in exc.errors():
+            name = ".".join(str(part) for part in error["loc"]).upper()
+            print(f"contentbot: setting {name}: {error['msg']}", file=sys.stderr)
+        return 2
+    from contentbot.processes import SetupError
+
+    try:
+        args.func(settings, args)
+    except SetupError as exc:
+        print(f"contentbot: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

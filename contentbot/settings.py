@@ -1,0 +1,103 @@
+"""Settings, read from the environment and from `.env` (design §3).
+
+Every outside service is optional: a feature whose setting is missing says so, once at
+start-up (`Settings.missing()`) and again to whoever uses that feature.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from typing import Annotated
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+DEFAULT_DATABASE_URL = "sqlite:///contentbot.db"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    database_url: str = DEFAULT_DATABASE_URL
+    redis_url: str = "redis://localhost:6379/0"
+    port: int = 3000
+
+    slack_bot_token: str | None = None
+    slack_signing_secret: str | None = None
+    slack_app_token: str | None = None
+    slack_api_url: str = "https://slack.com/api/"
+
+    review_channel: str | None = None
+    alert_channel: str | None = None
+    digest_channel: str | None = None
+    reviewers: Annotated[list[str], NoDecode] = Field(default_factory=list)
+
+    anthropic_api_key: str | None = None
+    anthropic_base_url: str | None = None
+    anthropic_model: str = "claude-sonnet-5-5"
+
+    tiktok_api_url: str = "https://open.tiktokapis.com"
+    tiktok_client_key: str | None = None
+    tiktok_client_secret: str | None = None
+    public_url: str | None = None
+
+    tiktok_shop_api_url: str | None = None
+    tiktok_shop_app_key: str | None = None
+    tiktok_shop_app_secret: str | None = None
+
+    smtp_url: str | None = None
+    alert_emails: Annotated[list[str], NoDecode] = Field(default_factory=list)
+
+    token_key: str | None = None
+    timezone: str = "UTC"
+
+    @field_validator("reviewers", "alert_emails", mode="before")
+    @classmethod
+    def _split_list(cls, value: object) -> object:
+        # People write these as "U1,U2" in .env; pydantic would otherwise expect JSON.
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"TIMEZONE {value!r} is not an IANA time zone name such as Europe/London") from exc
+        return value
+
+    @cached_property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def base_url(self) -> str:
+        return (self.public_url or f"http://localhost:{self.port}").rstrip("/")
+
+    @property
+    def socket_mode(self) -> bool:
+        return bool(self.slack_app_token)
+
+    def missing(self) -> list[str]:
+        """One sentence per feature that is off for want of a setting."""
+        notes = []
+        if not self.slack_bot_token:
+            notes.append("SLACK_BOT_TOKEN is not set: the bot cannot reach a Slack workspace (try `contentbot console`).")
+        elif not (self.slack_signing_secret or self.slack_app_token):
+            notes.append("Neither SLACK_SIGNING_SECRET nor SLACK_APP_TOKEN is set: Slack requests cannot be verified.")
+        if not self.review_channel:
+            notes.append("REVIEW_CHANNEL is not set: drafts for review have nowhere to go.")
+        if not self.anthropic_api_key:
+            notes.append("ANTHROPIC_API_KEY is not set: content is written by the offline template writer.")
+        if not (self.tiktok_client_key and self.tiktok_client_secret):
+            notes.append("TIKTOK_CLIENT_KEY/SECRET are not set: posts go to the local sandbox, not TikTok.")
+        if not (self.tiktok_shop_app_key and self.tiktok_shop_app_secret):
+            notes.append("TIKTOK_SHOP_APP_KEY/SECRET are not set: product tags cannot be checked.")
+        if not self.smtp_url:
+            notes.append("SMTP_URL is not set: alerts go to Slack only, not email.")
+        if not self.token_key:
+            notes.append("TOKEN_KEY is not set: TikTok accounts cannot be connected (tokens must be encrypted).")
+        return notes

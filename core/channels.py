@@ -1,0 +1,194 @@
+"""Channels: one TikTok account each, themed by an element, with its voice and posting rules."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import time, timedelta
+from enum import StrEnum
+from typing import Any
+
+from core.elements import Element
+
+# TikTok allows about 15 API posts a day per account, shared with every other app that posts
+# for it, so a higher cap could only ever fail at TikTok's end.
+MAX_DAILY_CAP = 15
+
+WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+class PostingMode(StrEnum):
+    """How a post reaches TikTok.
+
+    TikTok may never audit an internal tool for public direct posting, so a channel can
+    send drafts to the creator's TikTok inbox, or leave the posting to a person.
+    """
+
+    DIRECT = "direct"
+    DRAFT = "draft"
+    MANUAL = "manual"
+
+    @property
+    def label(self) -> str:
+        return {"direct": "direct post", "draft": "TikTok inbox draft", "manual": "manual"}[self.value]
+
+
+class ChannelError(ValueError):
+    """A channel field that cannot be accepted; `field` names it, the message says why."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+@dataclass(frozen=True)
+class PostingWindow:
+    """Local times on some weekdays (0 = Monday) when the channel may post."""
+
+    days: frozenset[int]
+    start: time
+    end: time
+
+    def describe(self) -> str:
+        return f"{_describe_days(self.days)} {self.start:%H:%M}-{self.end:%H:%M}"
+
+
+_WINDOW = re.compile(r"^\s*(?P<days>[A-Za-z ,\-]+?)\s+(?P<start>\d{1,2}:\d{2})\s*-\s*(?P<end>\d{1,2}:\d{2})\s*$")
+
+
+def parse_window(text: str) -> PostingWindow:
+    """Parse a window written as people write them: `Mon-Fri 16:00-20:00`, `Sat,Sun 10:00-12:00`."""
+    match = _WINDOW.match(text)
+    if not match:
+        raise ChannelError("windows", f"{text.strip()!r} is not a window like 'Mon-Fri 16:00-20:00'")
+    start, end = _parse_time(match["start"]), _parse_time(match["end"])
+    if start >= end:
+        raise ChannelError("windows", f"{text.strip()!r} ends before it starts")
+    return PostingWindow(days=_parse_days(match["days"]), start=start, end=end)
+
+
+def parse_windows(lines: str | Iterable[str]) -> tuple[PostingWindow, ...]:
+    if isinstance(lines, str):
+        lines = lines.replace(";", "\n").splitlines()
+    return tuple(parse_window(line) for line in lines if line.strip())
+
+
+def _parse_time(text: str) -> time:
+    hours, minutes = (int(part) for part in text.split(":"))
+    if hours > 23 or minutes > 59:
+        raise ChannelError("windows", f"{text} is not a time of day")
+    return time(hours, minutes)
+
+
+def _parse_days(text: str) -> frozenset[int]:
+    days: set[int] = set()
+    for part in re.split(r"[,\s]+", text.strip()):
+        if not part:
+            continue
+        first, _, last = part.partition("-")
+        a = _weekday(first)
+        b = _weekday(last) if last else a
+        # A range may wrap the week end, as in Fri-Mon.
+        days.update((a + i) % 7 for i in range((b - a) % 7 + 1))
+    return frozenset(days)
+
+
+def _weekday(text: str) -> int:
+    key = text.strip()[:3].capitalize()
+    if key not in WEEKDAYS:
+        raise ChannelError("windows", f"{text!r} is not a weekday (Mon, Tue, ... Sun)")
+    return WEEKDAYS.index(key)
+
+
+def _describe_days(days: frozenset[int]) -> str:
+    ordered = sorted(days)
+    if len(ordered) > 2 and ordered == list(range(ordered[0], ordered[-1] + 1)):
+        return f"{WEEKDAYS[ordered[0]]}-{WEEKDAYS[ordered[-1]]}"
+    return ",".join(WEEKDAYS[d] for d in ordered)
+
+
+@dataclass(frozen=True)
+class BrandVoice:
+    tone: str = ""
+    words_to_use: tuple[str, ...] = ()
+    words_to_avoid: tuple[str, ...] = ()
+    emoji_policy: str = "a few"
+    cta_style: str = ""
+
+
+@dataclass(frozen=True)
+class Channel:
+    """A channel as the domain sees it; `id` is None until it is stored."""
+
+    name: str
+    element: Element
+    voice: BrandVoice = field(default_factory=BrandVoice)
+    branding_template: str = "{{ caption }}\n\n{{ hashtags }}"
+    hashtags: tuple[str, ...] = ()
+    posting_mode: PostingMode = PostingMode.DRAFT
+    windows: tuple[PostingWindow, ...] = ()
+    daily_cap: int = 3
+    min_gap: timedelta = timedelta(hours=3)
+    owner_user_id: str | None = None
+    tiktok_username: str | None = None
+    id: int | None = None
+
+    @property
+    def account_status(self) -> str:
+        return f"@{self.tiktok_username}" if self.tiktok_username else "not connected"
+
+    def describe_rules(self) -> str:
+        windows = "; ".join(w.describe() for w in self.windows) or "any time"
+        gap_minutes = int(self.min_gap.total_seconds() // 60)
+        gap = f"{gap_minutes // 60} h" if gap_minutes % 60 == 0 else f"{gap_minutes} min"
+        return f"{self.posting_mode.label}, up to {self.daily_cap}/day, {gap} apart, {windows}"
+
+
+def validate_channel(channel: Channel) -> None:
+    """Raise ChannelError for the first field a person must fix."""
+    if not channel.name.strip():
+        raise ChannelError("name", "A channel needs a name.")
+    if len(channel.name) > 80:
+        raise ChannelError("name", "Keep the name under 80 characters.")
+    if not 1 <= channel.daily_cap <= MAX_DAILY_CAP:
+        raise ChannelError(
+            "daily_cap", f"The daily cap must be 1 to {MAX_DAILY_CAP}: TikTok allows about 15 API posts a day."
+        )
+    if channel.min_gap < timedelta(0):
+        raise ChannelError("min_gap", "The minimum gap cannot be negative.")
+    for tag in channel.hashtags:
+        if not re.fullmatch(r"#?\w+", tag):
+            raise ChannelError("hashtags", f"{tag!r} is not a hashtag (letters, digits and _ only).")
+
+
+def channel_from_mapping(data: Mapping[str, Any]) -> Channel:
+    """Build a channel from seed data (templates/library/channels.yaml)."""
+    voice = data.get("voice") or {}
+    channel = Channel(
+        name=data["name"],
+        element=Element(data["element"]),
+        voice=BrandVoice(
+            tone=voice.get("tone", ""),
+            words_to_use=tuple(voice.get("words_to_use", ())),
+            words_to_avoid=tuple(voice.get("words_to_avoid", ())),
+            emoji_policy=voice.get("emoji_policy", "a few"),
+            cta_style=voice.get("cta_style", ""),
+        ),
+        branding_template=data.get("branding_template", Channel.branding_template),
+        hashtags=tuple(data.get("hashtags", ())),
+        posting_mode=PostingMode(data.get("posting_mode", PostingMode.DRAFT)),
+        windows=parse_windows(data.get("windows", ())),
+        daily_cap=int(data.get("daily_cap", 3)),
+        min_gap=timedelta(minutes=int(data.get("min_gap_minutes", 180))),
+    )
+    validate_channel(channel)
+    return channel
+
+
+def seed_channels(data: Sequence[Mapping[str, Any]]) -> list[Channel]:
+    channels = [channel_from_mapping(item) for item in data]
+    elements = [c.element for c in channels]
+    if sorted(elements) != sorted(set(elements)):
+        raise ChannelError("element", "The seed data gives two channels the same element.")
+    return channels

@@ -1,0 +1,83 @@
+"""Shared fixtures: real databases (SQLite and PostgreSQL) and the real Redis server.
+
+The PostgreSQL and Redis servers of this machine are used as they are; `scripts/test`
+starts them when they are not running. Each test run gets its own PostgreSQL database,
+and Redis database 15 is flushed around each test that uses it.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import redis
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from storage.db import dispose_all, engine_for
+from storage.migrate import upgrade
+from storage.models import Base
+
+POSTGRES_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+# Settings read .env and the environment; a developer's own values must not leak into tests.
+for _name in list(os.environ):
+    if _name.startswith(("SLACK_", "ANTHROPIC_", "TIKTOK_", "SMTP_", "REVIEW", "ALERT_", "DIGEST_")):
+        del os.environ[_name]
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A fresh PostgreSQL database for this test run, dropped at the end."""
+    name = f"contentbot_test_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = make_url(POSTGRES_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+    upgrade(url)
+    yield url
+    dispose_all()
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A migrated, empty database: a new SQLite file, or the run's PostgreSQL database emptied."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'contentbot.db'}"
+        upgrade(url)
+        yield url
+        return
+    url = request.getfixturevalue("postgres_url")
+    yield url
+    with engine_for(url).begin() as conn:
+        names = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+        conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture
+def redis_conn() -> Iterator[redis.Redis]:
+    conn = redis.Redis.from_url(REDIS_URL)
+    conn.flushdb()
+    yield conn
+    conn.flushdb()
+    conn.close()
+
+
+@pytest.fixture
+def env(monkeypatch: pytest.MonkeyPatch, database_url: str) -> dict[str, str]:
+    """Environment for code that reads Settings() itself (jobs, the CLI)."""
+    from workers.runtime import settings
+
+    values = {"DATABASE_URL": database_url, "REDIS_URL": REDIS_URL}
+    for name, value in values.items():
+        monkeypatch.setenv(name, value)
+    settings.cache_clear()
+    yield values
+    settings.cache_clear()

@@ -1,0 +1,69 @@
+"""Jobs through real RQ on the real Redis server: round trip, priority, once-only ids, the clock."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import redis
+from rq import Queue
+from rq.job import JobStatus
+
+from storage.db import session_scope
+from storage.heartbeats import last_beats
+from workers import jobs
+from workers.clock import Clock
+from workers.queues import QUEUE_NAMES, enqueue_once
+from workers.worker import make_worker
+
+
+def test_a_job_round_trips_through_a_forking_worker(env: dict[str, str], redis_conn: redis.Redis) -> None:
+    job = enqueue_once(redis_conn, "default", jobs.heartbeat, "worker", job_id="heartbeat-test")
+    assert job is not None
+    assert make_worker(redis_conn).work(burst=True)
+    job.refresh()
+    assert job.get_status() == JobStatus.FINISHED
+    with session_scope(env["DATABASE_URL"]) as session:
+        beats = last_beats(session)
+    assert beats["worker"].isoformat() == job.return_value()
+
+
+def test_the_same_job_id_is_enqueued_once(redis_conn: redis.Redis) -> None:
+    first = enqueue_once(redis_conn, "low", jobs.heartbeat, job_id="heartbeat-once")
+    second = enqueue_once(redis_conn, "low", jobs.heartbeat, job_id="heartbeat-once")
+    assert first is not None and second is None
+    assert Queue("low", connection=redis_conn).job_ids == ["heartbeat-once"]
+
+
+def test_workers_drain_queues_in_priority_order(env: dict[str, str], redis_conn: redis.Redis) -> None:
+    for name in reversed(QUEUE_NAMES):
+        enqueue_once(redis_conn, name, jobs.heartbeat, name, job_id=f"beat-{name}")
+    worker = make_worker(redis_conn, in_thread=True)
+    assert [q.name for q in worker.queues] == ["posts", "high", "default", "low"]
+    worker.work(burst=True)
+    finished = [Queue(n, connection=redis_conn).fetch_job(f"beat-{n}") for n in QUEUE_NAMES]
+    ended = [job.ended_at for job in finished if job is not None]
+    assert len(ended) == 4
+    assert ended == sorted(ended)
+
+
+def test_only_one_clock_leads(env: dict[str, str], redis_conn: redis.Redis) -> None:
+    first = Clock(redis_conn, env["DATABASE_URL"])
+    second = Clock(redis_conn, env["DATABASE_URL"])
+    now = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
+    assert first.tick(now) is True
+    assert second.tick(now) is False
+    assert first.tick(now) is True
+    with session_scope(env["DATABASE_URL"]) as session:
+        assert last_beats(session)["clock"] == now
+    # One worker heartbeat per 30 s slot, however many ticks fall in it.
+    assert Queue("low", connection=redis_conn).job_ids == [f"heartbeat-worker-{int(now.timestamp()) // 30}"]
+
+
+def test_a_new_clock_takes_over_when_the_leader_stops_renewing(env: dict[str, str], redis_conn: redis.Redis) -> None:
+    first = Clock(redis_conn, env["DATABASE_URL"])
+    second = Clock(redis_conn, env["DATABASE_URL"])
+    assert first.tick()
+    # The lease lapses as it would 15 s after the leader died.
+    redis_conn.delete(first.leader.lock.name)
+    assert second.tick()
+    assert not first.tick()

@@ -1,0 +1,77 @@
+"""The `clock` process: APScheduler ticks that find due work and enqueue it.
+
+Only one clock acts at a time: each tick first takes or renews a Redis lock with an
+expiry, so a second `clock` (a second machine, a restart overlap) idles until the first
+one stops renewing.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from datetime import UTC, datetime
+
+import redis
+from apscheduler.schedulers.base import BaseScheduler
+from apscheduler.schedulers.blocking import BlockingScheduler
+from redis.lock import Lock
+
+from storage.db import session_scope
+from storage.heartbeats import beat
+from workers import jobs
+from workers.queues import enqueue_once
+
+log = logging.getLogger(__name__)
+
+TICK_SECONDS = 5
+LEASE_SECONDS = 15
+WORKER_HEARTBEAT_SECONDS = 30
+
+
+class Leader:
+    """The clock leader lock; `hold()` is true while this process is the leader."""
+
+    def __init__(self, connection: redis.Redis, name: str = "contentbot-clock-leader") -> None:
+        # thread_local=False: APScheduler runs ticks on its own pool threads.
+        self.lock = Lock(connection, name, timeout=LEASE_SECONDS, thread_local=False)
+        self.token = uuid.uuid4().hex
+
+    def hold(self) -> bool:
+        try:
+            if self.lock.owned():
+                self.lock.reacquire()
+                return True
+            return self.lock.acquire(blocking=False, token=self.token)
+        except redis.RedisError as exc:
+            log.warning("clock: cannot reach Redis for the leader lock: %s", exc)
+            return False
+
+
+class Clock:
+    def __init__(self, connection: redis.Redis, database_url: str) -> None:
+        self.connection = connection
+        self.database_url = database_url
+        self.leader = Leader(connection)
+
+    def tick(self, now: datetime | None = None) -> bool:
+        """One pass; False when another clock is the leader."""
+        if not self.leader.hold():
+            return False
+        now = now or datetime.now(UTC)
+        with session_scope(self.database_url) as session:
+            beat(session, "clock", now)
+        slot = int(now.timestamp()) // WORKER_HEARTBEAT_SECONDS
+        enqueue_once(self.connection, "low", jobs.heartbeat, "worker", job_id=f"heartbeat-worker-{slot}")
+        return True
+
+
+def build_scheduler(clock: Clock, timezone: str, scheduler: BaseScheduler | None = None) -> BaseScheduler:
+    scheduler = scheduler or BlockingScheduler()
+    scheduler.configure(
+        timezone=timezone,
+        # The default 1 s grace silently drops a tick that starts late (a busy machine, a
+        # GC pause); a late tick is still worth running, and coalesce folds a backlog into one.
+        job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 60},
+    )
+    scheduler.add_job(clock.tick, "interval", seconds=TICK_SECONDS, id="tick", replace_existing=True)
+    return scheduler
