@@ -1,0 +1,394 @@
+"""A/B tests of templates: which variant (template version) makes better posts.
+
+An experiment posts each variant several times, measures one metric per post, and reports, for every
+variant, an estimate with a 95% interval and the probability that it is the best. A winner is declared
+only when every variant has at least `min_sample` posts and one variant is best with probability of at
+least 95%.
+
+Models (Bayesian, so "probability to be best" means what it says given the model):
+
+* SAVE_RATE: saves and views are pooled per variant (so a post with many views counts for more) in a
+  Beta-Binomial model with a uniform Beta(1, 1) prior: the save rate's posterior is
+  Beta(1 + saves, 1 + views - saves). The interval is its equal-tailed 95% interval.
+* VIEWS_24H: view counts are heavy-tailed (one viral post would swamp a plain average), so each post's
+  log1p(views) is modelled as normal with unknown mean and spread, with the usual flat prior: the mean's
+  posterior is a Student t with n - 1 degrees of freedom around the sample mean. Mean and interval are
+  reported back-transformed with expm1, i.e. the views of a *typical* post (a geometric mean), not the
+  arithmetic mean. This model needs 2 posts per variant, so min_sample must be at least 2.
+
+Caveat for the people reading reports: with two equally good variants, a single look at the report
+declares a (false) winner about 10% of the time (each variant reaches 95% about 5% of the time), and
+checking again after every new post raises that further. Pick `min_sample` up front and act on the
+report once it is met.
+
+p_best is estimated by Monte Carlo (`draws` samples, standard error about 0.2 percentage points at 95%
+with 10,000 draws). Without an `rng`, a fixed seed is used so the same data always gives the same report:
+otherwise a winner could appear and vanish between two identical Slack commands.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Protocol
+
+
+class Metric(StrEnum):
+    SAVE_RATE = "save_rate"
+    VIEWS_24H = "views_24h"
+
+    @property
+    def label(self) -> str:
+        return {"save_rate": "save rate", "views_24h": "views at 24 h"}[self.value]
+
+
+class Allocation(StrEnum):
+    EVEN = "even"
+    THOMPSON = "thompson"
+
+
+@dataclass(frozen=True)
+class Observation:
+    """One post's result; for VIEWS_24H only `views` counts."""
+
+    variant: str
+    views: int
+    saves: int = 0
+
+    def __post_init__(self) -> None:
+        if self.views < 0 or not 0 <= self.saves <= self.views:
+            raise ValueError(f"need 0 <= saves <= views, got views={self.views} saves={self.saves}")
+
+
+@dataclass(frozen=True)
+class VariantSnapshot:
+    """A post's counters as polled `age_hours` after it was published, tagged with its variant."""
+
+    post_id: str
+    variant: str
+    age_hours: float
+    views: int
+    saves: int
+
+
+@dataclass(frozen=True)
+class VariantReport:
+    variant: str
+    posts: int
+    mean: float | None  # None until the model can estimate it (VIEWS_24H with fewer than 2 posts)
+    low: float | None
+    high: float | None
+    p_best: float | None
+
+
+@dataclass(frozen=True)
+class Report:
+    metric: Metric
+    variants: tuple[VariantReport, ...]
+    enough_data: bool
+    winner: str | None
+    message: str
+
+
+WIN_PROBABILITY = 0.95
+INTERVAL = 0.95
+VIEWS_AT_HOURS = 24.0
+_DEFAULT_SEED = 0
+_MIN_POSTS_FOR_VIEWS = 2
+
+
+def observations_from_snapshots(metric: Metric, snapshots: Iterable[VariantSnapshot]) -> list[Observation]:
+    """One observation per post: its latest snapshot for SAVE_RATE, its 24 h snapshot for VIEWS_24H.
+
+    The 24 h snapshot is the earliest one taken at 24 h or later; posts without one are still too young
+    and are left out, since their partial view counts would drag their variant down.
+    """
+    chosen: dict[str, VariantSnapshot] = {}
+    if metric is Metric.SAVE_RATE:
+        for snap in snapshots:
+            current = chosen.get(snap.post_id)
+            if current is None or snap.age_hours > current.age_hours:
+                chosen[snap.post_id] = snap
+    else:
+        for snap in snapshots:
+            if snap.age_hours < VIEWS_AT_HOURS:
+                continue
+            current = chosen.get(snap.post_id)
+            if current is None or snap.age_hours < current.age_hours:
+                chosen[snap.post_id] = snap
+    return [Observation(s.variant, s.views, s.saves) for s in chosen.values()]
+
+
+def report(
+    metric: Metric,
+    observations: Iterable[Observation],
+    variants: Sequence[str],
+    *,
+    min_sample: int,
+    rng: random.Random | None = None,
+    draws: int = 10_000,
+) -> Report:
+    """Estimates, intervals and probability to be best for each variant, and the winner if there is one."""
+    _check_setup(metric, variants, min_sample)
+    if draws < 1:
+        raise ValueError("draws must be at least 1")
+    rng = rng if rng is not None else random.Random(_DEFAULT_SEED)
+    groups = _group(observations, variants)
+    posteriors = {v: _posterior(metric, groups[v]) for v in variants}
+    p_best = _p_best(posteriors, rng, draws)
+    rows = tuple(_variant_report(v, len(groups[v]), posteriors[v], p_best) for v in variants)
+
+    short = [row for row in rows if row.posts < min_sample]
+    if short:
+        detail = ", ".join(f"{row.variant} has {row.posts} of {min_sample} posts" for row in short)
+        return Report(metric, rows, enough_data=False, winner=None, message=f"not enough data: {detail}")
+    leader = max(rows, key=lambda row: row.p_best or 0.0)
+    assert leader.p_best is not None  # every posterior exists once min_sample (>= 2 for views) is met
+    if leader.p_best >= WIN_PROBABILITY:
+        message = f"{leader.variant} wins: {leader.p_best:.1%} probability of the best {metric.label}"
+        return Report(metric, rows, enough_data=True, winner=leader.variant, message=message)
+    message = (
+        f"no winner yet: {leader.variant} leads with {leader.p_best:.1%} probability of the best "
+        f"{metric.label}; a winner needs {WIN_PROBABILITY:.0%}"
+    )
+    return Report(metric, rows, enough_data=True, winner=None, message=message)
+
+
+def choose_variant(
+    allocation: Allocation,
+    variants: Sequence[str],
+    observations: Iterable[Observation],
+    metric: Metric,
+    rng: random.Random,
+    counts: Mapping[str, int] | None = None,
+) -> str:
+    """The variant the next post should use.
+
+    EVEN picks the variant with the fewest posts so far (ties go to the earlier variant). `counts` are
+    the posts so far per variant, including ones not measured yet; by default the observations are counted.
+    THOMPSON draws once from each variant's posterior and picks the highest draw, so better variants get
+    more posts while worse ones still get some. A variant whose posterior does not exist yet (VIEWS_24H
+    with fewer than 2 posts) is chosen first, as EVEN would.
+    """
+    _check_setup(metric, variants, min_sample=_MIN_POSTS_FOR_VIEWS)
+    groups = _group(observations, variants)
+    if counts is None:
+        counts = {v: len(groups[v]) for v in variants}
+    if allocation is Allocation.EVEN:
+        return min(variants, key=lambda v: counts.get(v, 0))
+    posteriors = {v: _posterior(metric, groups[v]) for v in variants}
+    estimated = {v: p for v, p in posteriors.items() if p is not None}
+    if len(estimated) < len(variants):
+        return min((v for v in variants if v not in estimated), key=lambda v: counts.get(v, 0))
+    return max(variants, key=lambda v: estimated[v].draws(rng, 1)[0])
+
+
+# --- Posteriors ---------------------------------------------------------------------------------------
+
+
+class _Posterior(Protocol):
+    def summary(self) -> tuple[float, float, float]:
+        """Mean and equal-tailed interval, on the metric's own scale."""
+        ...
+
+    def draws(self, rng: random.Random, n: int) -> list[float]:
+        """n samples of the quantity being compared (any monotone scale of the metric will do)."""
+        ...
+
+
+@dataclass(frozen=True)
+class _SaveRatePosterior:
+    a: float
+    b: float
+
+    def summary(self) -> tuple[float, float, float]:
+        tail = (1 - INTERVAL) / 2
+        mean = self.a / (self.a + self.b)
+        return mean, beta_quantile(tail, self.a, self.b), beta_quantile(1 - tail, self.a, self.b)
+
+    def draws(self, rng: random.Random, n: int) -> list[float]:
+        betavariate, a, b = rng.betavariate, self.a, self.b
+        return [betavariate(a, b) for _ in range(n)]
+
+
+@dataclass(frozen=True)
+class _LogViewsPosterior:
+    """Posterior of the mean of log1p(views): sample mean + standard error × t(n - 1)."""
+
+    center: float
+    standard_error: float
+    df: int
+
+    def summary(self) -> tuple[float, float, float]:
+        half_width = student_t_quantile(1 - (1 - INTERVAL) / 2, self.df) * self.standard_error
+        return (
+            math.expm1(self.center),
+            math.expm1(self.center - half_width),
+            math.expm1(self.center + half_width),
+        )
+
+    def draws(self, rng: random.Random, n: int) -> list[float]:
+        # Student t as normal / sqrt(chi-squared / df); chi-squared(df) is 2 × Gamma(df / 2, 1).
+        gauss, gamma = rng.gauss, rng.gammavariate
+        center, se, half_df = self.center, self.standard_error, self.df / 2
+        return [center + se * gauss(0.0, 1.0) / math.sqrt(gamma(half_df, 1.0) / half_df) for _ in range(n)]
+
+
+def _posterior(metric: Metric, observations: list[Observation]) -> _Posterior | None:
+    if metric is Metric.SAVE_RATE:
+        views = sum(o.views for o in observations)
+        saves = sum(o.saves for o in observations)
+        return _SaveRatePosterior(1.0 + saves, 1.0 + views - saves)
+    n = len(observations)
+    if n < _MIN_POSTS_FOR_VIEWS:
+        return None
+    logs = [math.log1p(o.views) for o in observations]
+    mean = math.fsum(logs) / n
+    variance = math.fsum((x - mean) ** 2 for x in logs) / (n - 1)
+    return _LogViewsPosterior(mean, math.sqrt(variance / n), n - 1)
+
+
+def _p_best(
+    posteriors: Mapping[str, _Posterior | None], rng: random.Random, draws: int
+) -> dict[str, float] | None:
+    """Share of joint posterior draws in which each variant is highest; None if any posterior is missing."""
+    present = [p for p in posteriors.values() if p is not None]
+    if len(present) < len(posteriors):
+        return None
+    names = list(posteriors)
+    samples = [posterior.draws(rng, draws) for posterior in present]
+    wins = [0.0] * len(names)
+    for values in zip(*samples, strict=True):
+        top = max(values)
+        ties = values.count(top)
+        if ties == 1:
+            wins[values.index(top)] += 1
+        else:  # only degenerate posteriors (e.g. identical view counts) tie; share the credit fairly
+            for i, value in enumerate(values):
+                if value == top:
+                    wins[i] += 1 / ties
+    return {name: won / draws for name, won in zip(names, wins, strict=True)}
+
+
+def _variant_report(
+    variant: str, posts: int, posterior: _Posterior | None, p_best: Mapping[str, float] | None
+) -> VariantReport:
+    probability = p_best[variant] if p_best is not None else None
+    if posterior is None:
+        return VariantReport(variant, posts, None, None, None, probability)
+    mean, low, high = posterior.summary()
+    return VariantReport(variant, posts, mean, low, high, probability)
+
+
+def _check_setup(metric: Metric, variants: Sequence[str], min_sample: int) -> None:
+    if len(variants) < 2 or len(set(variants)) != len(variants):
+        raise ValueError(f"an experiment needs 2 or more distinct variants, got {list(variants)}")
+    floor = _MIN_POSTS_FOR_VIEWS if metric is Metric.VIEWS_24H else 1
+    if min_sample < floor:
+        raise ValueError(f"min_sample must be at least {floor} for {metric.value}")
+
+
+def _group(observations: Iterable[Observation], variants: Sequence[str]) -> dict[str, list[Observation]]:
+    groups: dict[str, list[Observation]] = {v: [] for v in variants}
+    for observation in observations:
+        group = groups.get(observation.variant)
+        if group is None:
+            raise ValueError(f"observation for unknown variant {observation.variant!r}")
+        group.append(observation)
+    return groups
+
+
+# --- Distribution functions ---------------------------------------------------------------------------
+# Implemented here because the stdlib has no Beta or Student t quantiles and core takes no numeric deps.
+
+_CF_EPSILON = 1e-15
+_CF_MAX_TERMS = 100_000
+_TINY = 1e-300
+_QUANTILE_REL_TOLERANCE = 1e-13
+_QUANTILE_MAX_STEPS = 300
+
+
+def beta_cdf(x: float, a: float, b: float) -> float:
+    """The regularized incomplete beta function I_x(a, b): P(X <= x) for X ~ Beta(a, b)."""
+    if a <= 0 or b <= 0:
+        raise ValueError("Beta parameters must be positive")
+    if x <= 0.0:
+        return 0.0
+    if x >= 1.0:
+        return 1.0
+    log_front = math.lgamma(a + b) - math.lgamma(a) - math.lgamma(b) + a * math.log(x) + b * math.log1p(-x)
+    # The continued fraction converges fast only left of the mean; use the symmetry
+    # I_x(a, b) = 1 - I_(1-x)(b, a) on the other side.
+    if x < (a + 1) / (a + b + 2):
+        return math.exp(log_front) * _beta_continued_fraction(x, a, b) / a
+    return 1.0 - math.exp(log_front) * _beta_continued_fraction(1.0 - x, b, a) / b
+
+
+def beta_quantile(p: float, a: float, b: float) -> float:
+    """The x with beta_cdf(x, a, b) == p, by Newton's method kept inside a shrinking bracket."""
+    if not 0.0 <= p <= 1.0:
+        raise ValueError(f"p must be in [0, 1], got {p}")
+    if p in (0.0, 1.0):
+        return p
+    log_norm = math.lgamma(a + b) - math.lgamma(a) - math.lgamma(b)
+    low, high = 0.0, 1.0
+    x = a / (a + b)
+    for _ in range(_QUANTILE_MAX_STEPS):
+        error = beta_cdf(x, a, b) - p
+        if error == 0.0:
+            return x
+        if error > 0:
+            high = x
+        else:
+            low = x
+        density = math.exp(log_norm + (a - 1) * math.log(x) + (b - 1) * math.log1p(-x))
+        candidate = x - error / density if density > 0 else low
+        if not low < candidate < high:  # Newton overshot the bracket: bisect instead
+            candidate = (low + high) / 2
+        if abs(candidate - x) <= _QUANTILE_REL_TOLERANCE * x:
+            return candidate
+        x = candidate
+    return x
+
+
+def student_t_quantile(p: float, df: float) -> float:
+    """The p-quantile of Student's t with df degrees of freedom, via the Beta quantile.
+
+    For t > 0, P(T > t) = I_(df / (df + t²))(df / 2, 1 / 2) / 2.
+    """
+    if not 0.0 < p < 1.0:
+        raise ValueError(f"p must be in (0, 1), got {p}")
+    if p == 0.5:
+        return 0.0
+    if p < 0.5:
+        return -student_t_quantile(1.0 - p, df)
+    x = beta_quantile(2.0 * (1.0 - p), df / 2.0, 0.5)
+    return math.sqrt(df * (1.0 - x) / x)
+
+
+def _beta_continued_fraction(x: float, a: float, b: float) -> float:
+    """Continued fraction for I_x(a, b), by the modified Lentz method (Numerical Recipes' betacf)."""
+    qab, qap, qam = a + b, a + 1.0, a - 1.0
+    c = 1.0
+    d = 1.0 - qab * x / qap
+    d = 1.0 / (d if abs(d) > _TINY else _TINY)
+    h = d
+    for m in range(1, _CF_MAX_TERMS):
+        m2 = 2 * m
+        # Even step of the recurrence, then odd step.
+        for numerator in (
+            m * (b - m) * x / ((qam + m2) * (a + m2)),
+            -(a + m) * (qab + m) * x / ((a + m2) * (qap + m2)),
+        ):
+            d = 1.0 + numerator * d
+            d = 1.0 / (d if abs(d) > _TINY else _TINY)
+            c = 1.0 + numerator / c
+            c = c if abs(c) > _TINY else _TINY
+            delta = d * c
+            h *= delta
+        if abs(delta - 1.0) < _CF_EPSILON:
+            return h
+    raise ArithmeticError(f"incomplete beta did not converge for x={x}, a={a}, b={b}")
