@@ -54,7 +54,9 @@ class PostingWindow:
         return f"{_describe_days(self.days)} {self.start:%H:%M}-{self.end:%H:%M}"
 
 
-_WINDOW = re.compile(r"^\s*(?P<days>[A-Za-z ,\-]+?)\s+(?P<start>\d{1,2}:\d{2})\s*-\s*(?P<end>\d{1,2}:\d{2})\s*$")
+_WINDOW = re.compile(
+    r"^\s*(?P<days>[A-Za-z ,\-]+?)\s+(?P<start>\d{1,2}:\d{2})\s*-\s*(?P<end>\d{1,2}:\d{2})\s*$"
+)
 
 
 def parse_window(text: str) -> PostingWindow:
@@ -152,9 +154,8 @@ def validate_channel(channel: Channel) -> None:
     if len(channel.name) > 80:
         raise ChannelError("name", "Keep the name under 80 characters.")
     if not 1 <= channel.daily_cap <= MAX_DAILY_CAP:
-        raise ChannelError(
-            "daily_cap", f"The daily cap must be 1 to {MAX_DAILY_CAP}: TikTok allows about 15 API posts a day."
-        )
+        limit = f"The daily cap must be 1 to {MAX_DAILY_CAP}"
+        raise ChannelError("daily_cap", f"{limit}: TikTok allows about 15 API posts a day per account.")
     if channel.min_gap < timedelta(0):
         raise ChannelError("min_gap", "The minimum gap cannot be negative.")
     for tag in channel.hashtags:

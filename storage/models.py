@@ -4,9 +4,22 @@ storage/ handles a row object."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, ClassVar
 
-from sqlalchemy import JSON, DateTime, Dialect, Integer, MetaData, String, Text, TypeDecorator
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    DateTime,
+    Dialect,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 # Named constraints, so Alembic migrations can alter them on SQLite and PostgreSQL alike.
@@ -48,7 +61,11 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
-    type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSON, list[Any]: JSON}
+    type_annotation_map: ClassVar[dict[Any, Any]] = {
+        datetime: UTCDateTime(),
+        dict[str, Any]: JSON,
+        list[Any]: JSON,
+    }
 
 
 class ChannelRow(Base):
@@ -78,3 +95,115 @@ class HeartbeatRow(Base):
 
     name: Mapped[str] = mapped_column(String(64), primary_key=True)
     beat_at: Mapped[datetime] = mapped_column()
+
+
+class ChannelAuditRow(Base):
+    """Who changed a channel, when, and what it was before and after."""
+
+    __tablename__ = "channel_audit"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    channel_id: Mapped[int] = mapped_column(ForeignKey("channels.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[str] = mapped_column(String(32))
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    before: Mapped[dict[str, Any] | None] = mapped_column()
+    after: Mapped[dict[str, Any]] = mapped_column()
+
+
+class ContentRow(Base):
+    """A content item: the request that started it, and where it is in its life.
+
+    queued → generating → in_review → approved | changes_requested → … | rejected, or failed.
+    """
+
+    __tablename__ = "contents"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    agent: Mapped[str] = mapped_column(String(32))
+    channel_id: Mapped[int | None] = mapped_column(ForeignKey("channels.id"), index=True)
+    brief: Mapped[str] = mapped_column(Text, default="")
+    product: Mapped[dict[str, Any] | None] = mapped_column()
+    priority: Mapped[str] = mapped_column(String(8), default="normal")
+    requester_id: Mapped[str] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(24), index=True)
+    element: Mapped[str | None] = mapped_column(String(16))
+    element_reason: Mapped[str | None] = mapped_column(Text)
+    template_version_id: Mapped[int | None] = mapped_column(Integer)
+    experiment_variant_id: Mapped[int | None] = mapped_column(Integer)
+    failure: Mapped[str | None] = mapped_column(Text)
+    review_channel: Mapped[str | None] = mapped_column(String(32))
+    review_ts: Mapped[str | None] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class VersionRow(Base):
+    """One immutable version of a content item's text, with how it was made and its fingerprint."""
+
+    __tablename__ = "versions"
+    __table_args__ = (UniqueConstraint("content_id", "number"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    content_id: Mapped[int] = mapped_column(ForeignKey("contents.id", ondelete="CASCADE"), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    fields: Mapped[dict[str, Any]] = mapped_column()
+    text: Mapped[str] = mapped_column(Text)
+    author_kind: Mapped[str] = mapped_column(String(8))  # agent | person
+    author_id: Mapped[str] = mapped_column(String(64))
+    feedback: Mapped[str | None] = mapped_column(Text)
+    template_version_id: Mapped[int | None] = mapped_column(Integer)
+    prompt: Mapped[str | None] = mapped_column(Text)
+    model: Mapped[str | None] = mapped_column(String(64))
+    input_tokens: Mapped[int | None] = mapped_column(Integer)
+    output_tokens: Mapped[int | None] = mapped_column(Integer)
+    latency_ms: Mapped[float | None] = mapped_column()
+    # Fingerprint: the exact hash, the 64-bit SimHash (stored signed: SQL has no unsigned
+    # 64-bit integer) and its four 16-bit bands, each indexed, so a near-duplicate lookup
+    # reads only rows that share a band (pigeonhole: ≤3 differing bits leave one band equal).
+    exact_hash: Mapped[str] = mapped_column(String(64), index=True)
+    simhash: Mapped[int] = mapped_column(BigInteger)
+    band0: Mapped[int] = mapped_column(Integer, index=True)
+    band1: Mapped[int] = mapped_column(Integer, index=True)
+    band2: Mapped[int] = mapped_column(Integer, index=True)
+    band3: Mapped[int] = mapped_column(Integer, index=True)
+    media_sha256: Mapped[str | None] = mapped_column(String(64), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class PostRow(Base):
+    """One version of a content item on one channel at one time."""
+
+    __tablename__ = "posts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    content_id: Mapped[int] = mapped_column(ForeignKey("contents.id"), index=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("versions.id"), index=True)
+    channel_id: Mapped[int] = mapped_column(ForeignKey("channels.id"), index=True)
+    scheduled_at: Mapped[datetime] = mapped_column(index=True)
+    status: Mapped[str] = mapped_column(String(24), index=True)
+    product_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    template_version_id: Mapped[int | None] = mapped_column(Integer)
+    experiment_variant_id: Mapped[int | None] = mapped_column(Integer)
+    tiktok_video_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    published_at: Mapped[datetime | None] = mapped_column()
+    created_by: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class MetricSnapshotRow(Base):
+    """A post's counters at one moment, from one source (TikTok's APIs or a CSV export)."""
+
+    __tablename__ = "metric_snapshots"
+    __table_args__ = (Index("ix_metric_snapshots_post_taken", "post_id", "taken_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"))
+    taken_at: Mapped[datetime] = mapped_column()
+    views: Mapped[int] = mapped_column(Integer)
+    likes: Mapped[int] = mapped_column(Integer)
+    comments: Mapped[int] = mapped_column(Integer)
+    shares: Mapped[int] = mapped_column(Integer)
+    # None when the source cannot see saves (the Display API has no such field).
+    saves: Mapped[int | None] = mapped_column(Integer)
+    source: Mapped[str] = mapped_column(String(16))

@@ -1,0 +1,109 @@
+"""Metric snapshots: recording them, importing CSV exports, and reading them per post and channel."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from core.metrics import ImportedRow, MetricsFileError, MetricSnapshot
+from storage.models import MetricSnapshotRow, PostRow
+
+
+def record_snapshot(session: Session, snapshot: MetricSnapshot) -> None:
+    session.add(
+        MetricSnapshotRow(
+            post_id=snapshot.post_id,
+            taken_at=snapshot.taken_at,
+            views=snapshot.views,
+            likes=snapshot.likes,
+            comments=snapshot.comments,
+            shares=snapshot.shares,
+            saves=snapshot.saves,
+            source=snapshot.source,
+        )
+    )
+
+
+def import_rows(session: Session, rows: Sequence[ImportedRow], source: str = "csv") -> int:
+    """Resolve every row's post first; one unknown post refuses the whole file."""
+    post_ids = {int(r.post_ref) for r in rows if r.post_ref.isdigit()}
+    video_ids = {r.post_ref.removeprefix("video:") for r in rows if r.post_ref.startswith("video:")}
+    known_posts = (
+        set(session.scalars(select(PostRow.id).where(PostRow.id.in_(post_ids)))) if post_ids else set()
+    )
+    by_video = (
+        dict(
+            session.execute(
+                select(PostRow.tiktok_video_id, PostRow.id).where(PostRow.tiktok_video_id.in_(video_ids))
+            )
+        )
+        if video_ids
+        else {}
+    )
+    problems = []
+    resolved: list[tuple[ImportedRow, int]] = []
+    for row in rows:
+        if row.post_ref.startswith("video:"):
+            post_id = by_video.get(row.post_ref.removeprefix("video:"))
+        elif row.post_ref.isdigit() and int(row.post_ref) in known_posts:
+            post_id = int(row.post_ref)
+        else:
+            post_id = None
+        if post_id is None:
+            problems.append(f"line {row.line}: no post {row.post_ref.removeprefix('video:')!r} here")
+        else:
+            resolved.append((row, post_id))
+    if problems:
+        raise MetricsFileError(problems)
+    for row, post_id in resolved:
+        record_snapshot(
+            session,
+            MetricSnapshot(
+                post_id=post_id,
+                taken_at=row.taken_at,
+                views=row.views,
+                likes=row.likes,
+                comments=row.comments,
+                shares=row.shares,
+                saves=row.saves,
+                source=source,
+            ),
+        )
+    return len(resolved)
+
+
+def snapshots(
+    session: Session,
+    *,
+    post_id: int | None = None,
+    channel_id: int | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> list[MetricSnapshot]:
+    query = select(MetricSnapshotRow).order_by(MetricSnapshotRow.taken_at)
+    if post_id is not None:
+        query = query.where(MetricSnapshotRow.post_id == post_id)
+    if channel_id is not None:
+        query = query.join(PostRow, PostRow.id == MetricSnapshotRow.post_id)
+        query = query.where(PostRow.channel_id == channel_id)
+    if since is not None:
+        query = query.where(MetricSnapshotRow.taken_at >= since)
+    if until is not None:
+        query = query.where(MetricSnapshotRow.taken_at < until)
+    return [to_snapshot(row) for row in session.scalars(query)]
+
+
+def to_snapshot(row: MetricSnapshotRow) -> MetricSnapshot:
+    return MetricSnapshot(
+        post_id=row.post_id,
+        taken_at=row.taken_at,
+        views=row.views,
+        likes=row.likes,
+        comments=row.comments,
+        shares=row.shares,
+        saves=row.saves,
+        source=row.source,
+    )
