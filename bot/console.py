@@ -1,0 +1,545 @@
+"""A Slack workspace in the terminal: type `/content ...`, read the bot's answers, press its buttons.
+
+The bot runs for real (Bolt over HTTP, signed requests); only Slack is local, as the stand-in in
+`contentbot.standins.slack`. This module renders what a person would see there as text and turns
+what they type into the requests Slack would send. It starts nothing itself: `run()` is handed a
+running stand-in and a `Workspace` pointed at the running app.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import html
+import re
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from itertools import zip_longest
+from typing import Any, TextIO
+
+import httpx
+
+from contentbot.standins.slack import (
+    Change,
+    ChangeKind,
+    Ephemeral,
+    Message,
+    SlackStandIn,
+    View,
+    Workspace,
+    interactive_elements,
+    is_multi,
+    state_key,
+)
+
+RULE = "─" * 40
+HELP = """\
+/content <text>          run the slash command in the current channel
+press N [option]         press button N (or pick an option in menu N); a bare N works too
+fill <field> <value>     type into a modal field (by #, block_id or label)
+select <field> <option>  pick an option (by # or text) in a modal field; commas for several
+submit | cancel          submit or close the modal on screen
+home                     open the App Home tab
+thread <m#>              show a message's thread
+as <user>                act as someone else
+help | quit"""
+
+# ---------------------------------------------------------------------------------------------------
+# Rendering: Block Kit as text (pure functions)
+# ---------------------------------------------------------------------------------------------------
+
+_MENTION = re.compile(r"<@(\w+)(?:\|([^>]+))?>")
+_CHANNEL = re.compile(r"<#(\w+)(?:\|([^>]*))?>")
+_SPECIAL = re.compile(r"<!(\w+)(?:\|([^>]+))?>")
+_LINK = re.compile(r"<([^<>|@#!][^<>|]*)(?:\|([^>]+))?>")
+
+
+def render_mrkdwn(text: str, names: Mapping[str, str] | None = None) -> str:
+    """Slack's markup made readable: mentions become @name, links `label (url)`; *bold* stays."""
+    names = names or {}
+    text = _MENTION.sub(lambda m: "@" + (m.group(2) or names.get(m.group(1), m.group(1))), text)
+    text = _CHANNEL.sub(lambda m: "#" + (m.group(2) or m.group(1)), text)
+    text = _SPECIAL.sub(lambda m: "@" + (m.group(2) or m.group(1)), text)
+    text = _LINK.sub(lambda m: f"{m.group(2)} ({m.group(1)})" if m.group(2) else m.group(1), text)
+    # Slack escapes only these three in message text.
+    return html.unescape(text)
+
+
+def _text(obj: Mapping[str, Any] | None, names: Mapping[str, str] | None = None) -> str:
+    if not obj:
+        return ""
+    if obj.get("type") == "mrkdwn":
+        return render_mrkdwn(obj.get("text", ""), names)
+    return str(obj.get("text", ""))
+
+
+def _options(element: Mapping[str, Any]) -> list[dict[str, Any]]:
+    groups = element.get("option_groups") or []
+    return list(element.get("options") or [o for g in groups for o in g.get("options", [])])
+
+
+def _control(number: int, element: Mapping[str, Any]) -> str:
+    kind = element.get("type")
+    if kind == "button":
+        style = f" ({element['style']})" if element.get("style") else ""
+        return f"[{number}] {_text(element.get('text'))}{style}"
+    if kind in ("static_select", "overflow", "radio_buttons", "checkboxes"):
+        label = _text(element.get("placeholder")) or "choose"
+        choices = " ".join(f"({i}) {_text(o.get('text'))}" for i, o in enumerate(_options(element), 1))
+        return f"[{number}] {label} ▾ {choices}"
+    return f"[{number}] <{kind}>"
+
+
+def _rich_text(element: Mapping[str, Any]) -> str:
+    if "elements" in element:
+        return "".join(_rich_text(e) for e in element["elements"])
+    if element.get("type") == "user":
+        return f"@{element.get('user_id', '')}"
+    if element.get("type") == "link":
+        return element.get("text") or element.get("url", "")
+    return str(element.get("text", ""))
+
+
+def _columns(fields: list[str], width: int = 38) -> list[str]:
+    rows = []
+    for i in range(0, len(fields), 2):
+        left = fields[i].splitlines()
+        right = fields[i + 1].splitlines() if i + 1 < len(fields) else []
+        rows.extend(f"{a:<{width}}  {b}".rstrip() for a, b in zip_longest(left, right, fillvalue=""))
+    return rows
+
+
+def _value_text(entry: Mapping[str, Any] | None, names: Mapping[str, str]) -> str:
+    if not entry:
+        return "(empty)"
+    value = entry.get(state_key(entry["type"])) if entry.get("type") else None
+    if value in (None, "", []):
+        return "(empty)"
+    items = value if isinstance(value, list) else [value]
+    shown = [_text(v.get("text")) if isinstance(v, dict) else names.get(str(v), str(v)) for v in items]
+    return ", ".join(shown)
+
+
+def render_blocks(
+    blocks: Iterable[Mapping[str, Any]],
+    *,
+    names: Mapping[str, str] | None = None,
+    start: int = 1,
+    state: Mapping[str, Mapping[str, Any]] | None = None,
+    errors: Mapping[str, str] | None = None,
+) -> str:
+    """Block Kit as lines of text; controls are numbered from `start` in `controls_of` order."""
+    names = names or {}
+    number = start
+    field = 0
+    lines: list[str] = []
+    for block in blocks:
+        kind = block.get("type")
+        if kind == "header":
+            lines.append(_text(block.get("text")).upper())
+        elif kind == "section":
+            if block.get("text"):
+                lines.extend(_text(block["text"], names).splitlines() or [""])
+            lines.extend(_columns([_text(f, names) for f in block.get("fields") or []]))
+            accessory = block.get("accessory")
+            if accessory and accessory.get("type") == "image":
+                lines.append(f"[image: {accessory.get('alt_text', '')}]")
+            elif accessory:
+                lines.append("  " + _control(number, accessory))
+                number += 1
+        elif kind == "context":
+            parts = [
+                _text(e, names) if "text" in e else f"[image: {e.get('alt_text', '')}]"
+                for e in block["elements"]
+            ]
+            lines.append("(" + " · ".join(parts) + ")")
+        elif kind == "divider":
+            lines.append(RULE)
+        elif kind == "image":
+            title = f" {_text(block['title'])}" if block.get("title") else ""
+            lines.append(f"[image: {block.get('alt_text', '')}]{title}")
+        elif kind == "actions":
+            controls = []
+            for element in block.get("elements") or []:
+                controls.append(_control(number, element))
+                number += 1
+            lines.append("  ".join(controls))
+        elif kind == "input":
+            field += 1
+            element = block.get("element") or {}
+            need = "optional" if block.get("optional") else "required"
+            head = f"#{field} {_text(block.get('label'))} ({need})"
+            if _options(element):
+                head += " ▾ " + " ".join(
+                    f"({i}) {_text(o.get('text'))}" for i, o in enumerate(_options(element), 1)
+                )
+            lines.append(head)
+            if block.get("hint"):
+                lines.append(f"   {_text(block['hint'])}")
+            entry = (state or {}).get(block.get("block_id", ""), {}).get(element.get("action_id", ""))
+            lines.append(f"   = {_value_text(entry, names)}")
+            error = (errors or {}).get(block.get("block_id", ""))
+            if error:
+                lines.append(f"   ! {error}")
+        elif kind == "rich_text":
+            lines.extend(_rich_text(block).splitlines())
+        else:
+            lines.append(f"[{kind} block]")
+    return "\n".join(lines)
+
+
+def controls_of(blocks: Iterable[Mapping[str, Any]]) -> list[tuple[str, dict[str, Any]]]:
+    """(block_id, element) for each pressable control, in the order `render_blocks` numbers them."""
+    found = []
+    for block in blocks:
+        if block.get("type") in ("section", "actions"):
+            found.extend(
+                (block.get("block_id", ""), e)
+                for e in interactive_elements(block)
+                if e.get("type") != "image"
+            )
+    return found
+
+
+def render_message(
+    message: Message | Ephemeral, *, names: Mapping[str, str] | None = None, start: int = 1, label: str = ""
+) -> str:
+    """A message with a one-line heading: who wrote it, where, and whether only you can see it."""
+    names = names or {}
+    author = names.get(message.user, message.user) if isinstance(message, Message) else "contentbot"
+    heading = f"{label} · {author}" if label else author
+    if isinstance(message, Ephemeral):
+        heading += " (only visible to you)"
+    elif message.edited:
+        heading += " (edited)"
+    if message.thread_ts and message.thread_ts != message.ts:
+        heading = "↳ " + heading
+    body = (
+        render_blocks(message.blocks, names=names, start=start)
+        if message.blocks
+        else render_mrkdwn(message.text, names)
+    )
+    if isinstance(message, Message):
+        body += "".join(f"\n[file: {f['name']} “{f['title']}”]" for f in message.files)
+    return heading + "\n" + _indent(body)
+
+
+def render_view(view: View, *, names: Mapping[str, str] | None = None, start: int = 1) -> str:
+    """A modal or App Home, framed, with its inputs' current values and any errors under them."""
+    definition = view.definition
+    title = "App Home" if view.type == "home" else f"Modal: {_text(definition.get('title'))}"
+    body = render_blocks(view.blocks, names=names, start=start, state=view.state, errors=view.errors)
+    lines = [f"┌ {title}", _indent(body, "│ ")]
+    if view.type == "modal":
+        buttons = []
+        if definition.get("submit"):
+            buttons.append(f"[submit] {_text(definition['submit'])}")
+        buttons.append(f"[cancel] {_text(definition.get('close')) or 'Close'}")
+        lines.append("└ " + "  ".join(buttons))
+    else:
+        lines.append("└")
+    return "\n".join(lines)
+
+
+def _indent(text: str, prefix: str = "  ") -> str:
+    return "\n".join(prefix + line if line else prefix.rstrip() for line in text.splitlines())
+
+
+# ---------------------------------------------------------------------------------------------------
+# The REPL
+# ---------------------------------------------------------------------------------------------------
+
+
+class ConsoleError(Exception):
+    """Something the person typed that cannot be done; shown to them, never a crash."""
+
+
+@dataclass(frozen=True)
+class _Control:
+    element: dict[str, Any]
+    message: tuple[str, str] | None = None
+    view_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Settle:
+    """How long to wait for the app's effects after an action: Bolt answers first and works after."""
+
+    first: float = 2.0  # wait this long for the first effect to appear
+    quiet: float = 0.3  # then until nothing new has happened for this long
+    poll: float = 0.05
+
+
+class Console:
+    def __init__(
+        self, workspace: Workspace, standin: SlackStandIn, user: str, out: TextIO, settle: Settle = Settle()
+    ) -> None:
+        self.workspace = workspace
+        self.standin = standin
+        self.user = user
+        self.out = out
+        self.settle = settle
+        self.channel = standin.channels()[0].id
+        self.names = {u.id: u.name for u in standin.users()}
+        self._cursor = standin.cursor
+        self._controls: dict[int, _Control] = {}
+        self._next_control = 1
+        self._message_labels: dict[tuple[str, str], str] = {}
+        self._commands: dict[str, Callable[[str], None]] = {
+            "press": self._press,
+            "fill": self._fill,
+            "select": self._fill,
+            "submit": lambda _: self._submit(),
+            "cancel": lambda _: self._cancel(),
+            "home": lambda _: self._home(),
+            "thread": self._thread,
+            "as": self._as,
+            "help": lambda _: self._say(HELP),
+        }
+
+    @property
+    def prompt(self) -> str:
+        return f"{self.names[self.user]}> "
+
+    def handle(self, line: str) -> None:
+        """Do what one typed line asks, then show what changed."""
+        line = line.strip()
+        if not line:
+            return
+        if line.startswith("/"):
+            command, _, text = line.partition(" ")
+            self._slash(command, text)
+            return
+        verb, _, rest = line.partition(" ")
+        if verb.isdigit():
+            verb, rest = "press", line
+        action = self._commands.get(verb.lower())
+        if action is None:
+            raise ConsoleError(f"unknown command {verb!r}; type help")
+        action(rest.strip())
+
+    def show_new(self, *, hide_home: bool = False) -> None:
+        """Print what changed in the workspace since last time, as this person would see it."""
+        changes = self.standin.changes(self._cursor)
+        self._cursor += len(changes)
+        for change in changes:
+            if hide_home and change.kind is ChangeKind.HOME_PUBLISHED:
+                continue
+            shown = self._render_change(change)
+            if shown:
+                self._say(shown)
+
+    # -- commands ---------------------------------------------------------------------------------------
+
+    def _slash(self, command: str, text: str) -> None:
+        reply = self.workspace.slash(self.user, text, command=command, channel=self.channel)
+        if reply.status != 200:
+            raise ConsoleError(f"{command} failed: the app answered HTTP {reply.status}")
+        self._wait_for_effects()
+
+    def _press(self, rest: str) -> None:
+        number, _, choice = rest.partition(" ")
+        control = self._controls.get(int(number)) if number.isdigit() else None
+        if control is None:
+            raise ConsoleError(f"no button {number!r} on screen")
+        value = None
+        if _options(control.element):
+            if not choice:
+                raise ConsoleError("pick an option: press N <option # or text>")
+            value = _pick(control.element, choice)["value"]
+        reply = self.workspace.click(
+            self.user,
+            action_id=control.element["action_id"],
+            value=value,
+            message=control.message,
+            view_id=control.view_id,
+        )
+        if reply.status != 200:
+            raise ConsoleError(f"the app answered HTTP {reply.status}")
+        self._wait_for_effects()
+
+    def _fill(self, rest: str) -> None:
+        modal = self._modal()
+        ref, _, raw = rest.partition(" ")
+        if not raw:
+            raise ConsoleError("usage: fill <field> <value>")
+        block = _find_input(modal, ref)
+        element = block["element"]
+        entry = {
+            "type": element["type"],
+            state_key(element["type"]): _typed_value(element, raw, self.standin),
+        }
+        updated = self.standin.set_view_state(modal.id, {block["block_id"]: {element["action_id"]: entry}})
+        shown = _value_text(updated.state[block["block_id"]][element["action_id"]], self.names)
+        self._say(f"{_text(block.get('label'))} = {shown}")
+
+    def _submit(self) -> None:
+        reply = self.workspace.submit(self.user, self._modal().id)
+        if reply.status is not None and reply.status != 200:
+            raise ConsoleError(f"We had some trouble connecting (the app answered HTTP {reply.status})")
+        self._wait_for_effects()
+
+    def _cancel(self) -> None:
+        self.workspace.cancel(self.user, self._modal().id)
+        self._wait_for_effects()
+
+    def _home(self) -> None:
+        self.workspace.open_home(self.user)
+        self._wait_for_effects(self._is_my_home, hide_home=True)
+        home = self.standin.home(self.user)
+        self._say(self._render_view(home) if home else "(the app has no Home tab for you yet)")
+
+    def _is_my_home(self, change: Change) -> bool:
+        subject = change.subject
+        return (
+            change.kind is ChangeKind.HOME_PUBLISHED
+            and isinstance(subject, View)
+            and subject.user == self.user
+        )
+
+    def _thread(self, rest: str) -> None:
+        label = rest if rest.startswith("m") else f"m{rest}"
+        where = next((key for key, value in self._message_labels.items() if value == label), None)
+        if where is None:
+            raise ConsoleError(f"no message {rest!r}; messages are labelled m1, m2, …")
+        thread = self.standin.thread(*where)
+        self._say("\n".join(self._render_message(m) for m in thread))
+
+    def _as(self, rest: str) -> None:
+        user = self.standin.user_by_name(rest.lstrip("@"))
+        if user is None:
+            raise ConsoleError(f"nobody called {rest!r} here")
+        self.user = user.id
+        self._say(f"You are now {user.name} ({user.id}).")
+
+    # -- helpers ----------------------------------------------------------------------------------------
+
+    def _modal(self) -> View:
+        stack = self.standin.modals(self.user)
+        if not stack:
+            raise ConsoleError("no modal is open")
+        return stack[-1]
+
+    def _wait_for_effects(
+        self, expect: Callable[[Change], bool] = lambda _: True, *, hide_home: bool = False
+    ) -> None:
+        # An action may change nothing visible; then show whatever there is.
+        with contextlib.suppress(TimeoutError):
+            self.standin.wait_for(
+                lambda: any(expect(c) for c in self.standin.changes(self._cursor)), self.settle.first
+            )
+        seen, quiet_since = self.standin.cursor, time.monotonic()
+        while time.monotonic() - quiet_since < self.settle.quiet:
+            time.sleep(self.settle.poll)
+            if self.standin.cursor != seen:
+                seen, quiet_since = self.standin.cursor, time.monotonic()
+        self.show_new(hide_home=hide_home)
+
+    def _render_change(self, change: Change) -> str | None:
+        subject = change.subject
+        if isinstance(subject, View):
+            if subject.user != self.user:
+                return None
+            if change.kind is ChangeKind.VIEW_CLOSED:
+                return f"(modal closed: {_text(subject.definition.get('title'))})"
+            return self._render_view(subject)
+        if isinstance(subject, Ephemeral) and subject.user != self.user:
+            return None
+        if change.kind in (ChangeKind.MESSAGE_DELETED, ChangeKind.EPHEMERAL_DELETED):
+            return f"(a message was deleted in #{self.standin.channel(subject.channel).name})"
+        return self._render_message(subject)
+
+    def _render_message(self, message: Message | Ephemeral) -> str:
+        key = (message.channel, message.ts)
+        if isinstance(message, Message):
+            self._message_labels.setdefault(key, f"m{len(self._message_labels) + 1}")
+        channel = "#" + self.standin.channel(message.channel).name
+        label = f"{channel} {self._message_labels[key]}" if key in self._message_labels else channel
+        text = render_message(message, names=self.names, start=self._next_control, label=label)
+        self._register(message.blocks, _Control({}, message=key))
+        return text
+
+    def _render_view(self, view: View) -> str:
+        text = render_view(view, names=self.names, start=self._next_control)
+        self._register(view.blocks, _Control({}, view_id=view.id))
+        return text
+
+    def _register(self, blocks: list[dict[str, Any]], where: _Control) -> None:
+        for _, element in controls_of(blocks):
+            self._controls[self._next_control] = _Control(element, where.message, where.view_id)
+            self._next_control += 1
+
+    def _say(self, text: str) -> None:
+        self.out.write(text + "\n")
+
+
+def _pick(element: Mapping[str, Any], choice: str) -> dict[str, Any]:
+    options = _options(element)
+    if choice.isdigit() and 1 <= int(choice) <= len(options):
+        return options[int(choice) - 1]
+    for option in options:
+        if choice.lower() in (_text(option.get("text")).lower(), str(option.get("value")).lower()):
+            return option
+    raise ConsoleError(
+        f"no option {choice!r}; choose from " + ", ".join(_text(o.get("text")) for o in options)
+    )
+
+
+def _find_input(view: View, ref: str) -> dict[str, Any]:
+    inputs = [b for b in view.blocks if b.get("type") == "input"]
+    if ref.isdigit() and 1 <= int(ref) <= len(inputs):
+        return inputs[int(ref) - 1]
+    for block in inputs:
+        if ref.lower() in (block["block_id"].lower(), _text(block.get("label")).lower()):
+            return block
+    raise ConsoleError(f"no field {ref!r} in this modal")
+
+
+def _typed_value(element: Mapping[str, Any], raw: str, standin: SlackStandIn) -> Any:
+    """What Slack's client would put in view.state for this element after the person typed `raw`."""
+    kind = element["type"]
+    if _options(element):
+        picks = (
+            [_pick(element, part.strip()) for part in raw.split(",")]
+            if is_multi(kind)
+            else [_pick(element, raw)]
+        )
+        return picks if is_multi(kind) else picks[0]
+    if kind in ("users_select", "multi_users_select"):
+        users = [standin.user_by_name(part.strip().lstrip("@")) for part in raw.split(",")]
+        if None in users:
+            raise ConsoleError(f"unknown user in {raw!r}")
+        ids = [u.id for u in users if u is not None]
+        return ids if is_multi(kind) else ids[0]
+    if kind == "number_input" and not re.fullmatch(r"-?\d+(\.\d+)?", raw):
+        raise ConsoleError(f"{raw!r} is not a number")
+    return raw
+
+
+def run(
+    workspace: Workspace,
+    standin: SlackStandIn,
+    user: str,
+    *,
+    stdin: TextIO,
+    stdout: TextIO,
+    settle: Settle = Settle(),
+) -> None:
+    """The read-act-show loop, until `quit` or end of input."""
+    console = Console(workspace, standin, user, stdout, settle)
+    channel = standin.channel(console.channel).name
+    stdout.write(f"Slack stand-in: you are {console.names[user]} in #{channel}. Type help.\n")
+    while True:
+        console.show_new()  # whatever arrived while the person was typing (a worker's post, say)
+        stdout.write(console.prompt)
+        stdout.flush()
+        line = stdin.readline()
+        if not line or line.strip() in ("quit", "exit"):
+            stdout.write("\n" if not line else "")
+            return
+        try:
+            console.handle(line)
+        except (ConsoleError, LookupError, ValueError) as error:
+            stdout.write(f"! {error}\n")
+        except httpx.HTTPError as error:
+            stdout.write(f"! could not reach the app: {error}\n")
