@@ -8,7 +8,7 @@ from slack_bolt import App
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
-from bot import commands, home
+from bot import channels, commands, home
 from bot.services import Services
 
 log = logging.getLogger(__name__)
@@ -29,5 +29,6 @@ def build_app(services: Services) -> App:
         request_verification_enabled=not settings.socket_mode,
     )
     commands.register(app, services)
+    channels.register(app, services)
     home.register(app, services)
     return app

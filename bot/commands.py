@@ -8,12 +8,11 @@ from typing import Any
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
+from bot import channels
 from bot.services import Services
 from bot.verbs import Command, Reply, UsageError, Verb, match_verb
-from bot.views.channels import channels_blocks
 from bot.views.common import as_dicts
 from bot.views.help import help_blocks, usage_blocks
-from storage.channels import list_channels
 
 log = logging.getLogger(__name__)
 
@@ -22,24 +21,42 @@ def show_help(command: Command) -> Reply:
     return Reply(text="What /content can do", blocks=help_blocks(VERBS))
 
 
-def show_channels(command: Command) -> Reply:
-    with command.services.db() as session:
-        channels = list_channels(session)
-    return Reply(text=f"{len(channels)} channels", blocks=channels_blocks(channels))
-
-
-# Design §5's verbs, in the order `help` lists them. Verbs without a handler are listed
-# so people see what is coming, and answer saying so.
+# Design §5's verbs, in the order `help` lists them: each surface module brings its own.
+# Verbs without a handler are listed so people see what is coming, and answer saying so.
 VERBS: list[Verb] = [
     Verb(("help",), "help", "this list", show_help, max_args=0),
-    Verb(("channels",), "channels", "the channels with element, account and posting rules", show_channels, max_args=0),
-    Verb(("channel", "setup"), "channel setup [name]", "create or edit a channel", coming_with="channel setup"),
-    Verb(("generate",), "generate [agent channel brief...]", "ask the AI agents for content", coming_with="generation"),
+    *channels.VERBS,
+    Verb(
+        ("generate",),
+        "generate [agent channel brief...]",
+        "ask the AI agents for content",
+        coming_with="generation",
+    ),
     Verb(("queue",), "queue", "content waiting to be generated or reviewed", coming_with="generation"),
-    Verb(("schedule",), "schedule <content> <channel> [when]", "schedule approved content", coming_with="scheduling"),
-    Verb(("schedule", "bulk"), "schedule bulk", "schedule many posts from a CSV or a pasted list", coming_with="scheduling"),
-    Verb(("templates",), "templates [category] [kind] [element]", "browse the template library", coming_with="templates"),
-    Verb(("experiments",), "experiments [new | id]", "template A/B tests and their reports", coming_with="templates"),
+    Verb(
+        ("schedule",),
+        "schedule <content> <channel> [when]",
+        "schedule approved content",
+        coming_with="scheduling",
+    ),
+    Verb(
+        ("schedule", "bulk"),
+        "schedule bulk",
+        "schedule many posts from a CSV or a pasted list",
+        coming_with="scheduling",
+    ),
+    Verb(
+        ("templates",),
+        "templates [category] [kind] [element]",
+        "browse the template library",
+        coming_with="templates",
+    ),
+    Verb(
+        ("experiments",),
+        "experiments [new | id]",
+        "template A/B tests and their reports",
+        coming_with="templates",
+    ),
     Verb(("stats",), "stats [channel]", "views, saves and save rate", coming_with="monitoring"),
     Verb(("alerts",), "alerts", "open alerts: acknowledge, snooze, resolve", coming_with="monitoring"),
     Verb(("digest",), "digest", "the daily digest, now", coming_with="monitoring"),

@@ -56,7 +56,9 @@ class WebApp:
         self.services = services
         # Under Socket Mode Bolt verifies nothing (Slack's socket is trusted), so the HTTP
         # path must not reach it at all.
-        self.slack = None if services.settings.socket_mode else SlackRequestHandler(bolt, path="/slack/events")
+        self.slack = (
+            None if services.settings.socket_mode else SlackRequestHandler(bolt, path="/slack/events")
+        )
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         if environ.get("PATH_INFO") == "/healthz" and environ.get("REQUEST_METHOD") == "GET":

@@ -96,7 +96,9 @@ def build_parser() -> argparse.ArgumentParser:
     add("clock", cmd_clock, "APScheduler clock that finds due work and enqueues it (one leader)")
     add("dev", cmd_dev, "web, worker and clock in one process (Socket Mode when SLACK_APP_TOKEN is set)")
     console = add("console", cmd_console, "a local Slack workspace in the terminal, driving the real app")
-    console.add_argument("--user", default="U0ALEX", help="the Slack user id you act as (default: %(default)s)")
+    console.add_argument(
+        "--user", default="U0ALICE", help="the Slack user id you act as (default: %(default)s)"
+    )
     db = sub.add_parser("db", help="database tasks", description="database tasks")
     db_sub = db.add_subparsers(dest="db_command", metavar="db_command", required=True)
     upgrade = db_sub.add_parser("upgrade", help="apply Alembic migrations up to a revision (default: head)")
@@ -104,7 +106,7 @@ def build_parser() -> argparse.ArgumentParser:
     upgrade.set_defaults(func=cmd_db_upgrade)
     add("seed", cmd_seed, "create the four element channels if they are missing")
     start = add("start", cmd_start, "first run: db upgrade, seed, then dev (with Slack tokens) or console")
-    start.add_argument("--user", default="U0ALEX", help="console user id when no Slack tokens are set")
+    start.add_argument("--user", default="U0ALICE", help="console user id when no Slack tokens are set")
     return parser
 
 

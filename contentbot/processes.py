@@ -105,7 +105,9 @@ def run_dev(settings: Settings) -> None:
     services = Services(settings, connection)
     web = make_web(services)
     web.start_thread()
-    scheduler = build_scheduler(Clock(connection, settings.database_url), settings.timezone, BackgroundScheduler())
+    scheduler = build_scheduler(
+        Clock(connection, settings.database_url), settings.timezone, BackgroundScheduler()
+    )
     scheduler.start()
     worker = make_worker(connection, in_thread=True)
     threading.Thread(target=worker.work, name="worker", daemon=True).start()

@@ -68,7 +68,9 @@ class Settings(BaseSettings):
         try:
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValueError(f"TIMEZONE {value!r} is not an IANA time zone name such as Europe/London") from exc
+            raise ValueError(
+                f"TIMEZONE {value!r} is not an IANA time zone name such as Europe/London"
+            ) from exc
         return value
 
     @cached_property
@@ -87,9 +89,13 @@ class Settings(BaseSettings):
         """One sentence per feature that is off for want of a setting."""
         notes = []
         if not self.slack_bot_token:
-            notes.append("SLACK_BOT_TOKEN is not set: the bot cannot reach a Slack workspace (try `contentbot console`).")
+            notes.append(
+                "SLACK_BOT_TOKEN is not set: the bot cannot reach a Slack workspace (try `contentbot console`)."
+            )
         elif not (self.slack_signing_secret or self.slack_app_token):
-            notes.append("Neither SLACK_SIGNING_SECRET nor SLACK_APP_TOKEN is set: Slack requests cannot be verified.")
+            notes.append(
+                "Neither SLACK_SIGNING_SECRET nor SLACK_APP_TOKEN is set: Slack requests cannot be verified."
+            )
         if not self.review_channel:
             notes.append("REVIEW_CHANNEL is not set: drafts for review have nowhere to go.")
         if not self.anthropic_api_key:
@@ -101,5 +107,7 @@ class Settings(BaseSettings):
         if not self.smtp_url:
             notes.append("SMTP_URL is not set: alerts go to Slack only, not email.")
         if not self.token_key:
-            notes.append("TOKEN_KEY is not set: TikTok accounts cannot be connected (tokens must be encrypted).")
+            notes.append(
+                "TOKEN_KEY is not set: TikTok accounts cannot be connected (tokens must be encrypted)."
+            )
         return notes

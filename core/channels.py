@@ -10,6 +10,7 @@ from enum import StrEnum
 from typing import Any
 
 from core.elements import Element
+from core.templates import TemplateError, check_template, render
 
 # TikTok allows about 15 API posts a day per account, shared with every other app that posts
 # for it, so a higher cap could only ever fail at TikTok's end.
@@ -161,6 +162,7 @@ def validate_channel(channel: Channel) -> None:
     for tag in channel.hashtags:
         if not re.fullmatch(r"#?\w+", tag):
             raise ChannelError("hashtags", f"{tag!r} is not a hashtag (letters, digits and _ only).")
+    check_branding(channel.branding_template)
 
 
 def channel_from_mapping(data: Mapping[str, Any]) -> Channel:
@@ -193,3 +195,28 @@ def seed_channels(data: Sequence[Mapping[str, Any]]) -> list[Channel]:
     if sorted(elements) != sorted(set(elements)):
         raise ChannelError("element", "The seed data gives two channels the same element.")
     return channels
+
+
+# What a branding template may use. Branding is text around the caption only: TikTok
+# forbids apps to overlay logos or watermarks on the video itself.
+BRANDING_VARIABLES = ("caption", "hashtags", "channel", "element")
+
+
+def check_branding(body: str) -> None:
+    """Raise ChannelError (field branding_template) unless the template can render."""
+    try:
+        check_template(body, BRANDING_VARIABLES, allow_unused=True)
+    except TemplateError as exc:
+        raise ChannelError(
+            "branding_template", f"{exc}. It may use {', '.join(BRANDING_VARIABLES)}."
+        ) from exc
+
+
+def apply_branding(channel: Channel, caption: str, extra_hashtags: Sequence[str] = ()) -> str:
+    """The caption as it goes out on this channel: wrapped in its branding, hashtags merged."""
+    tags = list(dict.fromkeys([*extra_hashtags, *channel.hashtags]))
+    hashtags = " ".join(t if t.startswith("#") else f"#{t}" for t in tags)
+    return render(
+        channel.branding_template,
+        {"caption": caption, "hashtags": hashtags, "channel": channel.name, "element": channel.element.label},
+    )

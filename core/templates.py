@@ -99,8 +99,12 @@ _ENV = SandboxedEnvironment(
 )
 
 
-def check_template(body: str, variables: Sequence[str]) -> None:
-    """Raise TemplateError unless `body` compiles and uses exactly the declared `variables`."""
+def check_template(body: str, variables: Sequence[str], *, allow_unused: bool = False) -> None:
+    """Raise TemplateError unless `body` compiles and uses exactly the declared `variables`.
+
+    `allow_unused` is for templates offered a menu of values (a channel's branding may
+    leave out the hashtags), rather than a library template whose variables are asked for.
+    """
     ast = _parse(body)
     if any(True for _ in meta.find_referenced_templates(ast)):
         # The sandbox has no loader; say so now rather than fail when a post is being written.
@@ -111,7 +115,7 @@ def check_template(body: str, variables: Sequence[str]) -> None:
     if undeclared:
         raise TemplateError(f"undeclared variable(s) used in the body: {', '.join(undeclared)}")
     unused = [name for name in variables if name not in used]
-    if unused:
+    if unused and not allow_unused:
         raise TemplateError(f"declared variable(s) not used in the body: {', '.join(unused)}")
 
 

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from core.channels import BrandVoice, Channel, PostingMode, parse_windows
 from core.elements import Element
-from storage.models import ChannelRow
+from storage.models import ChannelAuditRow, ChannelRow, utcnow
 
 
 def list_channels(session: Session) -> list[Channel]:
@@ -21,6 +23,91 @@ def list_channels(session: Session) -> list[Channel]:
 def get_channel(session: Session, name: str) -> Channel | None:
     row = session.scalar(select(ChannelRow).where(func.lower(ChannelRow.name) == name.strip().lower()))
     return to_channel(row) if row else None
+
+
+def get_channel_by_id(session: Session, channel_id: int) -> Channel | None:
+    row = session.get(ChannelRow, channel_id)
+    return to_channel(row) if row else None
+
+
+def others_with_element(session: Session, element: Element, excluding_id: int | None) -> list[Channel]:
+    query = select(ChannelRow).where(ChannelRow.element == element.value)
+    if excluding_id is not None:
+        query = query.where(ChannelRow.id != excluding_id)
+    return [to_channel(row) for row in session.scalars(query)]
+
+
+class NameTaken(ValueError):
+    pass
+
+
+def save_channel(session: Session, channel: Channel, user_id: str) -> Channel:
+    """Create or update `channel` (by its id) and write who changed what to the audit."""
+    row = session.get(ChannelRow, channel.id) if channel.id is not None else None
+    before = audit_fields(row) if row else None
+    clash = session.scalar(
+        select(ChannelRow.id).where(func.lower(ChannelRow.name) == channel.name.strip().lower())
+    )
+    if clash is not None and clash != channel.id:
+        raise NameTaken(f"A channel named {channel.name!r} exists already.")
+    row = to_row(channel, row)
+    session.add(row)
+    session.flush()
+    after = audit_fields(row)
+    if before != after:
+        session.add(
+            ChannelAuditRow(channel_id=row.id, user_id=user_id, at=utcnow(), before=before, after=after)
+        )
+    return to_channel(row)
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    channel_id: int
+    user_id: str
+    at: datetime
+    changed: tuple[str, ...]  # field names; all of them for a creation
+    before: dict[str, Any] | None
+    after: dict[str, Any]
+
+
+def audit_fields(row: ChannelRow) -> dict[str, Any]:
+    return {
+        "name": row.name,
+        "element": row.element,
+        "voice": row.voice,
+        "branding_template": row.branding_template,
+        "hashtags": row.hashtags,
+        "posting_mode": row.posting_mode,
+        "windows": row.windows,
+        "daily_cap": row.daily_cap,
+        "min_gap_minutes": row.min_gap_minutes,
+        "owner_user_id": row.owner_user_id,
+    }
+
+
+def channel_history(session: Session, channel_id: int, limit: int = 10) -> list[AuditEntry]:
+    query = (
+        select(ChannelAuditRow)
+        .where(ChannelAuditRow.channel_id == channel_id)
+        .order_by(ChannelAuditRow.at.desc(), ChannelAuditRow.id.desc())
+        .limit(limit)
+    )
+    return [_entry(row) for row in session.scalars(query)]
+
+
+def last_changes(session: Session) -> dict[int, AuditEntry]:
+    """Each channel's latest audit entry."""
+    latest: dict[int, AuditEntry] = {}
+    for row in session.scalars(select(ChannelAuditRow).order_by(ChannelAuditRow.at, ChannelAuditRow.id)):
+        latest[row.channel_id] = _entry(row)
+    return latest
+
+
+def _entry(row: ChannelAuditRow) -> AuditEntry:
+    before = row.before or {}
+    changed = tuple(k for k in row.after if before.get(k) != row.after[k]) if row.before else tuple(row.after)
+    return AuditEntry(row.channel_id, row.user_id, row.at, changed, row.before, row.after)
 
 
 def seed_channels(session: Session, channels: Sequence[Channel]) -> list[Channel]:

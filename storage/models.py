@@ -207,3 +207,61 @@ class MetricSnapshotRow(Base):
     # None when the source cannot see saves (the Display API has no such field).
     saves: Mapped[int | None] = mapped_column(Integer)
     source: Mapped[str] = mapped_column(String(16))
+
+
+class TemplateRow(Base):
+    """A library template; its text lives in versions, so posts keep the version they used."""
+
+    __tablename__ = "templates"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(80), unique=True)
+    kind: Mapped[str] = mapped_column(String(24), index=True)
+    name: Mapped[str] = mapped_column(String(120))
+    status: Mapped[str] = mapped_column(String(16), default="active")  # active | retired
+    elements: Mapped[list[Any]] = mapped_column(default=list)
+    categories: Mapped[list[Any]] = mapped_column(default=list)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class TemplateVersionRow(Base):
+    __tablename__ = "template_versions"
+    __table_args__ = (UniqueConstraint("template_id", "number"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    template_id: Mapped[int] = mapped_column(ForeignKey("templates.id", ondelete="CASCADE"), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    body: Mapped[str] = mapped_column(Text)
+    variables: Mapped[list[Any]] = mapped_column(default=list)  # [{name, description, sample}]
+    example: Mapped[str] = mapped_column(Text, default="")
+    created_by: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ExperimentRow(Base):
+    """An A/B test of templates on a channel (or on every channel when channel_id is None)."""
+
+    __tablename__ = "experiments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    channel_id: Mapped[int | None] = mapped_column(ForeignKey("channels.id"), index=True)
+    metric: Mapped[str] = mapped_column(String(16))
+    allocation: Mapped[str] = mapped_column(String(16))
+    min_sample: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(
+        String(16), default="running", index=True
+    )  # running | stopped | promoted
+    winner_variant_id: Mapped[int | None] = mapped_column(Integer)
+    created_by: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ExperimentVariantRow(Base):
+    __tablename__ = "experiment_variants"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    experiment_id: Mapped[int] = mapped_column(ForeignKey("experiments.id", ondelete="CASCADE"), index=True)
+    label: Mapped[str] = mapped_column(String(8))  # A, B, C...
+    template_version_id: Mapped[int] = mapped_column(ForeignKey("template_versions.id"))

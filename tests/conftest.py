@@ -17,9 +17,13 @@ import redis
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from contentbot.local import LocalBot, start_local
+from contentbot.seed import seed
+from contentbot.settings import Settings
 from storage.db import dispose_all, engine_for
 from storage.migrate import upgrade
 from storage.models import Base
+from workers import runtime
 
 POSTGRES_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
@@ -71,13 +75,21 @@ def redis_conn() -> Iterator[redis.Redis]:
 
 
 @pytest.fixture
-def env(monkeypatch: pytest.MonkeyPatch, database_url: str) -> dict[str, str]:
+def env(monkeypatch: pytest.MonkeyPatch, database_url: str) -> Iterator[dict[str, str]]:
     """Environment for code that reads Settings() itself (jobs, the CLI)."""
-    from workers.runtime import settings
-
     values = {"DATABASE_URL": database_url, "REDIS_URL": REDIS_URL}
     for name, value in values.items():
         monkeypatch.setenv(name, value)
-    settings.cache_clear()
+    runtime.use(None)
     yield values
-    settings.cache_clear()
+    runtime.use(None)
+
+
+@pytest.fixture
+def bot(database_url: str, redis_conn: redis.Redis) -> Iterator[LocalBot]:
+    """The whole bot, seeded, driven as Slack drives it: signed HTTP to /slack/events,
+    Web API calls answered by the local stand-in, jobs run by `bot.run_jobs()`."""
+    seed(database_url)
+    local = start_local(Settings(database_url=database_url, redis_url=REDIS_URL), redis_conn)
+    yield local
+    local.close()

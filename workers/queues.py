@@ -48,7 +48,12 @@ def queues(connection: redis.Redis) -> list[Queue]:
 
 
 def enqueue_once(
-    connection: redis.Redis, queue_name: str, func: Callable[..., Any], *args: Any, job_id: str, **options: Any
+    connection: redis.Redis,
+    queue_name: str,
+    func: Callable[..., Any],
+    *args: Any,
+    job_id: str,
+    **options: Any,
 ) -> Job | None:
     """Enqueue `func` under a deterministic id; None when a job with that id is already queued.
 

@@ -1,13 +1,15 @@
-"""`/content channels`: the channels with element, account and posting rules."""
+"""`/content channels` and `/content check`: channels with their rules, and conflicting posts."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from slack_sdk.models.blocks import Block, DividerBlock, HeaderBlock
 
 from bot.views.common import context, section
 from core.channels import Channel
+from core.fingerprint import Conflict
+from storage.channels import AuditEntry
 
 ELEMENT_EMOJI = {"air": ":wind_blowing_face:", "water": ":droplet:", "fire": ":fire:", "earth": ":seedling:"}
 
@@ -23,11 +25,30 @@ def channel_summary(channel: Channel) -> str:
     )
 
 
-def channels_blocks(channels: Sequence[Channel]) -> list[Block]:
+def describe_change(entry: AuditEntry) -> str:
+    when = entry.at.strftime("%Y-%m-%d %H:%M UTC")
+    if entry.before is None:
+        return f"Created by <@{entry.user_id}> on {when}"
+    return f"Last changed by <@{entry.user_id}> on {when}: {', '.join(entry.changed).replace('_', ' ')}"
+
+
+def channels_blocks(channels: Sequence[Channel], changes: Mapping[int, AuditEntry]) -> list[Block]:
     if not channels:
         return [section("No channels yet. Run `contentbot seed` to create the four element channels.")]
     blocks: list[Block] = [HeaderBlock(text=f"Channels ({len(channels)})")]
     for channel in channels:
-        blocks += [section(channel_summary(channel)), DividerBlock()]
-    blocks.append(context("Edit one with `/content channel setup <name>`."))
+        blocks.append(section(channel_summary(channel)))
+        change = changes.get(channel.id) if channel.id is not None else None
+        if change:
+            blocks.append(context(describe_change(change)))
+        blocks.append(DividerBlock())
+    blocks.append(context("Edit one with `/content channel setup &lt;name&gt;`."))
     return blocks
+
+
+def check_blocks(conflicts: Sequence[Conflict]) -> list[Block]:
+    if not conflicts:
+        return [section(":white_check_mark: No post on any channel repeats this text.")]
+    lines = [f"• *post {c.post.post_id}* on *{c.post.channel_name}*: {c.reason}" for c in conflicts[:20]]
+    more = [context(f"and {len(conflicts) - 20} more")] if len(conflicts) > 20 else []
+    return [section(":warning: This repeats content already on a channel:\n" + "\n".join(lines)), *more]

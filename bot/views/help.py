@@ -7,11 +7,11 @@ from collections.abc import Sequence
 from slack_sdk.models.blocks import Block, HeaderBlock
 
 from bot.verbs import Verb
-from bot.views.common import context, section
+from bot.views.common import context, escape, section
 
 
 def help_blocks(verbs: Sequence[Verb]) -> list[Block]:
-    lines = [f"`/content {verb.usage}`: {verb.summary}" for verb in verbs]
+    lines = [f"`/content {escape(verb.usage)}`: {escape(verb.summary)}" for verb in verbs]
     return [
         HeaderBlock(text="contentbot: what /content can do"),
         section("\n".join(lines)),
@@ -20,5 +20,5 @@ def help_blocks(verbs: Sequence[Verb]) -> list[Block]:
 
 
 def usage_blocks(problem: str, verbs: Sequence[Verb]) -> list[Block]:
-    usages = "\n".join(f"`/content {verb.usage}`" for verb in verbs)
-    return [section(f":warning: {problem}"), context(f"Usage:\n{usages}")]
+    usages = "\n".join(f"`/content {escape(verb.usage)}`" for verb in verbs)
+    return [section(f":warning: {escape(problem)}"), context(f"Usage:\n{usages}")]

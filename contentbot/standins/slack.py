@@ -312,7 +312,12 @@ class SlackStandIn:
 
     def start(self) -> SlackStandIn:
         self._server = _Server(("127.0.0.1", 0), _Handler, self)
-        threading.Thread(target=self._server.serve_forever, name="slack-standin", daemon=True).start()
+        threading.Thread(
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name="slack-standin",
+            daemon=True,
+        ).start()
         return self
 
     def close(self) -> None:

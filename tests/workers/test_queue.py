@@ -59,7 +59,9 @@ def test_only_one_clock_leads(env: dict[str, str], redis_conn: redis.Redis) -> N
     assert Queue("low", connection=redis_conn).job_ids == [f"heartbeat-worker-{int(now.timestamp()) // 30}"]
 
 
-def test_a_new_clock_takes_over_when_the_leader_stops_renewing(env: dict[str, str], redis_conn: redis.Redis) -> None:
+def test_a_new_clock_takes_over_when_the_leader_stops_renewing(
+    env: dict[str, str], redis_conn: redis.Redis
+) -> None:
     first = Clock(redis_conn, env["DATABASE_URL"])
     second = Clock(redis_conn, env["DATABASE_URL"])
     assert first.tick()

@@ -1,0 +1,132 @@
+"""Channel surface: `/content channels`, `channel setup` (modal), `check`, the Connect button."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+from typing import Any
+
+from slack_bolt import Ack, App
+from slack_sdk import WebClient
+
+from bot.services import Services
+from bot.verbs import Command, Reply, UsageError, Verb
+from bot.views.channel_setup import CALLBACK_ID, CONNECT_ACTION, SetupContext, read_setup, setup_view
+from bot.views.channels import channels_blocks, check_blocks
+from core.channels import Channel, ChannelError, validate_channel
+from core.elements import Element
+from core.fingerprint import Fingerprint
+from storage.channels import (
+    NameTaken,
+    get_channel,
+    get_channel_by_id,
+    last_changes,
+    list_channels,
+    others_with_element,
+    save_channel,
+)
+from storage.fingerprints import conflicts
+
+log = logging.getLogger(__name__)
+
+
+def show_channels(command: Command) -> Reply:
+    with command.services.db() as session:
+        channels = list_channels(session)
+        changes = last_changes(session)
+    return Reply(text=f"{len(channels)} channels", blocks=channels_blocks(channels, changes))
+
+
+def open_setup(command: Command) -> Reply:
+    name = " ".join(command.args).strip()
+    with command.services.db() as session:
+        existing = get_channel(session, name) if name else None
+    channel = existing or Channel(name=name, element=Element.AIR)
+    context = SetupContext(channel_id=existing.id if existing else None, origin_channel=command.channel_id)
+    # trigger_id lives 3 s: open the modal before anything slow.
+    command.client.views_open(trigger_id=command.trigger_id, view=setup_view(channel, context))
+    what = f"channel {existing.name}" if existing else "a new channel"
+    return Reply(text=f"Opening the setup of {what}.")
+
+
+def check_text(command: Command) -> Reply:
+    text = " ".join(command.args).strip()
+    if not text:
+        raise UsageError("`check` needs the caption or script text to look for.")
+    fingerprint = Fingerprint.of_text(text)
+    with command.services.db() as session:
+        found = conflicts(session, fingerprint, channel_id=None, when=datetime.now(UTC))
+    summary = "No post on any channel repeats this." if not found else f"{len(found)} post(s) repeat this."
+    return Reply(text=summary, blocks=check_blocks(found))
+
+
+VERBS = [
+    Verb(
+        ("channels",),
+        "channels",
+        "the channels with element, account and posting rules",
+        show_channels,
+        max_args=0,
+    ),
+    Verb(("channel", "setup"), "channel setup [name]", "create or edit a channel (a modal)", open_setup),
+    Verb(("check",), "check <text>", "is this text already posted or scheduled on a channel?", check_text),
+]
+
+
+def submit_setup(
+    services: Services, client: WebClient, user_id: str, view: dict[str, Any]
+) -> dict[str, str] | None:
+    """Save the modal's channel; the inline errors by block when it cannot be saved."""
+    context = SetupContext.load(view.get("private_metadata", ""))
+    with services.db() as session:
+        base = get_channel_by_id(session, context.channel_id) if context.channel_id else None
+        try:
+            channel, allow_second = read_setup(
+                view["state"]["values"], base or Channel(name="", element=Element.AIR)
+            )
+            validate_channel(channel)
+        except ChannelError as exc:
+            return {exc.field: str(exc)}
+        rivals = others_with_element(session, channel.element, channel.id)
+        if rivals and not allow_second:
+            names = ", ".join(c.name for c in rivals)
+            return {
+                "element": f"{channel.element.label} already has the channel {names}. Tick the box below to add a second."
+            }
+        try:
+            saved = save_channel(session, channel, user_id)
+        except NameTaken as exc:
+            return {"name": str(exc)}
+    verb = "Updated" if base else "Created"
+    text = f"{verb} channel *{saved.name}* ({saved.element.label}): {saved.describe_rules()}."
+    if context.origin_channel:
+        client.chat_postEphemeral(channel=context.origin_channel, user=user_id, text=text)
+    log.info("channel %s saved by %s", saved.name, user_id)
+    return None
+
+
+def register(app: App, services: Services) -> None:
+    @app.view(CALLBACK_ID)
+    def setup_submitted(ack: Ack, body: dict[str, Any], client: WebClient, context: dict[str, Any]) -> None:
+        errors = submit_setup(services, client, context["user_id"], body["view"])
+        if errors:
+            ack(response_action="errors", errors=errors)
+        else:
+            ack()
+
+    @app.action(CONNECT_ACTION)
+    def connect_clicked(ack: Ack, body: dict[str, Any], client: WebClient, context: dict[str, Any]) -> None:
+        ack()
+        # The OAuth connect flow comes with scheduling; until then say so rather than do nothing.
+        client.chat_postEphemeral(
+            channel=_origin(body),
+            user=context["user_id"],
+            text="Connecting a TikTok account is not available yet: it arrives with scheduling.",
+        )
+
+
+def _origin(body: dict[str, Any]) -> str:
+    view = body.get("view") or {}
+    return SetupContext.load(view.get("private_metadata", "")).origin_channel or body.get("channel", {}).get(
+        "id", ""
+    )

@@ -1,0 +1,225 @@
+"""The channel setup modal: building it from a channel, and reading a submission back."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from slack_sdk.models.blocks import (
+    Block,
+    ButtonElement,
+    CheckboxesElement,
+    InputBlock,
+    NumberInputElement,
+    Option,
+    PlainTextInputElement,
+    SectionBlock,
+    StaticSelectElement,
+    UserSelectElement,
+)
+from slack_sdk.models.blocks.basic_components import MarkdownTextObject
+from slack_sdk.models.views import View
+
+from core.channels import MAX_DAILY_CAP, BrandVoice, Channel, ChannelError, PostingMode, parse_windows
+from core.elements import Element
+
+CALLBACK_ID = "channel_setup"
+CONNECT_ACTION = "channel_connect_tiktok"
+ALLOW_SECOND = "allow_second"
+
+_MODE_HELP = {
+    PostingMode.DIRECT: "Direct post (needs a TikTok-audited app for public posts)",
+    PostingMode.DRAFT: "TikTok inbox draft (a person finishes it in the app)",
+    PostingMode.MANUAL: "Manual (contentbot reminds, a person posts)",
+}
+
+
+@dataclass(frozen=True)
+class SetupContext:
+    """What the modal carries from open to submit (private_metadata)."""
+
+    channel_id: int | None
+    origin_channel: str
+
+    def dump(self) -> str:
+        return json.dumps({"channel_id": self.channel_id, "origin": self.origin_channel})
+
+    @classmethod
+    def load(cls, raw: str) -> SetupContext:
+        data = json.loads(raw or "{}")
+        return cls(channel_id=data.get("channel_id"), origin_channel=data.get("origin", ""))
+
+
+def _text(
+    block_id: str, label: str, value: str, *, multiline: bool = False, optional: bool = False, hint: str = ""
+) -> InputBlock:
+    return InputBlock(
+        block_id=block_id,
+        label=label,
+        element=PlainTextInputElement(action_id=block_id, initial_value=value or None, multiline=multiline),
+        optional=optional,
+        hint=hint or None,
+    )
+
+
+def _option(value: str, text: str) -> Option:
+    return Option(value=value, text=text)
+
+
+def setup_view(channel: Channel, context: SetupContext) -> View:
+    editing = context.channel_id is not None
+    elements = [_option(e.value, e.label) for e in Element]
+    modes = [_option(m.value, _MODE_HELP[m]) for m in PostingMode]
+    gap_minutes = int(channel.min_gap.total_seconds() // 60)
+    blocks: list[Block] = [
+        _text("name", "Display name", channel.name),
+        InputBlock(
+            block_id="element",
+            label="Element",
+            element=StaticSelectElement(
+                action_id="element",
+                options=elements,
+                initial_option=next(o for o in elements if o.value == channel.element.value),
+            ),
+            hint="Content is sorted into elements; each element normally has one channel.",
+        ),
+        SectionBlock(
+            block_id="account",
+            text=MarkdownTextObject(text=f"*TikTok account:* {channel.account_status}"),
+            accessory=ButtonElement(
+                text="Connect", action_id=CONNECT_ACTION, value=str(context.channel_id or "")
+            ),
+        ),
+        _text("tone", "Brand voice: tone", channel.voice.tone, hint="e.g. warm, playful, safety first"),
+        _text("words_to_use", "Words to use", ", ".join(channel.voice.words_to_use), optional=True),
+        _text("words_to_avoid", "Words to avoid", ", ".join(channel.voice.words_to_avoid), optional=True),
+        _text("emoji_policy", "Emoji policy", channel.voice.emoji_policy, optional=True),
+        _text("cta_style", "Call-to-action style", channel.voice.cta_style, optional=True),
+        _text(
+            "branding_template",
+            "Branding template (caption text)",
+            channel.branding_template,
+            multiline=True,
+            hint="Jinja2 around the caption: {{ caption }}, {{ hashtags }}, {{ channel }}, {{ element }}. "
+            "Text only: TikTok forbids apps to overlay logos or watermarks on videos.",
+        ),
+        _text(
+            "hashtags",
+            "Hashtags",
+            " ".join(channel.hashtags),
+            optional=True,
+            hint="e.g. #WaterPlay #BathToys",
+        ),
+        InputBlock(
+            block_id="posting_mode",
+            label="Posting mode",
+            element=StaticSelectElement(
+                action_id="posting_mode",
+                options=modes,
+                initial_option=next(o for o in modes if o.value == channel.posting_mode.value),
+            ),
+        ),
+        _text(
+            "windows",
+            "Posting windows (local time, one per line)",
+            "\n".join(w.describe() for w in channel.windows),
+            multiline=True,
+            optional=True,
+            hint="e.g. Mon-Fri 16:00-20:00 and Sat,Sun 10:00-12:00 on the next line. Empty: any time.",
+        ),
+        InputBlock(
+            block_id="daily_cap",
+            label=f"Daily cap (posts per day, at most {MAX_DAILY_CAP})",
+            element=NumberInputElement(
+                action_id="daily_cap",
+                is_decimal_allowed=False,
+                initial_value=str(channel.daily_cap),
+                min_value="1",
+                max_value=str(MAX_DAILY_CAP),
+            ),
+        ),
+        InputBlock(
+            block_id="min_gap",
+            label="Minimum gap between posts (minutes)",
+            element=NumberInputElement(
+                action_id="min_gap", is_decimal_allowed=False, initial_value=str(gap_minutes), min_value="0"
+            ),
+        ),
+        InputBlock(
+            block_id="owner",
+            label="Who finishes drafts and manual posts",
+            element=UserSelectElement(action_id="owner", initial_user=channel.owner_user_id),
+            optional=True,
+        ),
+    ]
+    blocks.append(
+        InputBlock(
+            block_id=ALLOW_SECOND,
+            label="Second channel for this element",
+            element=CheckboxesElement(
+                action_id=ALLOW_SECOND, options=[_option("yes", "Yes, this element gets a second channel")]
+            ),
+            optional=True,
+            hint="Each element has one channel unless you tick this.",
+        )
+    )
+    return View(
+        type="modal",
+        callback_id=CALLBACK_ID,
+        private_metadata=context.dump(),
+        title="Edit channel" if editing else "New channel",
+        submit="Save",
+        close="Cancel",
+        blocks=blocks,
+    )
+
+
+def read_setup(values: dict[str, dict[str, Any]], base: Channel) -> tuple[Channel, bool]:
+    """The channel the person filled in, and whether they confirmed a second channel for the element.
+
+    Raises ChannelError naming the block to mark, for anything a person must fix.
+    """
+
+    def text(block: str) -> str:
+        return (values.get(block, {}).get(block, {}).get("value") or "").strip()
+
+    def selected(block: str) -> str:
+        option = values.get(block, {}).get(block, {}).get("selected_option") or {}
+        return option.get("value", "")
+
+    def number(block: str) -> int:
+        raw = text(block)
+        try:
+            return int(raw)
+        except ValueError:
+            raise ChannelError(block, f"{raw!r} is not a whole number.") from None
+
+    def words(block: str) -> tuple[str, ...]:
+        return tuple(w.strip() for w in text(block).split(",") if w.strip())
+
+    if not selected("element"):
+        raise ChannelError("element", "Choose an element.")
+    channel = Channel(
+        id=base.id,
+        name=text("name"),
+        element=Element(selected("element")),
+        voice=BrandVoice(
+            tone=text("tone"),
+            words_to_use=words("words_to_use"),
+            words_to_avoid=words("words_to_avoid"),
+            emoji_policy=text("emoji_policy"),
+            cta_style=text("cta_style"),
+        ),
+        branding_template=text("branding_template"),
+        hashtags=tuple(text("hashtags").replace(",", " ").split()),
+        posting_mode=PostingMode(selected("posting_mode") or base.posting_mode),
+        windows=parse_windows(text("windows")),
+        daily_cap=number("daily_cap"),
+        min_gap=timedelta(minutes=number("min_gap")),
+        owner_user_id=values.get("owner", {}).get("owner", {}).get("selected_user") or None,
+        tiktok_username=base.tiktok_username,
+    )
+    allow = values.get(ALLOW_SECOND, {}).get(ALLOW_SECOND, {}).get("selected_options") or []
+    return channel, bool(allow)

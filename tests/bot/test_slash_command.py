@@ -1,0 +1,139 @@
+"""`/content` as Slack sends it: signed HTTP to the running app, replies read from the stand-in."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from contentbot.local import LocalBot
+from contentbot.standins.slack import Workspace
+
+USER = "U0BOB"
+CHANNEL = "C0CONTENT"
+
+
+def ephemeral_texts(bot: LocalBot) -> list[str]:
+    return [e.text for e in bot.standin.ephemerals(CHANNEL, USER)]
+
+
+def blocks_text(reply_json: dict) -> str:
+    parts = []
+    for block in reply_json.get("blocks", []):
+        for key in ("text",):
+            if isinstance(block.get(key), dict):
+                parts.append(block[key]["text"])
+        for element in block.get("elements", []):
+            parts.append(element.get("text", ""))
+    return "\n".join(parts)
+
+
+def test_help_lists_every_verb_of_the_design(bot: LocalBot) -> None:
+    reply = bot.workspace.slash(USER, "help")
+    assert reply.status == 200
+    body = reply.json()
+    assert body["response_type"] == "ephemeral"
+    text = blocks_text(body)
+    for verb in (
+        "help",
+        "channels",
+        "channel setup",
+        "generate",
+        "queue",
+        "schedule",
+        "schedule bulk",
+        "templates",
+        "experiments",
+        "stats",
+        "alerts",
+        "digest",
+    ):
+        assert f"`/content {verb}" in text
+    assert ephemeral_texts(bot) == ["What /content can do"]
+
+
+def test_an_empty_command_is_help(bot: LocalBot) -> None:
+    assert bot.workspace.slash(USER, "").json()["text"] == "What /content can do"
+
+
+def test_channels_lists_the_four_with_element_account_and_rules(bot: LocalBot) -> None:
+    text = blocks_text(bot.workspace.slash(USER, "channels").json())
+    for name in ("Air", "Water", "Fire", "Earth"):
+        assert f"*{name}* ({name})" in text
+    assert text.count("Account: not connected") == 4
+    assert "TikTok inbox draft, up to 3/day, 3 h apart, Mon-Fri 17:00-20:00; Sat,Sun 10:00-13:00" in text
+
+
+def test_an_unknown_verb_gets_a_usage_message_naming_it(bot: LocalBot) -> None:
+    body = bot.workspace.slash(USER, "publish everything").json()
+    assert body["response_type"] == "ephemeral"
+    assert body["text"] == "`publish` is not a /content verb."
+    assert "Usage:" in blocks_text(body)
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("channels extra words", "`channels` takes no arguments; I got `extra words` too."),
+        ("help me", "`help` takes no arguments; I got `me` too."),
+        ('check "unclosed', "I could not read that command: No closing quotation."),
+        ("check", "`check` needs the caption or script text to look for."),
+    ],
+)
+def test_a_bad_argument_is_named(bot: LocalBot, text: str, problem: str) -> None:
+    assert bot.workspace.slash(USER, text).json()["text"] == problem
+
+
+def test_a_verb_still_to_come_says_so(bot: LocalBot) -> None:
+    text = bot.workspace.slash(USER, "digest").json()["text"]
+    assert text == "`/content digest` is not available yet: it arrives with monitoring."
+
+
+@pytest.mark.parametrize(
+    "workspace_options",
+    [{"sign": False}, {"signing_secret": "not-the-secret"}, {"timestamp_offset": -400}],
+    ids=["unsigned", "wrong secret", "stale timestamp"],
+)
+def test_a_badly_signed_request_gets_401_and_changes_nothing(bot: LocalBot, workspace_options: dict) -> None:
+    options = {"signing_secret": bot.settings.slack_signing_secret, **workspace_options}
+    forger = Workspace(bot.standin, app_url=bot.web.url, **options)
+    try:
+        reply = forger.slash(USER, "channel setup Air")
+    finally:
+        forger.close()
+    assert reply.status == 401
+    assert bot.standin.calls("views.open") == []
+    assert bot.standin.modals(USER) == []
+    assert ephemeral_texts(bot) == []
+
+
+def test_app_home_shows_the_channels_and_what_is_switched_off(bot: LocalBot) -> None:
+    assert bot.workspace.open_home(USER).status == 200
+    home = bot.standin.wait_for(lambda: bot.standin.home(USER))
+    text = "\n".join(
+        b.get("text", {}).get("text", "")
+        if isinstance(b.get("text"), dict)
+        else b.get("elements", [{}])[0].get("text", "")
+        for b in home.blocks
+    )
+    for name in ("Air", "Water", "Fire", "Earth"):
+        assert f"*{name}*" in text
+    assert "ANTHROPIC_API_KEY is not set" in text
+
+
+def test_healthz_reports_database_and_redis(bot: LocalBot) -> None:
+    response = httpx.get(f"{bot.web.url}/healthz")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["ok"] is True
+    assert body["database"] == "ok"
+    assert body["redis"] == "ok"
+
+
+def test_healthz_is_503_when_the_database_is_down(bot: LocalBot, tmp_path) -> None:
+    from bot.services import Services
+    from bot.web import health
+
+    broken = bot.settings.model_copy(update={"database_url": f"sqlite:///{tmp_path}/missing/dir/x.db"})
+    healthy, report = health(Services(broken, bot.services.redis))
+    assert healthy is False
+    assert report["database"].startswith("error:")
