@@ -8,7 +8,7 @@ from slack_bolt import App
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
-from bot import channels, commands, home
+from bot import channels, commands, experiments, generate, home, library, review
 from bot.services import Services
 
 log = logging.getLogger(__name__)
@@ -29,6 +29,7 @@ def build_app(services: Services) -> App:
         request_verification_enabled=not settings.socket_mode,
     )
     commands.register(app, services)
-    channels.register(app, services)
+    for surface in (channels, generate, review, library, experiments):
+        surface.register(app, services)
     home.register(app, services)
     return app

@@ -8,7 +8,7 @@ from typing import Any
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
-from bot import channels
+from bot import channels, experiments, generate, library
 from bot.services import Services
 from bot.verbs import Command, Reply, UsageError, Verb, match_verb
 from bot.views.common import as_dicts
@@ -21,11 +21,9 @@ def show_help(command: Command) -> Reply:
     return Reply(text="What /content can do", blocks=help_blocks(VERBS))
 
 
-# Design §5's verbs, in the order `help` lists them: each surface module brings its own.
-# Verbs without a handler are listed so people see what is coming, and answer saying so.
-VERBS: list[Verb] = [
-    Verb(("help",), "help", "this list", show_help, max_args=0),
-    *channels.VERBS,
+# Verbs of design §5 that no surface module provides yet: listed by `help` so people see
+# what is coming, and answering saying so.
+PLANNED: list[Verb] = [
     Verb(
         ("generate",),
         "generate [agent channel brief...]",
@@ -60,6 +58,15 @@ VERBS: list[Verb] = [
     Verb(("stats",), "stats [channel]", "views, saves and save rate", coming_with="monitoring"),
     Verb(("alerts",), "alerts", "open alerts: acknowledge, snooze, resolve", coming_with="monitoring"),
     Verb(("digest",), "digest", "the daily digest, now", coming_with="monitoring"),
+]
+
+# Each surface module brings its own verbs, in the order `help` lists them.
+SURFACE_VERBS: list[Verb] = [*channels.VERBS, *generate.VERBS, *library.VERBS, *experiments.VERBS]
+_PROVIDED = {verb.words for verb in SURFACE_VERBS}
+VERBS: list[Verb] = [
+    Verb(("help",), "help", "this list", show_help, max_args=0),
+    *SURFACE_VERBS,
+    *(verb for verb in PLANNED if verb.words not in _PROVIDED),
 ]
 
 
