@@ -2,20 +2,47 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from slack_bolt import App
 from slack_sdk import WebClient
 
 from bot.services import Services
-from bot.views.home import home_view
+from bot.views.home import ChannelStats, home_view
+from core.channels import Channel
+from core.metrics import totals
 from storage.channels import list_channels
+from storage.metrics import snapshots
+from storage.posts import count_scheduled
+
+
+def week_bounds(now: datetime, services: Services) -> tuple[datetime, datetime]:
+    """Monday 00:00 to the next Monday, in the team's time zone."""
+    local = now.astimezone(services.settings.tz)
+    monday = (local - timedelta(days=local.weekday())).replace(hour=0, minute=0, second=0, microsecond=0)
+    return monday, monday + timedelta(days=7)
+
+
+def dashboard_stats(services: Services, now: datetime) -> tuple[list[Channel], dict[int, ChannelStats]]:
+    start, end = week_bounds(now, services)
+    with services.db() as session:
+        channels = list_channels(session)
+        scheduled = count_scheduled(session, start, end)
+        stats = {
+            c.id: ChannelStats(
+                scheduled_this_week=scheduled.get(c.id, 0),
+                last_7_days=totals(snapshots(session, channel_id=c.id, since=now - timedelta(days=7))),
+            )
+            for c in channels
+            if c.id is not None
+        }
+    return channels, stats
 
 
 def publish_home(services: Services, client: WebClient, user_id: str) -> None:
-    with services.db() as session:
-        channels = list_channels(session)
-    client.views_publish(user_id=user_id, view=home_view(channels, services.settings.missing()))
+    channels, stats = dashboard_stats(services, datetime.now(UTC))
+    client.views_publish(user_id=user_id, view=home_view(channels, stats, services.settings.missing()))
 
 
 def register(app: App, services: Services) -> None:

@@ -6,9 +6,11 @@ import argparse
 import logging
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 from pydantic import ValidationError
 
+from contentbot.errors import SetupError
 from contentbot.settings import Settings
 
 log = logging.getLogger("contentbot")
@@ -58,6 +60,28 @@ def cmd_seed(settings: Settings, args: argparse.Namespace) -> None:
         log.info("%s", line)
 
 
+def cmd_metrics_import(settings: Settings, args: argparse.Namespace) -> None:
+    """Snapshots from a CSV (TikTok Studio export or our own columns): all rows land, or none."""
+    from datetime import UTC, datetime
+
+    from core.metrics import MetricsFileError, parse_metrics_csv
+    from storage.db import session_scope
+    from storage.metrics import import_rows
+
+    try:
+        text = Path(args.file).read_text(encoding="utf-8-sig")
+        rows = parse_metrics_csv(text, default_taken_at=datetime.now(UTC), tz=settings.tz)
+        with session_scope(settings.database_url) as session:
+            count = import_rows(session, rows)
+    except OSError as exc:
+        raise SetupError(f"cannot read {args.file}: {exc.strerror}") from exc
+    except MetricsFileError as exc:
+        raise SetupError(
+            f"{args.file} was not imported (nothing was written):\n  " + "\n  ".join(exc.problems)
+        ) from exc
+    log.info("imported %d metric snapshots from %s", count, args.file)
+
+
 def cmd_start(settings: Settings, args: argparse.Namespace) -> None:
     """Everything a first run needs: migrate, seed, then Slack if configured, else the console."""
     args.revision = "head"
@@ -105,6 +129,14 @@ def build_parser() -> argparse.ArgumentParser:
     upgrade.add_argument("revision", nargs="?", default="head")
     upgrade.set_defaults(func=cmd_db_upgrade)
     add("seed", cmd_seed, "create the four element channels if they are missing")
+    metrics = sub.add_parser("metrics", help="metric tasks", description="metric tasks")
+    metrics_sub = metrics.add_subparsers(dest="metrics_command", metavar="metrics_command", required=True)
+    metrics_import = metrics_sub.add_parser(
+        "import",
+        help="import metric snapshots from a CSV (post_id or video_id, views, likes, comments, shares, saves)",
+    )
+    metrics_import.add_argument("file")
+    metrics_import.set_defaults(func=cmd_metrics_import)
     start = add("start", cmd_start, "first run: db upgrade, seed, then dev (with Slack tokens) or console")
     start.add_argument("--user", default="U0ALICE", help="console user id when no Slack tokens are set")
     return parser
@@ -121,8 +153,6 @@ def main(argv: Sequence[str] | None = None) -> int:
             name = ".".join(str(part) for part in error["loc"]).upper()
             print(f"contentbot: setting {name}: {error['msg']}", file=sys.stderr)
         return 2
-    from contentbot.processes import SetupError
-
     try:
         args.func(settings, args)
     except SetupError as exc:

@@ -15,16 +15,13 @@ from slack_bolt import App
 from bot.app import build_app
 from bot.services import Services
 from bot.web import WebApp, make_server
+from contentbot.errors import SetupError
 from contentbot.settings import Settings
 from workers.clock import Clock, build_scheduler
 from workers.queues import connect
 from workers.worker import make_worker, run_worker
 
 log = logging.getLogger("contentbot")
-
-
-class SetupError(RuntimeError):
-    """A setting the process cannot start without; the message says which and why."""
 
 
 def check_slack(settings: Settings) -> None:

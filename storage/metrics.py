@@ -31,18 +31,9 @@ def import_rows(session: Session, rows: Sequence[ImportedRow], source: str = "cs
     """Resolve every row's post first; one unknown post refuses the whole file."""
     post_ids = {int(r.post_ref) for r in rows if r.post_ref.isdigit()}
     video_ids = {r.post_ref.removeprefix("video:") for r in rows if r.post_ref.startswith("video:")}
-    known_posts = (
-        set(session.scalars(select(PostRow.id).where(PostRow.id.in_(post_ids)))) if post_ids else set()
-    )
-    by_video = (
-        dict(
-            session.execute(
-                select(PostRow.tiktok_video_id, PostRow.id).where(PostRow.tiktok_video_id.in_(video_ids))
-            )
-        )
-        if video_ids
-        else {}
-    )
+    known_posts = set(session.scalars(select(PostRow.id).where(PostRow.id.in_(post_ids))))
+    video_query = select(PostRow.tiktok_video_id, PostRow.id).where(PostRow.tiktok_video_id.in_(video_ids))
+    by_video = {video: post for video, post in session.execute(video_query)}
     problems = []
     resolved: list[tuple[ImportedRow, int]] = []
     for row in rows:

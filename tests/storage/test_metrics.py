@@ -1,0 +1,90 @@
+"""Metric snapshots in the database, and `contentbot metrics import`."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select, update
+
+from contentbot.cli import main
+from contentbot.seed import seed
+from core.metrics import MetricSnapshot, daily, totals
+from storage.channels import get_channel
+from storage.db import session_scope
+from storage.metrics import record_snapshot, snapshots
+from storage.models import MetricSnapshotRow, PostRow
+from tests.factories import make_post
+
+T0 = datetime(2026, 11, 20, 18, 0, tzinfo=UTC)
+
+
+def snapshot_count(url: str) -> int:
+    with session_scope(url) as session:
+        return session.scalar(select(func.count()).select_from(MetricSnapshotRow)) or 0
+
+
+def test_snapshots_by_post_channel_and_day(database_url: str) -> None:
+    seed(database_url)
+    with session_scope(database_url) as session:
+        air = make_post(session, "Air", "kite caption", T0)
+        water = make_post(session, "Water", "splash caption", T0)
+        for hours, views, saves in ((1, 100, 2), (25, 1000, 30)):
+            record_snapshot(session, MetricSnapshot(air, T0 + timedelta(hours=hours), views, saves=saves))
+        record_snapshot(session, MetricSnapshot(water, T0 + timedelta(hours=2), 500, saves=5))
+    with session_scope(database_url) as session:
+        air_channel = get_channel(session, "Air")
+        assert air_channel is not None
+        per_post = snapshots(session, post_id=air)
+        per_channel = snapshots(session, channel_id=air_channel.id)
+        recent = snapshots(session, since=T0 + timedelta(hours=3))
+    assert [s.views for s in per_post] == [100, 1000]
+    assert per_post[0].taken_at == T0 + timedelta(hours=1)  # aware UTC on both databases
+    assert {s.post_id for s in per_channel} == {air}
+    assert [s.views for s in recent] == [1000]
+    assert totals(per_channel).save_rate == pytest.approx(0.03)
+    assert [d.day.isoformat() for d in daily(per_channel)] == ["2026-11-20", "2026-11-21"]
+
+
+def test_import_a_studio_export_by_video_id(database_url: str, env: dict[str, str], tmp_path: Path) -> None:
+    seed(database_url)
+    with session_scope(database_url) as session:
+        post = make_post(session, "Fire", "race car caption", T0, status="published")
+        session.execute(
+            update(PostRow).where(PostRow.id == post).values(tiktok_video_id="7312345678901234567")
+        )
+    csv = tmp_path / "studio.csv"
+    csv.write_text(
+        "Video link,Date,Video views,Likes,Comments,Shares,Add to Favorites\n"
+        "https://www.tiktok.com/@shop/video/7312345678901234567,2026-11-21,2.5K,120,9,4,75\n"
+    )
+    assert main(["metrics", "import", str(csv)]) == 0
+    with session_scope(database_url) as session:
+        [snap] = snapshots(session, post_id=post)
+    assert (snap.views, snap.saves, snap.source) == (2500, 75, "csv")
+
+
+def test_a_file_with_one_unknown_post_writes_nothing(
+    database_url: str, env: dict[str, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    seed(database_url)
+    with session_scope(database_url) as session:
+        post = make_post(session, "Earth", "blocks caption", T0)
+    csv = tmp_path / "ours.csv"
+    csv.write_text(f"post_id,views,saves\n{post},100,4\n999999,50,1\n")
+    assert main(["metrics", "import", str(csv)]) == 2
+    assert "line 3: no post '999999' here" in capsys.readouterr().err
+    assert snapshot_count(database_url) == 0
+
+
+def test_a_malformed_file_names_its_lines(
+    database_url: str, env: dict[str, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    csv = tmp_path / "bad.csv"
+    csv.write_text("post_id,views\n1,many\n")
+    assert main(["metrics", "import", str(csv)]) == 2
+    err = capsys.readouterr().err
+    assert "was not imported (nothing was written)" in err and "line 2: views 'many' is not a count" in err
+    assert main(["metrics", "import", str(tmp_path / "missing.csv")]) == 2
+    assert "cannot read" in capsys.readouterr().err
