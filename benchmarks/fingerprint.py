@@ -4,23 +4,30 @@ Run: .venv/bin/python benchmarks/fingerprint.py
 
 Prints the near-duplicate rule's precision and recall on the caption table the tests use, then the
 time to check one caption against 100,000 stored fingerprints with FingerprintIndex, against a linear
-scan over the same fingerprints. The stored captions are synthetic but shaped like real ones: words
+scan over the same fingerprints, and last the check the app really runs: `storage.fingerprints.conflicts`
+against 100,000 posts in the database (SQLite by default; `--database-url postgresql://...` for another). The stored captions are synthetic but shaped like real ones: words
 drawn with Zipf-like frequencies, so common words are shared across captions as they are in real life,
 which makes SimHash bits less uniform and the band buckets bigger than with random 64-bit numbers.
 """
 
 from __future__ import annotations
 
+import argparse
 import csv
 import random
 import statistics
+import tempfile
 import time
 import tracemalloc
 from collections.abc import Callable, Sequence
+from datetime import UTC, datetime, timedelta
 from itertools import accumulate
 from pathlib import Path
 from typing import TypeVar
 
+from sqlalchemy import insert
+
+from contentbot.seed import seed
 from core.fingerprint import (
     BAND_BITS,
     BAND_COUNT,
@@ -32,12 +39,18 @@ from core.fingerprint import (
     hamming,
     simhash64,
 )
+from storage.channels import list_channels
+from storage.db import engine_for, session_scope
+from storage.fingerprints import conflicts, fingerprint_columns
+from storage.migrate import upgrade
+from storage.models import ContentRow, PostRow, VersionRow
 
 CAPTION_PAIRS = Path(__file__).resolve().parents[1] / "tests" / "core" / "data" / "caption_pairs.csv"
 STORED = 100_000
 QUERIES = 1_000
 LINEAR_QUERIES = 100  # a linear scan is slow enough that a sample gives stable figures
 SEED = 20240601
+DB_QUERIES = 200
 
 # Joined and split, as a list literal of 100 words would fill a screen.
 TOY_WORDS = " ".join(
@@ -58,9 +71,15 @@ CTAS = ("Link in bio!", "Tap the cart to shop.", "Which one would you pick?", "S
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description="Precision, recall and speed of the cross-posting check.")
+    parser.add_argument("--database-url", help="an empty database to fill (default: a temporary SQLite file)")
+    args = parser.parse_args()
     print_pair_table()
     print()
-    print_index_benchmark()
+    captions, texts = print_index_benchmark()
+    print()
+    with tempfile.TemporaryDirectory() as tmp:
+        print_database_benchmark(args.database_url or f"sqlite:///{Path(tmp) / 'bench.db'}", captions, texts)
 
 
 def print_pair_table() -> None:
@@ -78,7 +97,7 @@ def print_pair_table() -> None:
         print(f"  {threshold:>9}  {recall:6.2f}  {precision:9.2f}  {len(hits) - sum(hits):>15}{marker}")
 
 
-def print_index_benchmark() -> None:
+def print_index_benchmark() -> tuple[list[str], list[str]]:
     rng = random.Random(SEED)
     words, cum_weights = zipf_vocabulary(rng)
     captions = [synthetic_caption(rng, words, cum_weights) for _ in range(STORED)]
@@ -122,7 +141,6 @@ def print_index_benchmark() -> None:
     print(f"  linear / index at p50: {speedup:.1f}x; same results as linear scan: {'yes' if agree else 'NO'}")
     print(f"  mean candidates compared bit by bit: {candidates:,.0f} of {STORED:,}")
     print(f"  edited copies found: {edited_found:.0%}")
-    print()
     print(
         HOW_IT_IS_INDEXED.format(
             bands=BAND_COUNT,
@@ -132,6 +150,71 @@ def print_index_benchmark() -> None:
             probes=len(band_probes(0)[0]),
         )
     )
+    return captions, texts
+
+
+def print_database_benchmark(url: str, captions: Sequence[str], texts: Sequence[str]) -> None:
+    """The app's own check: band-probe query on indexed columns, then exact distances in core."""
+    upgrade(url)
+    seed(url)
+    engine = engine_for(url)
+    when = datetime(2026, 12, 1, 12, tzinfo=UTC)
+    with session_scope(url) as session:
+        channel_ids = [c.id for c in list_channels(session)]
+    started = time.perf_counter()
+    with engine.begin() as conn:
+        for start in range(0, len(captions), 10_000):
+            batch = range(start, min(start + 10_000, len(captions)))
+            conn.execute(
+                insert(ContentRow),
+                [
+                    {"id": i + 1, "agent": "tiktok_hook", "requester_id": "U0BENCH", "status": "approved"}
+                    for i in batch
+                ],
+            )
+            conn.execute(
+                insert(VersionRow),
+                [
+                    {
+                        "id": i + 1,
+                        "content_id": i + 1,
+                        "number": 1,
+                        "fields": {"caption": captions[i]},
+                        "text": captions[i],
+                        "author_kind": "person",
+                        "author_id": "U0BENCH",
+                        **fingerprint_columns(Fingerprint.of_text(captions[i])),
+                    }
+                    for i in batch
+                ],
+            )
+            conn.execute(
+                insert(PostRow),
+                [
+                    {
+                        "content_id": i + 1,
+                        "version_id": i + 1,
+                        "channel_id": channel_ids[i % len(channel_ids)],
+                        "scheduled_at": when - timedelta(hours=i % 5000),
+                        "status": "published",
+                        "created_by": "U0BENCH",
+                    }
+                    for i in batch
+                ],
+            )
+    load_seconds = time.perf_counter() - started
+    queries = [Fingerprint.of_text(text) for text in texts[:DB_QUERIES]]
+    with session_scope(url) as session:
+        times, found = timed(
+            lambda fp: conflicts(session, fp, channel_id=channel_ids[0], when=when, product_id="SKU-1"),
+            queries,
+        )
+    dialect = engine.dialect.name
+    print(
+        f"storage.fingerprints.conflicts against {len(captions):,} posts in {dialect} (loaded in {load_seconds:.1f} s)"
+    )
+    print(f"  {DB_QUERIES} checks: p50 {ms(times, 50)}  p99 {ms(times, 99)}")
+    print(f"  checks that found a conflict: {sum(bool(f) for f in found)} of {DB_QUERIES}")
 
 
 HOW_IT_IS_INDEXED = """\

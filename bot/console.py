@@ -177,7 +177,7 @@ def render_blocks(
             if block.get("hint"):
                 lines.append(f"   {_text(block['hint'])}")
             entry = (state or {}).get(block.get("block_id", ""), {}).get(element.get("action_id", ""))
-            lines.append(f"   = {_value_text(entry, names)}")
+            lines.append("   = " + _value_text(entry, names).replace("\n", "\n     "))
             error = (errors or {}).get(block.get("block_id", ""))
             if error:
                 lines.append(f"   ! {error}")

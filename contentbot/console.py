@@ -29,7 +29,10 @@ def run_console(settings: Settings, user: str) -> None:
         if not note.startswith(("SLACK_", "Neither SLACK", "REVIEW_CHANNEL")):
             log.warning("%s", note)
     bot = start_local(settings, connect(settings.redis_url, in_process_fallback=True), with_clock=True)
-    threading.Thread(target=bot.worker.work, name="worker", daemon=True).start()
+    worker = threading.Thread(
+        target=bot.worker.work, kwargs={"logging_level": "WARNING"}, name="worker", daemon=True
+    )
+    worker.start()
     try:
         run(bot.workspace, bot.standin, user, stdin=sys.stdin, stdout=sys.stdout)
     finally:

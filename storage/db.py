@@ -42,8 +42,16 @@ def _create_engine(url: str) -> Engine:
             cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA busy_timeout=30000")
         cursor.close()
+        # PostgreSQL has bit_count; SQLite gets the same measure (storage.fingerprints.hamming64).
+        dbapi_connection.create_function("hamming64", 2, _hamming64, deterministic=True)
 
     return engine
+
+
+def _hamming64(a: int | None, b: int | None) -> int | None:
+    if a is None or b is None:
+        return None
+    return ((a ^ b) & 0xFFFF_FFFF_FFFF_FFFF).bit_count()
 
 
 @contextmanager

@@ -5,10 +5,21 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import Integer, and_, or_, select, union_all
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.functions import FunctionElement
 
-from core.fingerprint import Conflict, Fingerprint, PostRecord, band_probes, bands, find_conflicts
+from core.fingerprint import (
+    NEAR_DUPLICATE_DISTANCE,
+    Conflict,
+    Fingerprint,
+    PostRecord,
+    band_probes,
+    bands,
+    find_conflicts,
+)
 from storage.models import ChannelRow, PostRow, VersionRow
 
 # Posts that will never go out cannot collide with anything.
@@ -24,6 +35,30 @@ def from_signed64(value: int) -> int:
     return value + (1 << 64) if value < 0 else value
 
 
+class hamming64(FunctionElement[int]):
+    """Bits that differ between two SimHashes stored as signed BIGINT, computed by the database.
+
+    The band probes find every near duplicate but also many rows that only share a band; measuring
+    the distance in SQL keeps those rows in the database instead of loading thousands per check.
+    SQLite gets the function from storage.db; PostgreSQL has bit_count.
+    """
+
+    type = Integer()
+    inherit_cache = True
+    name = "hamming64"
+
+
+@compiles(hamming64)
+def _hamming64_sqlite(element: hamming64, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"hamming64({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(hamming64, "postgresql")
+def _hamming64_postgresql(element: hamming64, compiler: SQLCompiler, **kw: Any) -> str:
+    a, b = (compiler.process(clause, **kw) for clause in element.clauses)
+    return f"bit_count(CAST(({a} # {b}) AS BIT(64)))"
+
+
 def fingerprint_columns(fingerprint: Fingerprint) -> dict[str, Any]:
     band0, band1, band2, band3 = bands(fingerprint.simhash)
     return {
@@ -35,12 +70,6 @@ def fingerprint_columns(fingerprint: Fingerprint) -> dict[str, Any]:
         "band3": band3,
         "media_sha256": fingerprint.media_sha256,
     }
-
-
-def version_fingerprint(row: VersionRow) -> Fingerprint:
-    return Fingerprint(
-        exact=row.exact_hash, simhash=from_signed64(row.simhash), media_sha256=row.media_sha256
-    )
 
 
 def candidate_records(
@@ -57,36 +86,62 @@ def candidate_records(
     `find_conflicts` then measures each one exactly.
     """
     probes = band_probes(fingerprint.simhash)
-    matches = [
-        VersionRow.exact_hash == fingerprint.exact,
+    shares_a_band = or_(
         VersionRow.band0.in_(probes[0]),
         VersionRow.band1.in_(probes[1]),
         VersionRow.band2.in_(probes[2]),
         VersionRow.band3.in_(probes[3]),
-    ]
+    )
+    near = hamming64(VersionRow.simhash, to_signed64(fingerprint.simhash)) <= NEAR_DUPLICATE_DISTANCE
+    same_version = [VersionRow.exact_hash == fingerprint.exact, and_(shares_a_band, near)]
     if fingerprint.media_sha256:
-        matches.append(VersionRow.media_sha256 == fingerprint.media_sha256)
+        same_version.append(VersionRow.media_sha256 == fingerprint.media_sha256)
+    # Versions first, one SELECT per way to match, then their posts: each part then uses its own
+    # index (the exact hash, one per band, posts by version); a single OR makes databases scan.
+    version_ids = union_all(*(select(VersionRow.id).where(match) for match in same_version))
+    matches = PostRow.version_id.in_(version_ids)
     if product_id:
-        matches.append(
-            (PostRow.product_id == product_id)
-            & PostRow.scheduled_at.between(when - product_window, when + product_window)
+        same_product = (PostRow.product_id == product_id) & PostRow.scheduled_at.between(
+            when - product_window, when + product_window
         )
+        matches = or_(matches, same_product)
+    # Columns, not entities: a check may read many rows, and the version text is not needed.
     query = (
-        select(PostRow, VersionRow, ChannelRow.name)
+        select(
+            PostRow.id,
+            PostRow.channel_id,
+            ChannelRow.name,
+            PostRow.published_at,
+            PostRow.scheduled_at,
+            PostRow.product_id,
+            VersionRow.exact_hash,
+            VersionRow.simhash,
+            VersionRow.media_sha256,
+        )
         .join(VersionRow, VersionRow.id == PostRow.version_id)
         .join(ChannelRow, ChannelRow.id == PostRow.channel_id)
-        .where(PostRow.status.not_in(INACTIVE_POST_STATUSES), or_(*matches))
+        .where(PostRow.status.not_in(INACTIVE_POST_STATUSES), matches)
     )
     return [
         PostRecord(
-            post_id=post.id,
-            channel_id=post.channel_id,
+            post_id=post_id,
+            channel_id=channel_id,
             channel_name=channel_name,
-            when=post.published_at or post.scheduled_at,
-            fingerprint=version_fingerprint(version),
-            product_id=post.product_id,
+            when=published_at or scheduled_at,
+            fingerprint=Fingerprint(exact=exact, simhash=from_signed64(simhash), media_sha256=media),
+            product_id=product_id,
         )
-        for post, version, channel_name in session.execute(query)
+        for (
+            post_id,
+            channel_id,
+            channel_name,
+            published_at,
+            scheduled_at,
+            product_id,
+            exact,
+            simhash,
+            media,
+        ) in session.execute(query)
     ]
 
 

@@ -141,7 +141,15 @@ class VersionRow(Base):
     """One immutable version of a content item's text, with how it was made and its fingerprint."""
 
     __tablename__ = "versions"
-    __table_args__ = (UniqueConstraint("content_id", "number"),)
+    # Each band's index carries the SimHash too, so the near-duplicate lookup measures distance
+    # from the index alone, without reading the rows (storage.fingerprints).
+    __table_args__ = (
+        UniqueConstraint("content_id", "number"),
+        Index("ix_versions_band0_simhash", "band0", "simhash"),
+        Index("ix_versions_band1_simhash", "band1", "simhash"),
+        Index("ix_versions_band2_simhash", "band2", "simhash"),
+        Index("ix_versions_band3_simhash", "band3", "simhash"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     content_id: Mapped[int] = mapped_column(ForeignKey("contents.id", ondelete="CASCADE"), index=True)
@@ -159,13 +167,13 @@ class VersionRow(Base):
     latency_ms: Mapped[float | None] = mapped_column()
     # Fingerprint: the exact hash, the 64-bit SimHash (stored signed: SQL has no unsigned
     # 64-bit integer) and its four 16-bit bands, each indexed, so a near-duplicate lookup
-    # reads only rows that share a band (pigeonhole: ≤3 differing bits leave one band equal).
+    # reads only rows near in one band (pigeonhole: see core.fingerprint).
     exact_hash: Mapped[str] = mapped_column(String(64), index=True)
     simhash: Mapped[int] = mapped_column(BigInteger)
-    band0: Mapped[int] = mapped_column(Integer, index=True)
-    band1: Mapped[int] = mapped_column(Integer, index=True)
-    band2: Mapped[int] = mapped_column(Integer, index=True)
-    band3: Mapped[int] = mapped_column(Integer, index=True)
+    band0: Mapped[int] = mapped_column(Integer)
+    band1: Mapped[int] = mapped_column(Integer)
+    band2: Mapped[int] = mapped_column(Integer)
+    band3: Mapped[int] = mapped_column(Integer)
     media_sha256: Mapped[str | None] = mapped_column(String(64), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 

@@ -96,10 +96,10 @@ def upgrade() -> None:
         sa.UniqueConstraint("content_id", "number", name=op.f("uq_versions_content_id")),
     )
     with op.batch_alter_table("versions", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_versions_band0"), ["band0"], unique=False)
-        batch_op.create_index(batch_op.f("ix_versions_band1"), ["band1"], unique=False)
-        batch_op.create_index(batch_op.f("ix_versions_band2"), ["band2"], unique=False)
-        batch_op.create_index(batch_op.f("ix_versions_band3"), ["band3"], unique=False)
+        batch_op.create_index("ix_versions_band0_simhash", ["band0", "simhash"], unique=False)
+        batch_op.create_index("ix_versions_band1_simhash", ["band1", "simhash"], unique=False)
+        batch_op.create_index("ix_versions_band2_simhash", ["band2", "simhash"], unique=False)
+        batch_op.create_index("ix_versions_band3_simhash", ["band3", "simhash"], unique=False)
         batch_op.create_index(batch_op.f("ix_versions_content_id"), ["content_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_versions_exact_hash"), ["exact_hash"], unique=False)
         batch_op.create_index(batch_op.f("ix_versions_media_sha256"), ["media_sha256"], unique=False)
@@ -173,10 +173,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_versions_media_sha256"))
         batch_op.drop_index(batch_op.f("ix_versions_exact_hash"))
         batch_op.drop_index(batch_op.f("ix_versions_content_id"))
-        batch_op.drop_index(batch_op.f("ix_versions_band3"))
-        batch_op.drop_index(batch_op.f("ix_versions_band2"))
-        batch_op.drop_index(batch_op.f("ix_versions_band1"))
-        batch_op.drop_index(batch_op.f("ix_versions_band0"))
+        batch_op.drop_index("ix_versions_band3_simhash")
+        batch_op.drop_index("ix_versions_band2_simhash")
+        batch_op.drop_index("ix_versions_band1_simhash")
+        batch_op.drop_index("ix_versions_band0_simhash")
 
     op.drop_table("versions")
     with op.batch_alter_table("contents", schema=None) as batch_op:
