@@ -72,10 +72,16 @@ def fingerprint_columns(fingerprint: Fingerprint) -> dict[str, Any]:
     }
 
 
+# Enough to refuse a schedule and name the posts in its way; content repeated on more posts
+# than this does not need every one of them loaded to be refused.
+MAX_CANDIDATES = 50
+
+
 def candidate_records(
     session: Session,
     fingerprint: Fingerprint,
     *,
+    channel_id: int | None,
     product_id: str | None,
     when: datetime,
     product_window: timedelta,
@@ -121,7 +127,11 @@ def candidate_records(
         .join(VersionRow, VersionRow.id == PostRow.version_id)
         .join(ChannelRow, ChannelRow.id == PostRow.channel_id)
         .where(PostRow.status.not_in(INACTIVE_POST_STATUSES), matches)
+        .limit(MAX_CANDIDATES)
     )
+    if channel_id is not None:
+        # Posts on the same channel never conflict; leaving them out keeps the limit for the rest.
+        query = query.where(PostRow.channel_id != channel_id)
     return [
         PostRecord(
             post_id=post_id,
@@ -159,7 +169,12 @@ def conflicts(
     `channel_id` None checks against every channel (`/content check` before a channel is chosen).
     """
     records = candidate_records(
-        session, fingerprint, product_id=product_id, when=when, product_window=product_window
+        session,
+        fingerprint,
+        channel_id=channel_id,
+        product_id=product_id,
+        when=when,
+        product_window=product_window,
     )
     return find_conflicts(
         fingerprint,

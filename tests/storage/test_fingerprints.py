@@ -105,3 +105,18 @@ def test_the_same_product_on_two_channels_within_the_window(database_url: str) -
         )
     assert [c.kind for c in near] == ["same_product"]
     assert far == []
+
+
+def test_posts_on_the_same_channel_cannot_hide_one_on_another(database_url: str) -> None:
+    """The lookup stops at MAX_CANDIDATES rows; same-channel posts must not use them up."""
+    from storage.fingerprints import MAX_CANDIDATES
+
+    seed(database_url)
+    with session_scope(database_url) as session:
+        for hour in range(MAX_CANDIDATES + 5):
+            make_post(session, "Air", CAPTION, NOON + timedelta(hours=hour))
+        water_post = make_post(session, "Water", CAPTION, NOON + timedelta(days=30))
+        found = conflicts(
+            session, Fingerprint.of_text(CAPTION), channel_id=channel_id(session, "Air"), when=NOON
+        )
+    assert [c.post.post_id for c in found] == [water_post]
