@@ -98,10 +98,9 @@ def channel_history(session: Session, channel_id: int, limit: int = 10) -> list[
 
 def last_changes(session: Session) -> dict[int, AuditEntry]:
     """Each channel's latest audit entry."""
-    latest: dict[int, AuditEntry] = {}
-    for row in session.scalars(select(ChannelAuditRow).order_by(ChannelAuditRow.at, ChannelAuditRow.id)):
-        latest[row.channel_id] = _entry(row)
-    return latest
+    newest = select(func.max(ChannelAuditRow.id)).group_by(ChannelAuditRow.channel_id)
+    rows = session.scalars(select(ChannelAuditRow).where(ChannelAuditRow.id.in_(newest)))
+    return {row.channel_id: _entry(row) for row in rows}
 
 
 def _entry(row: ChannelAuditRow) -> AuditEntry:
