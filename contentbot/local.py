@@ -51,7 +51,7 @@ class LocalBot:
         if self.scheduler is not None and self.scheduler.running:
             self.scheduler.shutdown(wait=False)
         self.workspace.close()
-        self.web.server.close()
+        self.web.stop()
         self.standin.close()
         runtime.use(None)
 

@@ -45,15 +45,28 @@ class Web:
 
     app: App
     server: Any
+    stopping: bool = False
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.server.effective_port}"
 
     def start_thread(self) -> threading.Thread:
-        thread = threading.Thread(target=self.server.run, name="web", daemon=True)
+        thread = threading.Thread(target=self._serve, name="web", daemon=True)
         thread.start()
         return thread
+
+    def stop(self) -> None:
+        self.stopping = True
+        self.server.close()
+
+    def _serve(self) -> None:
+        try:
+            self.server.run()
+        except (OSError, ValueError):
+            # waitress's loop may still be in select() on the socket stop() just closed.
+            if not self.stopping:
+                raise
 
 
 def make_web(services: Services, *, host: str = "0.0.0.0", port: int | None = None) -> Web:
@@ -111,7 +124,7 @@ def run_dev(settings: Settings) -> None:
     log.info("dev: web on port %s, worker and clock running; Ctrl-C stops all three", settings.port)
     wait_for_stop()
     scheduler.shutdown(wait=False)
-    web.server.close()
+    web.stop()
 
 
 def wait_for_stop() -> None:
