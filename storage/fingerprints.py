@@ -92,14 +92,12 @@ def candidate_records(
     `find_conflicts` then measures each one exactly.
     """
     probes = band_probes(fingerprint.simhash)
-    shares_a_band = or_(
-        VersionRow.band0.in_(probes[0]),
-        VersionRow.band1.in_(probes[1]),
-        VersionRow.band2.in_(probes[2]),
-        VersionRow.band3.in_(probes[3]),
-    )
     near = hamming64(VersionRow.simhash, to_signed64(fingerprint.simhash)) <= NEAR_DUPLICATE_DISTANCE
-    same_version = [VersionRow.exact_hash == fingerprint.exact, and_(shares_a_band, near)]
+    bands_columns = (VersionRow.band0, VersionRow.band1, VersionRow.band2, VersionRow.band3)
+    same_version = [
+        VersionRow.exact_hash == fingerprint.exact,
+        *(and_(column.in_(values), near) for column, values in zip(bands_columns, probes, strict=True)),
+    ]
     if fingerprint.media_sha256:
         same_version.append(VersionRow.media_sha256 == fingerprint.media_sha256)
     # Versions first, one SELECT per way to match, then their posts: each part then uses its own
