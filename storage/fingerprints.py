@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Integer, and_, or_, select, union_all
+from sqlalchemy import Integer, Select, and_, select, union_all
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.compiler import SQLCompiler
@@ -86,10 +86,10 @@ def candidate_records(
     when: datetime,
     product_window: timedelta,
 ) -> list[PostRecord]:
-    """Active posts that may conflict: same text, a shared SimHash band, same media, or same product nearby.
+    """Active posts on other channels that may conflict: same or near text, same media, same product nearby.
 
     The band probes come from core (pigeonhole), so every near duplicate is among these rows;
-    `find_conflicts` then measures each one exactly.
+    `find_conflicts` then classifies each one.
     """
     probes = band_probes(fingerprint.simhash)
     near = hamming64(VersionRow.simhash, to_signed64(fingerprint.simhash)) <= NEAR_DUPLICATE_DISTANCE
@@ -100,57 +100,63 @@ def candidate_records(
     ]
     if fingerprint.media_sha256:
         same_version.append(VersionRow.media_sha256 == fingerprint.media_sha256)
-    # Versions first, one SELECT per way to match, then their posts: each part then uses its own
-    # index (the exact hash, one per band, posts by version); a single OR makes databases scan.
-    version_ids = union_all(*(select(VersionRow.id).where(match) for match in same_version))
-    matches = PostRow.version_id.in_(version_ids)
+    # One SELECT per way to match, so each uses its own index (the exact hash, one per band,
+    # the media hash): a single OR across them makes databases scan the table instead.
+    columns = (VersionRow.id, VersionRow.exact_hash, VersionRow.simhash, VersionRow.media_sha256)
+    matched = union_all(*(select(*columns).where(match) for match in same_version)).subquery()
+    by_version = _posts_query(matched.c.exact_hash, matched.c.simhash, matched.c.media_sha256)
+    by_version = by_version.join(matched, matched.c.id == PostRow.version_id)
+    queries = [by_version]
     if product_id:
-        same_product = (PostRow.product_id == product_id) & PostRow.scheduled_at.between(
-            when - product_window, when + product_window
+        by_product = _posts_query(VersionRow.exact_hash, VersionRow.simhash, VersionRow.media_sha256)
+        by_product = by_product.join(VersionRow, VersionRow.id == PostRow.version_id).where(
+            PostRow.product_id == product_id,
+            PostRow.scheduled_at.between(when - product_window, when + product_window),
         )
-        matches = or_(matches, same_product)
-    # Columns, not entities: a check may read many rows, and the version text is not needed.
-    query = (
+        queries.append(by_product)
+    records: dict[int, PostRecord] = {}
+    for query in queries:
+        if channel_id is not None:
+            # Posts on the same channel never conflict; leaving them out keeps the limit for the rest.
+            query = query.where(PostRow.channel_id != channel_id)
+        for row in session.execute(query.limit(MAX_CANDIDATES)):
+            records.setdefault(row.post_id, _record(row))
+    return list(records.values())
+
+
+def _posts_query(exact: Any, simhash: Any, media: Any) -> Select[Any]:
+    """Active posts with their channel's name and the version's fingerprint columns.
+
+    Columns, not entities: a check may read many rows, and the version text is not needed.
+    """
+    return (
         select(
-            PostRow.id,
+            PostRow.id.label("post_id"),
             PostRow.channel_id,
-            ChannelRow.name,
+            ChannelRow.name.label("channel_name"),
             PostRow.published_at,
             PostRow.scheduled_at,
             PostRow.product_id,
-            VersionRow.exact_hash,
-            VersionRow.simhash,
-            VersionRow.media_sha256,
+            exact.label("exact_hash"),
+            simhash.label("simhash"),
+            media.label("media_sha256"),
         )
-        .join(VersionRow, VersionRow.id == PostRow.version_id)
         .join(ChannelRow, ChannelRow.id == PostRow.channel_id)
-        .where(PostRow.status.not_in(INACTIVE_POST_STATUSES), matches)
-        .limit(MAX_CANDIDATES)
+        .where(PostRow.status.not_in(INACTIVE_POST_STATUSES))
     )
-    if channel_id is not None:
-        # Posts on the same channel never conflict; leaving them out keeps the limit for the rest.
-        query = query.where(PostRow.channel_id != channel_id)
-    return [
-        PostRecord(
-            post_id=post_id,
-            channel_id=channel_id,
-            channel_name=channel_name,
-            when=published_at or scheduled_at,
-            fingerprint=Fingerprint(exact=exact, simhash=from_signed64(simhash), media_sha256=media),
-            product_id=product_id,
-        )
-        for (
-            post_id,
-            channel_id,
-            channel_name,
-            published_at,
-            scheduled_at,
-            product_id,
-            exact,
-            simhash,
-            media,
-        ) in session.execute(query)
-    ]
+
+
+def _record(row: Any) -> PostRecord:
+    return PostRecord(
+        post_id=row.post_id,
+        channel_id=row.channel_id,
+        channel_name=row.channel_name,
+        when=row.published_at or row.scheduled_at,
+        fingerprint=Fingerprint(
+            exact=row.exact_hash, simhash=from_signed64(row.simhash), media_sha256=row.media_sha256
+        ),
+        product_id=row.product_id,
+    )
 
 
 def conflicts(
