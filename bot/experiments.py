@@ -2,13 +2,169 @@
 
 from __future__ import annotations
 
-from slack_bolt import App
+import logging
+from typing import Any
 
+from slack_bolt import Ack, App, Respond
+from slack_sdk import WebClient
+
+from bot.library import channel_of
 from bot.services import Services
-from bot.verbs import Verb
+from bot.verbs import Command, Reply, UsageError, Verb
+from bot.views.common import as_dicts, escape
+from bot.views.experiments import (
+    CALLBACK_ID,
+    NEW_ACTION,
+    PROMOTE_ACTION,
+    REPORT_ACTION,
+    NewContext,
+    list_blocks,
+    new_view,
+    read_new,
+    report_blocks,
+    where,
+)
+from bot.views.library import KIND_LABELS
+from storage.channels import list_channels
+from storage.experiments import (
+    ExperimentError,
+    ExperimentNotFound,
+    create_experiment,
+    experiment_report,
+    list_experiments,
+    promote,
+)
+from storage.library import list_active
 
-VERBS: list[Verb] = []
+log = logging.getLogger(__name__)
+
+
+def show_experiments(command: Command) -> Reply:
+    """The list, or with an id, that experiment's report."""
+    if command.args:
+        raw = command.args[0].lstrip("#")
+        if not raw.isdigit():
+            raise UsageError(
+                f"`{command.args[0]}` is not an experiment id: try `/content experiments` for the list."
+            )
+        return report_reply(command.services, int(raw))
+    with command.services.db() as session:
+        experiments = list_experiments(session)
+    return Reply(text=f"{len(experiments)} experiments", blocks=list_blocks(experiments))
+
+
+def report_reply(services: Services, experiment_id: int) -> Reply:
+    with services.db() as session:
+        try:
+            result = experiment_report(session, experiment_id)
+        except ExperimentNotFound as exc:
+            return Reply(text=f"{exc} `/content experiments` lists them.")
+    return Reply(text=f"Experiment {experiment_id}: {result.report.message}", blocks=report_blocks(result))
+
+
+def open_new(command: Command) -> Reply:
+    open_new_modal(command.services, command.client, command.trigger_id, command.channel_id)
+    return Reply(text="Opening a new experiment.")
+
+
+def open_new_modal(services: Services, client: WebClient, trigger_id: str, origin_channel: str) -> None:
+    with services.db() as session:
+        channels = list_channels(session)
+        templates = list_active(session)
+    client.views_open(trigger_id=trigger_id, view=new_view(channels, templates, NewContext(origin_channel)))
+
+
+VERBS = [
+    Verb(
+        ("experiments",),
+        "experiments [id]",
+        "template A/B tests; with an id, its report",
+        show_experiments,
+        max_args=1,
+    ),
+    Verb(
+        ("experiments", "new"),
+        "experiments new",
+        "start an A/B test of 2 or more templates (a modal)",
+        open_new,
+        max_args=0,
+    ),
+]
+
+
+def submit_new(
+    services: Services, client: WebClient, user_id: str, view: dict[str, Any]
+) -> dict[str, str] | None:
+    """Start the modal's experiment; the inline errors by block when it cannot start."""
+    origin = NewContext.load(view.get("private_metadata", "")).origin_channel
+    chosen = read_new(view["state"]["values"])
+    with services.db() as session:
+        try:
+            experiment = create_experiment(
+                session,
+                name=chosen.name,
+                template_ids=chosen.template_ids,
+                metric=chosen.metric,
+                allocation=chosen.allocation,
+                min_sample=chosen.min_sample,
+                channel_id=chosen.channel_id,
+                created_by=user_id,
+            )
+        except ExperimentError as exc:
+            return {exc.field: str(exc)}
+    if origin:
+        client.chat_postEphemeral(
+            channel=origin,
+            user=user_id,
+            text=(
+                f"Started experiment {experiment.id}, *{escape(experiment.name)}*, on {where(experiment)}: "
+                f"{len(experiment.variants)} {KIND_LABELS[experiment.kind]}s, by {experiment.metric.label}. "
+                f"`/content experiments {experiment.id}` shows the report."
+            ),
+        )
+    log.info("experiment %s started by %s", experiment.id, user_id)
+    return None
+
+
+def promote_winner(services: Services, user_id: str, value: str) -> Reply:
+    """Promote for a reviewer; anyone else is told why not. The reply replaces the report."""
+    experiment_id, variant_id = (int(part) for part in value.split(":"))
+    if user_id not in services.settings.reviewers:
+        reviewers = ", ".join(f"<@{r}>" for r in services.settings.reviewers) or "nobody yet (set REVIEWERS)"
+        return Reply(text=f"Only reviewers can promote a winner: ask {reviewers}.")
+    with services.db() as session:
+        try:
+            promote(session, experiment_id, variant_id)
+        except (ExperimentError, ExperimentNotFound) as exc:
+            return Reply(text=str(exc))
+    log.info("experiment %s: variant %s promoted by %s", experiment_id, variant_id, user_id)
+    report = report_reply(services, experiment_id)
+    return Reply(text=f"Promoted the winner of experiment {experiment_id}.", blocks=report.blocks)
 
 
 def register(app: App, services: Services) -> None:
-    """Listeners for this surface's buttons and modals."""
+    @app.view(CALLBACK_ID)
+    def new_submitted(ack: Ack, body: dict[str, Any], client: WebClient, context: dict[str, Any]) -> None:
+        errors = submit_new(services, client, context["user_id"], body["view"])
+        if errors:
+            ack(response_action="errors", errors=errors)
+        else:
+            ack()
+
+    @app.action(NEW_ACTION)
+    def new_clicked(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        ack()
+        open_new_modal(services, client, body["trigger_id"], channel_of(body))
+
+    @app.action(REPORT_ACTION)
+    def report_clicked(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
+        ack()
+        reply = report_reply(services, int(body["actions"][0]["value"]))
+        respond(text=reply.text, blocks=as_dicts(reply.blocks), replace_original=False)
+
+    @app.action(PROMOTE_ACTION)
+    def promote_clicked(ack: Ack, body: dict[str, Any], respond: Respond, context: dict[str, Any]) -> None:
+        ack()
+        reply = promote_winner(services, context["user_id"], body["actions"][0]["value"])
+        # A promoted report replaces the one clicked, so its button is gone; a refusal is said beside it.
+        respond(text=reply.text, blocks=as_dicts(reply.blocks), replace_original=bool(reply.blocks))

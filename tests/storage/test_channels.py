@@ -12,8 +12,8 @@ from storage.db import session_scope
 
 
 def test_seed_creates_the_four_element_channels_once(database_url: str) -> None:
-    assert seed(database_url) == ["channels: created Air, Water, Fire, Earth"]
-    assert seed(database_url) == ["channels: all exist already; nothing changed"]
+    assert seed(database_url)[0] == "channels: created Air, Water, Fire, Earth"
+    assert seed(database_url)[0] == "channels: all exist already; nothing changed"
     with session_scope(database_url) as session:
         channels = list_channels(session)
     assert [c.element for c in channels] == [Element.AIR, Element.WATER, Element.FIRE, Element.EARTH]
