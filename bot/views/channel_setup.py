@@ -14,7 +14,6 @@ from slack_sdk.models.blocks import (
     InputBlock,
     NumberInputElement,
     Option,
-    PlainTextInputElement,
     SectionBlock,
     StaticSelectElement,
     UserSelectElement,
@@ -22,6 +21,7 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.blocks.basic_components import MarkdownTextObject
 from slack_sdk.models.views import View
 
+from bot.views.common import text_input
 from core.channels import MAX_DAILY_CAP, BrandVoice, Channel, ChannelError, PostingMode, parse_windows
 from core.elements import Element
 
@@ -52,18 +52,6 @@ class SetupContext:
         return cls(channel_id=data.get("channel_id"), origin_channel=data.get("origin", ""))
 
 
-def _text(
-    block_id: str, label: str, value: str, *, multiline: bool = False, optional: bool = False, hint: str = ""
-) -> InputBlock:
-    return InputBlock(
-        block_id=block_id,
-        label=label,
-        element=PlainTextInputElement(action_id=block_id, initial_value=value or None, multiline=multiline),
-        optional=optional,
-        hint=hint or None,
-    )
-
-
 def _option(value: str, text: str) -> Option:
     return Option(value=value, text=text)
 
@@ -74,7 +62,7 @@ def setup_view(channel: Channel, context: SetupContext) -> View:
     modes = [_option(m.value, _MODE_HELP[m]) for m in PostingMode]
     gap_minutes = int(channel.min_gap.total_seconds() // 60)
     blocks: list[Block] = [
-        _text("name", "Display name", channel.name),
+        text_input("name", "Display name", channel.name),
         InputBlock(
             block_id="element",
             label="Element",
@@ -92,12 +80,14 @@ def setup_view(channel: Channel, context: SetupContext) -> View:
                 text="Connect", action_id=CONNECT_ACTION, value=str(context.channel_id or "")
             ),
         ),
-        _text("tone", "Brand voice: tone", channel.voice.tone, hint="e.g. warm, playful, safety first"),
-        _text("words_to_use", "Words to use", ", ".join(channel.voice.words_to_use), optional=True),
-        _text("words_to_avoid", "Words to avoid", ", ".join(channel.voice.words_to_avoid), optional=True),
-        _text("emoji_policy", "Emoji policy", channel.voice.emoji_policy, optional=True),
-        _text("cta_style", "Call-to-action style", channel.voice.cta_style, optional=True),
-        _text(
+        text_input("tone", "Brand voice: tone", channel.voice.tone, hint="e.g. warm, playful, safety first"),
+        text_input("words_to_use", "Words to use", ", ".join(channel.voice.words_to_use), optional=True),
+        text_input(
+            "words_to_avoid", "Words to avoid", ", ".join(channel.voice.words_to_avoid), optional=True
+        ),
+        text_input("emoji_policy", "Emoji policy", channel.voice.emoji_policy, optional=True),
+        text_input("cta_style", "Call-to-action style", channel.voice.cta_style, optional=True),
+        text_input(
             "branding_template",
             "Branding template (caption text)",
             channel.branding_template,
@@ -105,7 +95,7 @@ def setup_view(channel: Channel, context: SetupContext) -> View:
             hint="Jinja2 around the caption: {{ caption }}, {{ hashtags }}, {{ channel }}, {{ element }}. "
             "Text only: TikTok forbids apps to overlay logos or watermarks on videos.",
         ),
-        _text(
+        text_input(
             "hashtags",
             "Hashtags",
             " ".join(channel.hashtags),
@@ -121,7 +111,7 @@ def setup_view(channel: Channel, context: SetupContext) -> View:
                 initial_option=next(o for o in modes if o.value == channel.posting_mode.value),
             ),
         ),
-        _text(
+        text_input(
             "windows",
             "Posting windows (local time, one per line)",
             "\n".join(w.describe() for w in channel.windows),

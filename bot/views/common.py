@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from slack_sdk.models.blocks import Block, ContextBlock, MarkdownTextObject, SectionBlock
+from slack_sdk.models.blocks import (
+    Block,
+    ContextBlock,
+    InputBlock,
+    MarkdownTextObject,
+    PlainTextInputElement,
+    SectionBlock,
+)
 
 
 def escape(text: str) -> str:
@@ -20,3 +27,16 @@ def context(text: str) -> ContextBlock:
 
 def as_dicts(blocks: list[Block]) -> list[dict]:
     return [block.to_dict() for block in blocks]
+
+
+def text_input(
+    block_id: str, label: str, value: str, *, multiline: bool = False, optional: bool = False, hint: str = ""
+) -> InputBlock:
+    """A modal's text field; its action_id is its block_id, so submissions read values[id][id]."""
+    return InputBlock(
+        block_id=block_id,
+        label=label,
+        element=PlainTextInputElement(action_id=block_id, initial_value=value or None, multiline=multiline),
+        optional=optional,
+        hint=hint or None,
+    )

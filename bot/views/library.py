@@ -18,13 +18,12 @@ from slack_sdk.models.blocks import (
     InputBlock,
     MarkdownTextObject,
     Option,
-    PlainTextInputElement,
     StaticMultiSelectElement,
     StaticSelectElement,
 )
 from slack_sdk.models.views import View
 
-from bot.views.common import context, escape, section
+from bot.views.common import context, escape, section, text_input
 from core.elements import Element
 from core.metrics import format_rate
 from core.templates import (
@@ -185,7 +184,7 @@ def template_view(template: Template | None, categories: Sequence[Category], con
     category_options = [Option(value=c.slug, text=c.label[:75]) for c in categories]
     element_options = [Option(value=e.value, text=e.label) for e in Element]
     kind_options = [Option(value=k.value, text=KIND_LABELS[k].capitalize()) for k in TemplateKind]
-    blocks: list[Block] = [_text("name", "Name", spec.name if spec else "")]
+    blocks: list[Block] = [text_input("name", "Name", spec.name if spec else "")]
     if spec is None:
         blocks.append(
             InputBlock(
@@ -216,14 +215,14 @@ def template_view(template: Template | None, categories: Sequence[Category], con
                 or None,
             ),
         ),
-        _text(
+        text_input(
             "body",
             "Body (Jinja2)",
             spec.body if spec else "",
             multiline=True,
             hint="Write {{ variable }} where a value goes, e.g. Stuck on a gift for age {{ age }}?",
         ),
-        _text(
+        text_input(
             "variables",
             "Variables, one per line",
             format_variables(spec.variables) if spec else "",
@@ -332,18 +331,6 @@ def _declare_hint(message: str) -> str:
     if message.startswith("undeclared"):
         return " Declare each one under Variables."
     return ""
-
-
-def _text(
-    block_id: str, label: str, value: str, *, multiline: bool = False, optional: bool = False, hint: str = ""
-) -> InputBlock:
-    return InputBlock(
-        block_id=block_id,
-        label=label,
-        element=PlainTextInputElement(action_id=block_id, initial_value=value or None, multiline=multiline),
-        optional=optional,
-        hint=hint or None,
-    )
 
 
 def _count(n: int, noun: str) -> str:
