@@ -128,7 +128,7 @@ def build_parser() -> argparse.ArgumentParser:
     upgrade = db_sub.add_parser("upgrade", help="apply Alembic migrations up to a revision (default: head)")
     upgrade.add_argument("revision", nargs="?", default="head")
     upgrade.set_defaults(func=cmd_db_upgrade)
-    add("seed", cmd_seed, "create the four element channels if they are missing")
+    add("seed", cmd_seed, "create the four element channels and the template library where missing")
     metrics = sub.add_parser("metrics", help="metric tasks", description="metric tasks")
     metrics_sub = metrics.add_subparsers(dest="metrics_command", metavar="metrics_command", required=True)
     metrics_import = metrics_sub.add_parser(
