@@ -5,11 +5,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Integer, Select, and_, select, union_all
-from sqlalchemy.ext.compiler import compiles
+from sqlalchemy import Select, and_, select, union_all
 from sqlalchemy.orm import Session
-from sqlalchemy.sql.compiler import SQLCompiler
-from sqlalchemy.sql.functions import FunctionElement
 
 from core.fingerprint import (
     NEAR_DUPLICATE_DISTANCE,
@@ -21,6 +18,7 @@ from core.fingerprint import (
     find_conflicts,
 )
 from storage.models import ChannelRow, PostRow, VersionRow
+from storage.sqlfunctions import hamming64
 
 # Posts that will never go out cannot collide with anything.
 INACTIVE_POST_STATUSES = ("cancelled", "failed")
@@ -33,30 +31,6 @@ def to_signed64(value: int) -> int:
 
 def from_signed64(value: int) -> int:
     return value + (1 << 64) if value < 0 else value
-
-
-class hamming64(FunctionElement[int]):
-    """Bits that differ between two SimHashes stored as signed BIGINT, computed by the database.
-
-    The band probes find every near duplicate but also many rows that only share a band; measuring
-    the distance in SQL keeps those rows in the database instead of loading thousands per check.
-    SQLite gets the function from storage.db; PostgreSQL has bit_count.
-    """
-
-    type = Integer()
-    inherit_cache = True
-    name = "hamming64"
-
-
-@compiles(hamming64)
-def _hamming64_sqlite(element: hamming64, compiler: SQLCompiler, **kw: Any) -> str:
-    return f"hamming64({compiler.process(element.clauses, **kw)})"
-
-
-@compiles(hamming64, "postgresql")
-def _hamming64_postgresql(element: hamming64, compiler: SQLCompiler, **kw: Any) -> str:
-    a, b = (compiler.process(clause, **kw) for clause in element.clauses)
-    return f"bit_count(CAST(({a} # {b}) AS BIT(64)))"
 
 
 def fingerprint_columns(fingerprint: Fingerprint) -> dict[str, Any]:

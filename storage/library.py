@@ -22,11 +22,8 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ColumnElement, Float, Select, func, select
-from sqlalchemy.ext.compiler import compiles
+from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.orm import Session, aliased
-from sqlalchemy.sql.compiler import SQLCompiler
-from sqlalchemy.sql.functions import FunctionElement
 
 from core.elements import Element
 from core.experiments import (
@@ -39,6 +36,7 @@ from core.experiments import (
 from core.metrics import save_rate
 from core.templates import TemplateKind, TemplateSpec, Variable, check_template, render_sample
 from storage.models import ContentRow, MetricSnapshotRow, PostRow, TemplateRow, TemplateVersionRow, utcnow
+from storage.sqlfunctions import hours_after, hours_between
 
 # Who wrote a version that came from the data files rather than from a person in Slack.
 SEED_AUTHOR = "seed"
@@ -220,47 +218,6 @@ def _performance(posts_measured: int, groups: dict[Metric, list[Observation]]) -
 
 
 # --- Posts' measurements ----------------------------------------------------------------------------
-
-
-class hours_between(FunctionElement[float]):  # lowercase: it reads as the SQL function it is
-    """Hours from `start` to `end`, to the millisecond: SQL has no portable way to subtract two times."""
-
-    type = Float()
-    inherit_cache = True
-    name = "hours_between"
-
-
-@compiles(hours_between, "sqlite")
-def _hours_sqlite(element: hours_between, compiler: SQLCompiler, **kw: Any) -> str:
-    end, start = (compiler.process(clause, **kw) for clause in element.clauses)
-    # julianday is a float of days; rounding to whole milliseconds makes exactly 24 h read as 24.0.
-    return f"(ROUND((julianday({end}) - julianday({start})) * 86400000.0) / 3600000.0)"
-
-
-@compiles(hours_between, "postgresql")
-def _hours_postgresql(element: hours_between, compiler: SQLCompiler, **kw: Any) -> str:
-    end, start = (compiler.process(clause, **kw) for clause in element.clauses)
-    return f"CAST(EXTRACT(EPOCH FROM ({end} - {start})) / 3600.0 AS DOUBLE PRECISION)"
-
-
-class hours_after(FunctionElement[datetime]):  # lowercase: it reads as the SQL function it is
-    """The time `hours` after `start`, comparable with stored times, so an index on them can be used."""
-
-    inherit_cache = True
-    name = "hours_after"
-
-
-@compiles(hours_after, "sqlite")
-def _after_sqlite(element: hours_after, compiler: SQLCompiler, **kw: Any) -> str:
-    start, hours = (compiler.process(clause, **kw) for clause in element.clauses)
-    # Times are stored as text, 'YYYY-MM-DD HH:MM:SS.ffffff'; this gives the same form to the millisecond.
-    return f"strftime('%Y-%m-%d %H:%M:%f', {start}, '+' || ({hours}) || ' hours')"
-
-
-@compiles(hours_after, "postgresql")
-def _after_postgresql(element: hours_after, compiler: SQLCompiler, **kw: Any) -> str:
-    start, hours = (compiler.process(clause, **kw) for clause in element.clauses)
-    return f"({start} + make_interval(hours => {hours}))"
 
 
 def post_measurements(
