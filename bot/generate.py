@@ -1,14 +1,176 @@
-"""Generation surface: `/content generate` (modal or shortcut), `queue`, `history`."""
+"""Generation surface: `/content generate` (modal or shortcut), `queue`, `history`.
+
+A request is written to the database first (the truth), then queued; the answer says where it stands.
+"""
 
 from __future__ import annotations
 
-from slack_bolt import App
+import logging
+from typing import Any
+
+import redis
+from slack_bolt import Ack, App
+from slack_sdk import WebClient
 
 from bot.services import Services
-from bot.verbs import Verb
+from bot.verbs import Command, Reply, UsageError, Verb
+from bot.views.generate import (
+    CALLBACK_ID,
+    MAX_BRIEF,
+    FormError,
+    GenerateForm,
+    generate_view,
+    history_blocks,
+    origin_of,
+    queue_blocks,
+    queued_text,
+    read_generate,
+)
+from core.agents import AgentKind
+from core.content import Priority
+from storage.channels import get_channel, list_channels
+from storage.contents import create_request, get_content, queue_position, template_choices, versions, waiting
+from workers.generate import enqueue_generation
 
-VERBS: list[Verb] = []
+log = logging.getLogger(__name__)
+
+
+def generate(command: Command) -> Reply:
+    """No arguments: the request modal. `<agent> <channel> <brief...>`: queue it straight away."""
+    problem = _cannot_queue(command.services)
+    if problem:
+        return Reply(text=problem)
+    if not command.args:
+        with command.services.db() as session:
+            channels = list_channels(session)
+            templates = template_choices(session)
+        # trigger_id lives 3 s: open the modal before anything slow.
+        command.client.views_open(
+            trigger_id=command.trigger_id, view=generate_view(channels, templates, command.channel_id)
+        )
+        return Reply(text="Opening the content request.")
+    if len(command.args) < 3:
+        raise UsageError("Give an agent, a channel and a brief, or nothing to open the form.")
+    agent_word, channel_name, *brief_words = command.args
+    try:
+        agent = AgentKind.parse(agent_word)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    brief = " ".join(brief_words)
+    if len(brief) > MAX_BRIEF:
+        raise UsageError(f"Keep the brief under {MAX_BRIEF} characters; it has {len(brief)}.")
+    with command.services.db() as session:
+        channel = get_channel(session, channel_name)
+        names = [c.name for c in list_channels(session)]
+    if channel is None or channel.id is None:
+        raise UsageError(f"`{channel_name}` is not a channel; the channels are {', '.join(names)}.")
+    form = GenerateForm(
+        agent, channel.id, brief, priority=Priority.NORMAL, product=None, template_version_id=None
+    )
+    return Reply(text=request_content(command.services, command.user_id, form))
+
+
+def show_queue(command: Command) -> Reply:
+    with command.services.db() as session:
+        found = waiting(session)
+    return Reply(text=f"{len(found)} content item(s) waiting", blocks=queue_blocks(found))
+
+
+def show_history(command: Command) -> Reply:
+    raw = command.args[0] if command.args else ""
+    if not raw.lstrip("#").isdigit():
+        raise UsageError("`history` needs a content id, e.g. `/content history 12`.")
+    content_id = int(raw.lstrip("#"))
+    with command.services.db() as session:
+        content = get_content(session, content_id)
+        found = versions(session, content_id) if content else []
+    if content is None:
+        raise UsageError(f"There is no content {content_id}.")
+    return Reply(text=f"History of content {content_id}", blocks=history_blocks(content, found))
+
+
+VERBS = [
+    Verb(
+        ("generate",),
+        "generate [agent channel brief...]",
+        "ask the AI agents for content (a form, or e.g. `generate script Water bath boat that squirts`)",
+        generate,
+    ),
+    Verb(("queue",), "queue", "content waiting to be generated or reviewed", show_queue, max_args=0),
+    Verb(
+        ("history",),
+        "history <content id>",
+        "a content item's versions and its last change",
+        show_history,
+        max_args=1,
+    ),
+]
+
+
+def request_content(services: Services, user_id: str, form: GenerateForm) -> str:
+    """Store the request, queue its generation, and say where it stands."""
+    assert services.redis is not None and services.settings.review_channel is not None
+    with services.db() as session:
+        content = create_request(
+            session,
+            agent=form.agent,
+            channel_id=form.channel_id,
+            brief=form.brief,
+            product=form.product,
+            priority=form.priority,
+            requester_id=user_id,
+            template_version_id=form.template_version_id,
+        )
+    try:
+        enqueue_generation(services.redis, content)
+    except redis.RedisError as exc:
+        log.error("content %s: could not queue its generation: %s", content.id, exc)
+        return (
+            f"Saved content #{content.id}, but the queue (Redis) is unreachable right now; "
+            "it is queued automatically once Redis is back."
+        )
+    with services.db() as session:
+        position = queue_position(session, content)
+    settings = services.settings
+    log.info("content %s requested by %s (%s)", content.id, user_id, form.agent.value)
+    return queued_text(
+        content, position, settings.review_channel or "", offline=not settings.anthropic_api_key
+    )
+
+
+def submit_request(
+    services: Services, client: WebClient, user_id: str, view: dict[str, Any]
+) -> dict[str, str] | None:
+    """Queue the modal's request; the inline errors by block when it cannot be queued."""
+    problem = _cannot_queue(services)
+    if problem:
+        return {"brief": problem}
+    try:
+        form = read_generate(view["state"]["values"])
+    except FormError as exc:
+        return {exc.block: str(exc)}
+    text = request_content(services, user_id, form)
+    origin = origin_of(view)
+    if origin:
+        client.chat_postEphemeral(channel=origin, user=user_id, text=text)
+    return None
 
 
 def register(app: App, services: Services) -> None:
-    """Listeners for this surface's buttons and modals."""
+    @app.view(CALLBACK_ID)
+    def request_submitted(ack: Ack, body: dict[str, Any], client: WebClient, context: dict[str, Any]) -> None:
+        errors = submit_request(services, client, context["user_id"], body["view"])
+        if errors:
+            ack(response_action="errors", errors=errors)
+        else:
+            ack()
+
+
+def _cannot_queue(services: Services) -> str | None:
+    """Why generation is off (a missing setting, no Redis), or None when requests can be queued."""
+    settings = services.settings
+    if not settings.review_channel:
+        return "REVIEW_CHANNEL is not set, so drafts would have nowhere to go: nothing was queued."
+    if services.redis is None:
+        return f"The generation queue (Redis at {settings.redis_url}) was unreachable at start-up: nothing was queued."
+    return None

@@ -1,14 +1,267 @@
-"""Review surface: the buttons on a review message (approve, request changes, edit, regenerate, reject)."""
+"""Review surface: the buttons on a review message (approve, request changes, edit, regenerate, reject).
+
+Anyone may ask for another version or edit one; only REVIEWERS may approve or reject, and anyone else
+is told why. Every change is a conditional move in storage, so two people clicking at once cannot both
+win; the loser is told what happened instead.
+"""
 
 from __future__ import annotations
 
-from slack_bolt import App
+import logging
+import time
+from collections.abc import Callable
+from typing import Any
+
+import redis
+from slack_bolt import Ack, App
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 
 from bot.services import Services
 from bot.verbs import Verb
+from bot.views.review import (
+    APPROVE,
+    CHANGES_CALLBACK,
+    EDIT,
+    EDIT_CALLBACK,
+    REASON,
+    REGENERATE,
+    REJECT,
+    REQUEST_CHANGES,
+    ModalContext,
+    changes_view,
+    edit_view,
+    read_edit,
+    read_reason,
+    review_blocks,
+    title,
+    version_note,
+)
+from contentbot.settings import Settings
+from core.agents import OutputInvalid, agent_for
+from core.content import Content, ContentStatus, TransitionError
+from storage import contents
+from workers.generate import enqueue_generation
+
+log = logging.getLogger(__name__)
 
 VERBS: list[Verb] = []
 
+Respond = Callable[..., Any]
+
+
+class Reviewers:
+    """Who may approve or reject: the REVIEWERS user ids, or the members of one user group (S...).
+
+    Group members are read with usergroups.users.list (Tier 2: about 20 calls a minute), so they are
+    kept for a minute.
+    """
+
+    TTL_SECONDS = 60.0
+
+    def __init__(self, settings: Settings) -> None:
+        self.ids = list(settings.reviewers)
+        self._group: tuple[float, frozenset[str]] | None = None
+
+    @property
+    def group_id(self) -> str | None:
+        return self.ids[0] if len(self.ids) == 1 and self.ids[0].startswith("S") else None
+
+    def allows(self, client: WebClient, user_id: str) -> bool:
+        if self.group_id is None:
+            return user_id in self.ids
+        return user_id in self._members(client, self.group_id)
+
+    def why_not(self) -> str:
+        if not self.ids:
+            return "Nobody may approve or reject content yet: REVIEWERS is not set."
+        who = f"<!subteam^{self.group_id}>" if self.group_id else ", ".join(f"<@{u}>" for u in self.ids)
+        return f"Only reviewers may approve or reject content; ask {who}."
+
+    def _members(self, client: WebClient, group_id: str) -> frozenset[str]:
+        now = time.monotonic()
+        if self._group is None or now - self._group[0] > self.TTL_SECONDS:
+            users = client.usergroups_users_list(usergroup=group_id)["users"]
+            self._group = (now, frozenset(users))
+        return self._group[1]
+
 
 def register(app: App, services: Services) -> None:
-    """Listeners for this surface's buttons and modals."""
+    reviewers = Reviewers(services.settings)
+
+    def decide(
+        body: dict[str, Any], client: WebClient, user_id: str, respond: Respond, target: ContentStatus
+    ) -> None:
+        try:
+            allowed = reviewers.allows(client, user_id)
+        except SlackApiError as exc:
+            respond(
+                text=f"I could not read the reviewer group ({exc.response['error']}), so nothing changed."
+            )
+            return
+        if not allowed:
+            respond(text=reviewers.why_not())
+            return
+        try:
+            with services.db() as session:
+                content = contents.decide(session, _content_id(body), target, user_id)
+        except TransitionError as exc:
+            respond(text=f"Nothing changed: {exc}.")
+            return
+        verb = "approved it — ready to schedule" if target == ContentStatus.APPROVED else "rejected it"
+        refresh(services, client, content, f"<@{user_id}> {verb}.")
+
+    @app.action(APPROVE)
+    def approve_clicked(
+        ack: Ack, body: dict[str, Any], client: WebClient, context: dict[str, Any], respond: Respond
+    ) -> None:
+        ack()
+        decide(body, client, context["user_id"], respond, ContentStatus.APPROVED)
+
+    @app.action(REJECT)
+    def reject_clicked(
+        ack: Ack, body: dict[str, Any], client: WebClient, context: dict[str, Any], respond: Respond
+    ) -> None:
+        ack()
+        decide(body, client, context["user_id"], respond, ContentStatus.REJECTED)
+
+    @app.action(REQUEST_CHANGES)
+    def request_changes_clicked(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
+        ack()
+        content = _in_review(services, _content_id(body), respond)
+        if content is not None:
+            client.views_open(trigger_id=body["trigger_id"], view=changes_view(content))
+
+    @app.view(CHANGES_CALLBACK)
+    def changes_submitted(ack: Ack, body: dict[str, Any], client: WebClient, context: dict[str, Any]) -> None:
+        user_id = context["user_id"]
+        content_id = ModalContext.load(body["view"]["private_metadata"]).content_id
+        reason = read_reason(body["view"]["state"]["values"])
+        if not reason:
+            ack(response_action="errors", errors={REASON: "Say what should change."})
+            return
+        try:
+            with services.db() as session:
+                content = contents.regenerate(session, content_id, user_id, feedback=reason)
+        except TransitionError as exc:
+            ack(response_action="errors", errors={REASON: f"Nothing changed: {exc}."})
+            return
+        ack()
+        queued = queue(services, content)
+        refresh(services, client, content, f"<@{user_id}> requested changes: {reason}\n{queued}")
+
+    @app.action(EDIT)
+    def edit_clicked(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
+        ack()
+        content = _in_review(services, _content_id(body), respond)
+        if content is None:
+            return
+        with services.db() as session:
+            latest = contents.latest_version(session, content.id)
+        if latest is not None:
+            client.views_open(trigger_id=body["trigger_id"], view=edit_view(content, latest))
+
+    @app.view(EDIT_CALLBACK)
+    def edit_submitted(ack: Ack, body: dict[str, Any], client: WebClient, context: dict[str, Any]) -> None:
+        errors = save_edit(services, client, context["user_id"], body["view"])
+        if errors:
+            ack(response_action="errors", errors=errors)
+        else:
+            ack()
+
+    @app.action(REGENERATE)
+    def regenerate_clicked(
+        ack: Ack, body: dict[str, Any], client: WebClient, context: dict[str, Any], respond: Respond
+    ) -> None:
+        ack()
+        user_id = context["user_id"]
+        try:
+            with services.db() as session:
+                content = contents.regenerate(session, _content_id(body), user_id)
+        except TransitionError as exc:
+            respond(text=f"Nothing changed: {exc}.")
+            return
+        queued = queue(services, content)
+        if not refresh(services, client, content, f"<@{user_id}> asked for a new version. {queued}"):
+            respond(text=f"{title(content)}: {queued}")
+
+
+def save_edit(
+    services: Services, client: WebClient, user_id: str, view: dict[str, Any]
+) -> dict[str, str] | None:
+    """Keep a person's edit as a new version; the inline errors by field when it cannot be kept."""
+    modal = ModalContext.load(view["private_metadata"])
+    with services.db() as session:
+        content = contents.get_content(session, modal.content_id)
+        history = contents.versions(session, modal.content_id)
+    if content is None or not history:
+        return None
+    previous = next((v for v in history if v.number == modal.version), history[-1])
+    agent = agent_for(content.agent)
+    first_field = next(iter(previous.fields))
+    try:
+        fields = agent.validate(read_edit(view["state"]["values"], previous))
+    except OutputInvalid as exc:
+        return {
+            name if name in previous.fields else first_field: message for name, message in exc.errors.items()
+        }
+    if fields == dict(previous.fields):
+        return {first_field: "Nothing changed; Cancel leaves the version as it is."}
+    try:
+        with services.db() as session:
+            version = contents.add_person_version(
+                session, content.id, fields, user_id, based_on=modal.version
+            )
+            content = contents.get_content(session, content.id) or content
+    except (contents.VersionConflict, TransitionError) as exc:
+        return {first_field: f"Not saved: {exc}"}
+    refresh(services, client, content, version_note(version, previous))
+    return None
+
+
+def queue(services: Services, content: Content) -> str:
+    """Queue the content's new attempt; the words for the thread."""
+    try:
+        if services.redis is None:
+            raise redis.ConnectionError("Redis was unreachable at start-up")
+        enqueue_generation(services.redis, content)
+    except redis.RedisError as exc:
+        log.error("content %s: could not queue its generation: %s", content.id, exc)
+        return "The queue is unreachable right now; it is queued automatically once Redis is back."
+    return "A new version is on its way."
+
+
+def refresh(services: Services, client: WebClient, content: Content, note: str) -> bool:
+    """Update the review message in place and add `note` to its thread; False when it has none."""
+    if not (content.review_channel and content.review_ts):
+        return False
+    with services.db() as session:
+        latest = contents.latest_version(session, content.id)
+        template = (
+            contents.template_text(session, content.template_version_id)
+            if content.template_version_id
+            else None
+        )
+    blocks = review_blocks(content, latest, template[0] if template else None)
+    channel, ts = content.review_channel, content.review_ts
+    client.chat_update(
+        channel=channel, ts=ts, text=f"{title(content)}: {content.status.label}", blocks=blocks
+    )
+    client.chat_postMessage(channel=channel, thread_ts=ts, text=note)
+    return True
+
+
+def _in_review(services: Services, content_id: int, respond: Respond) -> Content | None:
+    with services.db() as session:
+        content = contents.get_content(session, content_id)
+    if content is None:
+        respond(text=f"There is no content {content_id}.")
+        return None
+    if content.status != ContentStatus.IN_REVIEW:
+        respond(text=f"{title(content)} is {content.status.label}, not in review: nothing to change.")
+        return None
+    return content
+
+
+def _content_id(body: dict[str, Any]) -> int:
+    return int(body["actions"][0]["value"])

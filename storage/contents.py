@@ -1,16 +1,24 @@
-"""Content items and their versions: every generation, edit or regeneration appends a version."""
+"""Content items and their versions: every generation, edit or regeneration appends a version.
+
+State changes are conditional UPDATEs from the states `core.content` allows, so when two workers or two
+reviewers act at once exactly one wins; the functions say whether the caller was the one.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.orm import Session
 
+from core.agents import AgentKind, Product
+from core.content import CLAIMABLE, WAITING, Content, ContentStatus, Priority, TransitionError, sources
 from core.fingerprint import Fingerprint
+from core.versions import Version
 from storage.fingerprints import fingerprint_columns
-from storage.models import ContentRow, VersionRow
+from storage.models import ChannelRow, ContentRow, TemplateRow, TemplateVersionRow, VersionRow, utcnow
 
 
 def version_text(fields: Mapping[str, Any]) -> str:
@@ -59,3 +67,397 @@ def add_version(
     session.add(row)
     session.flush()
     return row
+
+
+# --- Requests -------------------------------------------------------------------------------------------
+
+
+def create_request(
+    session: Session,
+    *,
+    agent: AgentKind,
+    channel_id: int,
+    brief: str,
+    product: Product | None,
+    priority: Priority,
+    requester_id: str,
+    template_version_id: int | None = None,
+) -> Content:
+    """A new content item, queued for its first generation (attempt 1).
+
+    With no template chosen, a running experiment on the channel may pick one (its variant).
+    """
+    variant_id = None
+    if template_version_id is None:
+        assignment = _experiment_assignment(session, channel_id)
+        if assignment is not None:
+            template_version_id, variant_id = assignment.template_version_id, assignment.variant_id
+    row = create_content(
+        session,
+        agent=agent.value,
+        channel_id=channel_id,
+        brief=brief,
+        product=product.to_dict() if product else None,
+        priority=priority.value,
+        requester_id=requester_id,
+        status=ContentStatus.QUEUED.value,
+        attempts=1,
+        template_version_id=template_version_id,
+        experiment_variant_id=variant_id,
+    )
+    return _content(session, row)
+
+
+def _experiment_assignment(session: Session, channel_id: int) -> Any:
+    # Experiments arrive with the template library; until storage.experiments exists, none run.
+    try:
+        from storage.experiments import assign_variant
+    except ImportError:
+        return None
+    return assign_variant(session, channel_id)
+
+
+def get_content(session: Session, content_id: int) -> Content | None:
+    row = session.get(ContentRow, content_id, populate_existing=True)
+    return _content(session, row) if row else None
+
+
+def waiting(session: Session, limit: int = 30) -> list[Content]:
+    """Content on its way to a decision: generating first, then the queue in run order, then reviews."""
+    order = [ContentStatus.GENERATING, ContentStatus.QUEUED, ContentStatus.CHANGES_REQUESTED]
+    rows = session.scalars(select(ContentRow).where(ContentRow.status.in_(_values(WAITING))))
+    contents = [_content(session, row) for row in rows]
+
+    def key(content: Content) -> tuple[int, int, int]:
+        rank = order.index(content.status) if content.status in order else len(order)
+        return (rank, content.priority.rank, content.id)
+
+    return sorted(contents, key=key)[:limit]
+
+
+def queue_position(session: Session, content: Content) -> int:
+    """1 when `content` is next to be generated: workers take higher priorities first, then the oldest."""
+    ahead = 0
+    for content_id, priority in session.execute(
+        select(ContentRow.id, ContentRow.priority).where(ContentRow.status.in_(_values(CLAIMABLE)))
+    ):
+        rank = Priority(priority).rank
+        if (rank, content_id) < (content.priority.rank, content.id):
+            ahead += 1
+    return ahead + 1
+
+
+# --- Generation (the worker's side) ---------------------------------------------------------------------
+
+
+def claim(session: Session, content_id: int, attempt: int, lease_until: datetime) -> bool:
+    """Take the row for generation attempt `attempt`; False when it is not there to take."""
+    return _move(session, content_id, ContentStatus.GENERATING, attempt=attempt, lease_until=lease_until)
+
+
+def release(session: Session, content_id: int, attempt: int) -> bool:
+    """Give a claimed row back to the queue, for the same attempt to try again later."""
+    return _move(
+        session,
+        content_id,
+        ContentStatus.QUEUED,
+        from_={ContentStatus.GENERATING},
+        attempt=attempt,
+        lease_until=None,
+    )
+
+
+def fail(session: Session, content_id: int, attempt: int, reason: str) -> bool:
+    return _move(session, content_id, ContentStatus.FAILED, attempt=attempt, failure=reason, lease_until=None)
+
+
+def finish(
+    session: Session,
+    content_id: int,
+    attempt: int,
+    fields: Mapping[str, Any],
+    *,
+    element: str,
+    element_reason: str,
+    **details: Any,
+) -> Version | None:
+    """Write the generated version and put the content in review; None when the claim was lost."""
+    row = session.get(ContentRow, content_id, populate_existing=True)
+    if row is None:
+        return None
+    feedback = row.feedback
+    moved = _move(
+        session,
+        content_id,
+        ContentStatus.IN_REVIEW,
+        from_={ContentStatus.GENERATING},
+        attempt=attempt,
+        lease_until=None,
+        feedback=None,
+        failure=None,
+        element=element,
+        element_reason=element_reason,
+    )
+    if not moved:
+        return None
+    version = add_version(
+        session,
+        content_id,
+        fields,
+        author_kind="agent",
+        author_id=row.agent,
+        feedback=feedback,
+        template_version_id=row.template_version_id,
+        **details,
+    )
+    return _version(version)
+
+
+def requeue_lapsed(session: Session, now: datetime) -> list[Content]:
+    """Generations whose lease lapsed (the worker died) back in the queue, each as its next attempt."""
+    stale = session.execute(
+        select(ContentRow.id, ContentRow.attempts).where(
+            ContentRow.status == ContentStatus.GENERATING.value, ContentRow.lease_until < now
+        )
+    ).all()
+    requeued = []
+    for content_id, attempt in stale:
+        if _move(
+            session,
+            content_id,
+            ContentStatus.QUEUED,
+            from_={ContentStatus.GENERATING},
+            attempt=attempt,
+            attempts=ContentRow.attempts + 1,
+            lease_until=None,
+        ):
+            requeued.append(content_id)
+    return _contents(session, requeued)
+
+
+def queued_since(session: Session, before: datetime) -> list[Content]:
+    """Content waiting to be generated that nobody touched since `before`: its job may be lost."""
+    ids = session.scalars(
+        select(ContentRow.id).where(ContentRow.status.in_(_values(CLAIMABLE)), ContentRow.updated_at < before)
+    )
+    return _contents(session, ids)
+
+
+def next_attempt(session: Session, content_id: int, attempt: int) -> bool:
+    """Move waiting content from `attempt` to the next one (its job for `attempt` is dead)."""
+    result = session.execute(
+        update(ContentRow)
+        .where(
+            ContentRow.id == content_id,
+            ContentRow.attempts == attempt,
+            ContentRow.status.in_(_values(CLAIMABLE)),
+        )
+        .values(attempts=ContentRow.attempts + 1)
+    )
+    return result.rowcount == 1
+
+
+# --- Review (the people's side) -------------------------------------------------------------------------
+
+
+def regenerate(session: Session, content_id: int, user_id: str, feedback: str | None = None) -> Content:
+    """Queue a new generation of content in review (or failed): with the reviewer's reason when given.
+
+    Raises TransitionError when the content is not in a state to regenerate.
+    """
+    target = ContentStatus.CHANGES_REQUESTED if feedback else ContentStatus.QUEUED
+    if not _move(
+        session,
+        content_id,
+        target,
+        # Not from generating: taking a row back from a live worker is the clock's job, on a lapsed lease.
+        from_={ContentStatus.IN_REVIEW} if feedback else {ContentStatus.IN_REVIEW, ContentStatus.FAILED},
+        attempts=ContentRow.attempts + 1,
+        feedback=feedback,
+        failure=None,
+        reviewed_by=user_id if feedback else None,
+        reviewed_at=utcnow() if feedback else None,
+    ):
+        raise _refusal(session, content_id, target)
+    return _required(session, content_id)
+
+
+def decide(session: Session, content_id: int, target: ContentStatus, user_id: str) -> Content:
+    """Approve or reject content in review; raises TransitionError when it is not in review."""
+    if target not in (ContentStatus.APPROVED, ContentStatus.REJECTED):
+        raise ValueError(f"a review decides approved or rejected, not {target.label}")
+    if not _move(session, content_id, target, reviewed_by=user_id, reviewed_at=utcnow()):
+        raise _refusal(session, content_id, target)
+    return _required(session, content_id)
+
+
+class VersionConflict(ValueError):
+    """Someone added a version while a person was editing an older one."""
+
+
+def add_person_version(
+    session: Session, content_id: int, fields: Mapping[str, Any], user_id: str, *, based_on: int
+) -> Version:
+    """A person's edit of version `based_on`, kept as the next version; the content stays in review."""
+    if not _move(session, content_id, ContentStatus.IN_REVIEW, from_={ContentStatus.IN_REVIEW}):
+        raise _refusal(session, content_id, ContentStatus.IN_REVIEW)
+    latest = session.scalar(select(func.max(VersionRow.number)).where(VersionRow.content_id == content_id))
+    if latest != based_on:
+        raise VersionConflict(
+            f"version {latest} was added while you edited version {based_on}; open Edit again."
+        )
+    row = session.get_one(ContentRow, content_id)
+    version = add_version(
+        session,
+        content_id,
+        fields,
+        author_kind="person",
+        author_id=user_id,
+        template_version_id=row.template_version_id,
+    )
+    return _version(version)
+
+
+def set_review_message(session: Session, content_id: int, channel: str, ts: str) -> None:
+    session.execute(
+        update(ContentRow).where(ContentRow.id == content_id).values(review_channel=channel, review_ts=ts)
+    )
+
+
+def versions(session: Session, content_id: int) -> list[Version]:
+    rows = session.scalars(
+        select(VersionRow).where(VersionRow.content_id == content_id).order_by(VersionRow.number)
+    )
+    return [_version(row) for row in rows]
+
+
+def latest_version(session: Session, content_id: int) -> Version | None:
+    row = session.scalar(
+        select(VersionRow).where(VersionRow.content_id == content_id).order_by(VersionRow.number.desc())
+    )
+    return _version(row) if row else None
+
+
+# --- Templates a request may name -----------------------------------------------------------------------
+
+
+def template_choices(session: Session, limit: int = 100) -> list[tuple[int, str]]:
+    """(current template version id, "Name (kind)") for each active template, by name."""
+    latest = (
+        select(TemplateVersionRow.template_id, func.max(TemplateVersionRow.number).label("number"))
+        .group_by(TemplateVersionRow.template_id)
+        .subquery()
+    )
+    query = (
+        select(TemplateVersionRow.id, TemplateRow.name, TemplateRow.kind)
+        .join(TemplateRow, TemplateRow.id == TemplateVersionRow.template_id)
+        .join(
+            latest,
+            (latest.c.template_id == TemplateVersionRow.template_id)
+            & (latest.c.number == TemplateVersionRow.number),
+        )
+        .where(TemplateRow.status == "active")
+        .order_by(TemplateRow.name)
+        .limit(limit)
+    )
+    return [(tv_id, f"{name} ({kind.replace('_', ' ')})") for tv_id, name, kind in session.execute(query)]
+
+
+def template_text(session: Session, template_version_id: int) -> tuple[str, str] | None:
+    """(name, body) of a template version, for the prompt."""
+    found = session.execute(
+        select(TemplateRow.name, TemplateVersionRow.body)
+        .join(TemplateRow, TemplateRow.id == TemplateVersionRow.template_id)
+        .where(TemplateVersionRow.id == template_version_id)
+    ).first()
+    return (found[0], found[1]) if found else None
+
+
+# --- Rows to values -------------------------------------------------------------------------------------
+
+
+def _move(
+    session: Session,
+    content_id: int,
+    target: ContentStatus,
+    *,
+    from_: set[ContentStatus] | None = None,
+    attempt: int | None = None,
+    **values: Any,
+) -> bool:
+    allowed = sources(target) if from_ is None else from_
+    if not allowed <= sources(target):
+        raise TransitionError(f"{target.label} cannot be reached from {sorted(allowed)}")
+    conditions: list[ColumnElement[bool]] = [
+        ContentRow.id == content_id,
+        ContentRow.status.in_(_values(allowed)),
+    ]
+    if attempt is not None:
+        conditions.append(ContentRow.attempts == attempt)
+    result = session.execute(update(ContentRow).where(*conditions).values(status=target.value, **values))
+    return result.rowcount == 1
+
+
+def _refusal(session: Session, content_id: int, target: ContentStatus) -> TransitionError:
+    current = session.scalar(select(ContentRow.status).where(ContentRow.id == content_id))
+    if current is None:
+        return TransitionError(f"there is no content {content_id}")
+    return TransitionError(
+        f"content {content_id} is {ContentStatus(current).label}, so it cannot become {target.label}"
+    )
+
+
+def _required(session: Session, content_id: int) -> Content:
+    content = get_content(session, content_id)
+    if content is None:
+        raise TransitionError(f"there is no content {content_id}")
+    return content
+
+
+def _values(statuses: Iterable[ContentStatus]) -> list[str]:
+    return [status.value for status in statuses]
+
+
+def _contents(session: Session, ids: Iterable[int]) -> list[Content]:
+    rows = session.scalars(select(ContentRow).where(ContentRow.id.in_(list(ids))).order_by(ContentRow.id))
+    return [_content(session, row) for row in rows]
+
+
+def _content(session: Session, row: ContentRow) -> Content:
+    channel_name = session.scalar(select(ChannelRow.name).where(ChannelRow.id == row.channel_id)) or ""
+    return Content(
+        id=row.id,
+        agent=AgentKind(row.agent),
+        channel_id=row.channel_id,
+        channel_name=channel_name,
+        brief=row.brief,
+        product=Product.from_dict(row.product),
+        priority=Priority(row.priority),
+        requester_id=row.requester_id,
+        status=ContentStatus(row.status),
+        attempts=row.attempts,
+        element=row.element,
+        element_reason=row.element_reason,
+        template_version_id=row.template_version_id,
+        feedback=row.feedback,
+        failure=row.failure,
+        reviewed_by=row.reviewed_by,
+        review_channel=row.review_channel,
+        review_ts=row.review_ts,
+        created_at=row.created_at,
+    )
+
+
+def _version(row: VersionRow) -> Version:
+    return Version(
+        number=row.number,
+        fields=row.fields,
+        author_kind=row.author_kind,
+        author_id=row.author_id,
+        created_at=row.created_at,
+        feedback=row.feedback,
+        model=row.model,
+        input_tokens=row.input_tokens,
+        output_tokens=row.output_tokens,
+        latency_ms=row.latency_ms,
+    )

@@ -133,6 +133,14 @@ class ContentRow(Base):
     failure: Mapped[str | None] = mapped_column(Text)
     review_channel: Mapped[str | None] = mapped_column(String(32))
     review_ts: Mapped[str | None] = mapped_column(String(32))
+    # Generation: the job `generate-<id>-<attempts>` may claim the row, and holds it until lease_until;
+    # the clock hands a row whose lease lapsed (its worker died) to the next attempt.
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    lease_until: Mapped[datetime | None] = mapped_column()
+    # A reviewer's reason for changes, until the version that answers it is written.
+    feedback: Mapped[str | None] = mapped_column(Text)
+    reviewed_by: Mapped[str | None] = mapped_column(String(32))
+    reviewed_at: Mapped[datetime | None] = mapped_column()
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

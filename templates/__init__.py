@@ -21,3 +21,12 @@ def load_library(name: str) -> Any:
     """The parsed YAML file `templates/library/<name>.yaml`."""
     with (LIBRARY_DIR / f"{name}.yaml").open(encoding="utf-8") as f:
         return yaml.safe_load(f)
+
+
+PROMPTS_DIR = TEMPLATES_DIR / "prompts"
+
+
+@cache
+def prompt_source(name: str) -> str:
+    """The text of the agent prompt `templates/prompts/<name>.j2`, for `core.agents` to render."""
+    return (PROMPTS_DIR / f"{name}.j2").read_text(encoding="utf-8")

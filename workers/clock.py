@@ -18,7 +18,7 @@ from redis.lock import Lock
 
 from storage.db import session_scope
 from storage.heartbeats import beat
-from workers import jobs
+from workers import generate, jobs
 from workers.queues import enqueue_once
 
 log = logging.getLogger(__name__)
@@ -62,6 +62,7 @@ class Clock:
             beat(session, "clock", now)
         slot = int(now.timestamp()) // WORKER_HEARTBEAT_SECONDS
         enqueue_once(self.connection, "low", jobs.heartbeat, "worker", job_id=f"heartbeat-worker-{slot}")
+        generate.recover(self.connection, self.database_url, now)
         return True
 
 

@@ -169,3 +169,20 @@ def _status_error(exc: anthropic.APIStatusError, tried: str) -> LLMError:
 
 def _request_note(request_id: str | None) -> str:
     return f" (request {request_id})" if request_id else ""
+
+
+def warm_up() -> None:
+    """Build the SDK's answer models now: it builds them on the first answer, ~60 ms, which a forked work
+    horse would otherwise pay on every job (see workers.generate.preload)."""
+    Message.model_validate(
+        {
+            "id": "msg_warm_up",
+            "type": "message",
+            "role": "assistant",
+            "model": "warm-up",
+            "content": [{"type": "tool_use", "id": "toolu_warm_up", "name": "warm_up", "input": {}}],
+            "stop_reason": "tool_use",
+            "stop_sequence": None,
+            "usage": {"input_tokens": 1, "output_tokens": 1},
+        }
+    )

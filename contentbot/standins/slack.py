@@ -282,6 +282,7 @@ class SlackStandIn:
         self._modals: dict[str, list[View]] = defaultdict(list)
         self._homes: dict[str, View] = {}
         self._files: dict[str, UploadedFile] = {}
+        self._usergroups: dict[str, list[str]] = {}
         self._triggers: dict[str, tuple[str, float]] = {}
         self._used_triggers: set[str] = set()
         self._response_targets: dict[str, _ResponseTarget] = {}
@@ -304,6 +305,7 @@ class SlackStandIn:
             "views.push": self._views_push,
             "views.publish": self._views_publish,
             "users.info": self._users_info,
+            "usergroups.users.list": self._usergroups_users_list,
             "files.getUploadURLExternal": self._files_get_upload_url_external,
             "files.completeUploadExternal": self._files_complete_upload_external,
         }
@@ -446,6 +448,11 @@ class SlackStandIn:
             channel_id = f"D{user[1:]}"
             self._channels.setdefault(channel_id, Channel(channel_id, user))
             return channel_id
+
+    def set_usergroup(self, group_id: str, user_ids: Iterable[str]) -> None:
+        """Create or replace the user group `group_id` (S...) with these members."""
+        with self._cond:
+            self._usergroups[group_id] = list(user_ids)
 
     def seed_message(self, channel: str, user: str, text: str, *, thread_ts: str | None = None) -> Message:
         """A message a person wrote, for tests that need one the bot did not post."""
@@ -717,6 +724,12 @@ class SlackStandIn:
                 "profile": {"real_name": real_name, "display_name": user.name},
             }
         }
+
+    def _usergroups_users_list(self, args: dict[str, Any]) -> dict[str, Any]:
+        members = self._usergroups.get(_required(args, "usergroup"))
+        if members is None:
+            raise _ApiError("no_such_subteam")
+        return {"users": list(members)}
 
     def _files_get_upload_url_external(self, args: dict[str, Any]) -> dict[str, Any]:
         filename = _required(args, "filename")

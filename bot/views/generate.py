@@ -1,0 +1,231 @@
+"""`/content generate` (the request modal and the answer), `queue` and `history`."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from slack_sdk.models.blocks import (
+    Block,
+    DividerBlock,
+    HeaderBlock,
+    InputBlock,
+    Option,
+    PlainTextInputElement,
+    StaticSelectElement,
+)
+from slack_sdk.models.views import View
+
+from bot.views.common import context, escape, section
+from bot.views.review import model_note, title
+from core.agents import AgentKind, Product
+from core.channels import Channel
+from core.content import Content, ContentStatus, Priority
+from core.versions import Version, diff
+
+CALLBACK_ID = "generate_request"
+MAX_BRIEF = 2000
+MAX_FACTS = 10
+# Slack lists at most 100 options in a menu.
+MAX_TEMPLATE_OPTIONS = 100
+
+
+class FormError(ValueError):
+    """A field of the request modal that must be fixed; `block` names it."""
+
+    def __init__(self, block: str, message: str) -> None:
+        super().__init__(message)
+        self.block = block
+
+
+@dataclass(frozen=True)
+class GenerateForm:
+    agent: AgentKind
+    channel_id: int
+    brief: str
+    priority: Priority
+    product: Product | None
+    template_version_id: int | None
+
+
+def generate_view(
+    channels: Sequence[Channel], templates: Sequence[tuple[int, str]], origin_channel: str
+) -> View:
+    agents = [Option(value=kind.value, text=kind.label) for kind in AgentKind]
+    channel_options = [Option(value=str(c.id), text=f"{c.name} ({c.element.label})") for c in channels]
+    priorities = [Option(value=p.value, text=p.value.capitalize()) for p in Priority]
+    blocks: list[Block] = [
+        _select("agent", "Agent", agents, initial=agents[0]),
+        _select("channel", "Channel", channel_options),
+    ]
+    if templates:
+        options = [
+            Option(value=str(tv_id), text=label[:75]) for tv_id, label in templates[:MAX_TEMPLATE_OPTIONS]
+        ]
+        blocks.append(
+            _select("template", "Template", options, optional=True, hint="The agent follows its structure.")
+        )
+    blocks += [
+        _text(
+            "brief",
+            "Brief",
+            multiline=True,
+            max_length=MAX_BRIEF,
+            hint="What should it say, for whom, and why now?",
+        ),
+        _text("product_title", "Product", optional=True, hint="e.g. Tidepool Bath Boat"),
+        _text("product_category", "Product category", optional=True, hint="e.g. Toys > Bath > Water Toys"),
+        _text(
+            "product_facts",
+            "Key facts",
+            optional=True,
+            multiline=True,
+            hint="One per line: ages, what it does, safety. The agent claims nothing else.",
+        ),
+        _select("priority", "Priority", priorities, initial=priorities[1]),
+    ]
+    return View(
+        type="modal",
+        callback_id=CALLBACK_ID,
+        private_metadata=json.dumps({"origin": origin_channel}),
+        title="Generate content",
+        submit="Queue it",
+        close="Cancel",
+        blocks=blocks,
+    )
+
+
+def origin_of(view: dict[str, Any]) -> str:
+    return json.loads(view.get("private_metadata") or "{}").get("origin", "")
+
+
+def read_generate(values: dict[str, dict[str, Any]]) -> GenerateForm:
+    """The request the person filled in; FormError names the first field to fix."""
+
+    def text(block: str) -> str:
+        return (values.get(block, {}).get(block, {}).get("value") or "").strip()
+
+    def selected(block: str) -> str:
+        option = values.get(block, {}).get(block, {}).get("selected_option") or {}
+        return option.get("value", "")
+
+    if not selected("channel"):
+        raise FormError("channel", "Choose the channel the content is for.")
+    brief = text("brief")
+    if not brief:
+        raise FormError("brief", "Write a brief: what the content should say.")
+    facts = tuple(line.strip() for line in text("product_facts").splitlines() if line.strip())
+    if len(facts) > MAX_FACTS:
+        raise FormError("product_facts", f"Keep to {MAX_FACTS} key facts; these are {len(facts)}.")
+    product_title = text("product_title")
+    if (facts or text("product_category")) and not product_title:
+        raise FormError("product_title", "Name the product the category and facts are about.")
+    template = selected("template")
+    return GenerateForm(
+        agent=AgentKind(selected("agent") or AgentKind.TIKTOK_SCRIPT),
+        channel_id=int(selected("channel")),
+        brief=brief,
+        priority=Priority(selected("priority") or Priority.NORMAL),
+        product=Product(product_title, text("product_category"), facts) if product_title else None,
+        template_version_id=int(template) if template else None,
+    )
+
+
+def queued_text(content: Content, position: int, review_channel: str, offline: bool) -> str:
+    lines = [
+        f"Queued *{escape(title(content))}* ({content.priority.value} priority): "
+        f"{_ordinal(position)} in the generation queue. It will arrive in <#{review_channel}> for review."
+    ]
+    if offline:
+        lines.append(
+            "ANTHROPIC_API_KEY is not set, so it will be an offline draft from the template library."
+        )
+    return "\n".join(lines)
+
+
+def queue_blocks(contents: Sequence[Content]) -> list[Block]:
+    if not contents:
+        return [section("Nothing is waiting: no content is queued, being generated or in review.")]
+    blocks: list[Block] = [HeaderBlock(text=f"Content waiting ({len(contents)})")]
+    position = 0
+    lines = []
+    for content in contents:
+        where = content.status.label
+        if content.status in (ContentStatus.QUEUED, ContentStatus.CHANGES_REQUESTED):
+            position += 1
+            where = f"{_ordinal(position)} in the queue" + (
+                " (changes requested)" if content.feedback else ""
+            )
+        elif content.status == ContentStatus.IN_REVIEW and content.review_ts:
+            where = f"in review in <#{content.review_channel}>"
+        lines.append(
+            f"• *{escape(title(content))}* · {where} · {content.priority.value} · <@{content.requester_id}>"
+        )
+    blocks.append(section("\n".join(lines)))
+    return blocks
+
+
+def history_blocks(content: Content, versions: Sequence[Version]) -> list[Block]:
+    blocks: list[Block] = [
+        section(f"*{escape(title(content))}* · {content.status.label}"),
+        DividerBlock(),
+    ]
+    if not versions:
+        blocks.append(context("No version yet."))
+        return blocks
+    lines = [
+        f"*v{v.number}* · {v.created_at:%Y-%m-%d %H:%M} UTC · {model_note(v)}"
+        + (f"\n    answering: {escape(v.feedback)}" if v.feedback else "")
+        for v in versions
+    ]
+    blocks.append(section("\n".join(lines)[:3000]))
+    if len(versions) > 1:
+        last, before = versions[-1], versions[-2]
+        changes = diff(before.fields, last.fields) or "No change."
+        blocks.append(
+            section(f"*Last change (v{before.number} → v{last.number})*\n```{escape(changes)}```"[:3000])
+        )
+    return blocks
+
+
+def _select(
+    block_id: str,
+    label: str,
+    options: list[Option],
+    *,
+    initial: Option | None = None,
+    optional: bool = False,
+    hint: str = "",
+) -> InputBlock:
+    return InputBlock(
+        block_id=block_id,
+        label=label,
+        element=StaticSelectElement(action_id=block_id, options=options, initial_option=initial),
+        optional=optional,
+        hint=hint or None,
+    )
+
+
+def _text(
+    block_id: str,
+    label: str,
+    *,
+    optional: bool = False,
+    multiline: bool = False,
+    max_length: int | None = None,
+    hint: str = "",
+) -> InputBlock:
+    return InputBlock(
+        block_id=block_id,
+        label=label,
+        element=PlainTextInputElement(action_id=block_id, multiline=multiline, max_length=max_length),
+        optional=optional,
+        hint=hint or None,
+    )
+
+
+def _ordinal(n: int) -> str:
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"

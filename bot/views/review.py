@@ -1,0 +1,211 @@
+"""The review message and the review modals (request changes, edit).
+
+The review message is one per content item in REVIEW_CHANNEL, updated in place, with its history in its
+thread. Both the generation job (a version written, a failure) and the review listeners (a decision, an
+edit) change it, so this module is a leaf: it imports only core and slack_sdk, and workers may render
+with it. Buttons carry the content id only.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement, InputBlock, PlainTextInputElement
+from slack_sdk.models.views import View
+
+from bot.views.common import context, escape, section
+from core.agents import OFFLINE_MODEL, agent_for
+from core.content import Content, ContentStatus
+from core.elements import Element
+from core.versions import Version, diff
+
+APPROVE = "review_approve"
+REQUEST_CHANGES = "review_request_changes"
+EDIT = "review_edit"
+REGENERATE = "review_regenerate"
+REJECT = "review_reject"
+
+# Slack refuses a section over 3,000 characters; the agents' fields are capped to fit (see core.agents).
+SECTION_LIMIT = 3000
+
+
+def title(content: Content) -> str:
+    return f"#{content.id} · {content.agent.label} for {content.channel_name}"
+
+
+def review_blocks(content: Content, version: Version | None, template_name: str | None) -> list[Block]:
+    blocks: list[Block] = [
+        section(f"*{escape(title(content))}*" + (f" (v{version.number})" if version else ""))
+    ]
+    blocks.append(context(_details(content, version, template_name)))
+    if version is not None:
+        titles = agent_for(content.agent).field_titles()
+        for name, value in version.fields.items():
+            text = "\n".join(value) if isinstance(value, list) else str(value)
+            blocks.append(context(f"*{titles.get(name, name)}*"))
+            blocks.append(section(escape(text)[:SECTION_LIMIT] or " "))
+    blocks.append(context(status_line(content)))
+    buttons = _buttons(content)
+    if buttons:
+        blocks.append(ActionsBlock(block_id="review", elements=buttons))
+    return blocks
+
+
+def status_line(content: Content) -> str:
+    by = f" by <@{content.reviewed_by}>" if content.reviewed_by else ""
+    match content.status:
+        case ContentStatus.IN_REVIEW:
+            return f":eyes: In review · requested by <@{content.requester_id}> · {content.priority.value} priority"
+        case ContentStatus.APPROVED:
+            return f":white_check_mark: Approved{by} — ready to schedule"
+        case ContentStatus.REJECTED:
+            return f":no_entry_sign: Rejected{by}"
+        case ContentStatus.CHANGES_REQUESTED:
+            return f":pencil2: Changes requested{by}: {escape(content.feedback or '')} — a new version is on its way"
+        case ContentStatus.FAILED:
+            return f":warning: Generation failed: {escape(content.failure or '')}"
+        case _:
+            return ":hourglass_flowing_sand: A new version is on its way"
+
+
+def _details(content: Content, version: Version | None, template_name: str | None) -> str:
+    parts = [f"Channel: *{escape(content.channel_name)}*"]
+    if content.element:
+        parts.append(f"Element: *{Element(content.element).label}*")
+    parts.append(f"Template: {escape(template_name) if template_name else 'none'}")
+    if version is not None:
+        parts.append(f"Model: {model_note(version)}")
+    return " · ".join(parts)
+
+
+def model_note(version: Version) -> str:
+    if version.by_person:
+        return f"edited by <@{version.author_id}>"
+    if version.model == OFFLINE_MODEL:
+        return "offline draft (no ANTHROPIC_API_KEY: written from the template library)"
+    tokens = f"{version.input_tokens or 0:,} in + {version.output_tokens or 0:,} out tokens"
+    return f"{version.model} · {tokens} · {(version.latency_ms or 0) / 1000:.1f} s"
+
+
+def version_note(version: Version, previous: Version | None) -> str:
+    """The thread reply for a new version: who wrote it, and what changed since the previous one."""
+    who = "Edited" if version.by_person else "Written"
+    lines = [f"*v{version.number}* · {who}: {model_note(version)}"]
+    if version.feedback:
+        lines.append(f"Answering: {escape(version.feedback)}")
+    if previous is not None:
+        changes = diff(previous.fields, version.fields)
+        lines.append(f"```{escape(changes)}```" if changes else "No change from the previous version.")
+    return "\n".join(lines)[:SECTION_LIMIT]
+
+
+def failure_blocks(content: Content, text: str) -> list[Block]:
+    """The requester's notice that generation failed, with a button to queue it again."""
+    return [section(f":warning: {escape(text)}"), ActionsBlock(block_id="review", elements=_buttons(content))]
+
+
+def _buttons(content: Content) -> list[ButtonElement]:
+    value = str(content.id)
+    if content.status == ContentStatus.FAILED:
+        return [ButtonElement(text="Try again", action_id=REGENERATE, value=value)]
+    if content.status != ContentStatus.IN_REVIEW:
+        return []
+    return [
+        ButtonElement(text="Approve", action_id=APPROVE, value=value, style="primary"),
+        ButtonElement(text="Request changes", action_id=REQUEST_CHANGES, value=value),
+        ButtonElement(text="Edit", action_id=EDIT, value=value),
+        ButtonElement(text="Regenerate", action_id=REGENERATE, value=value),
+        ButtonElement(text="Reject", action_id=REJECT, value=value, style="danger"),
+    ]
+
+
+# --- Modals ---------------------------------------------------------------------------------------------
+
+CHANGES_CALLBACK = "review_changes"
+EDIT_CALLBACK = "review_edit"
+REASON = "reason"
+
+
+@dataclass(frozen=True)
+class ModalContext:
+    """What a review modal carries from open to submit (private_metadata)."""
+
+    content_id: int
+    version: int = 0  # the version an edit starts from, to notice a version added meanwhile
+
+    def dump(self) -> str:
+        return json.dumps({"content_id": self.content_id, "version": self.version})
+
+    @classmethod
+    def load(cls, raw: str) -> ModalContext:
+        data = json.loads(raw or "{}")
+        return cls(content_id=int(data["content_id"]), version=int(data.get("version", 0)))
+
+
+def changes_view(content: Content) -> View:
+    return View(
+        type="modal",
+        callback_id=CHANGES_CALLBACK,
+        private_metadata=ModalContext(content.id).dump(),
+        title="Request changes",
+        submit="Regenerate",
+        close="Cancel",
+        blocks=[
+            section(f"*{escape(title(content))}*\nThe agent writes a new version that answers your reason."),
+            InputBlock(
+                block_id=REASON,
+                label="What should change?",
+                element=PlainTextInputElement(action_id=REASON, multiline=True, max_length=1000),
+                hint="e.g. Shorter hook, and mention that it floats.",
+            ),
+        ],
+    )
+
+
+def edit_view(content: Content, version: Version) -> View:
+    """One input per field of the agent's output, filled with the version's text; lists one item a line."""
+    agent = agent_for(content.agent)
+    blocks: list[Block] = []
+    for name, label in agent.field_titles().items():
+        value = version.fields.get(name, "")
+        is_list = isinstance(value, list)
+        text = "\n".join(value) if is_list else str(value)
+        blocks.append(
+            InputBlock(
+                block_id=name,
+                label=label,
+                element=PlainTextInputElement(
+                    action_id=name,
+                    initial_value=text or None,
+                    multiline=is_list or len(text) > 80,
+                    max_length=SECTION_LIMIT,
+                ),
+                hint="One per line." if is_list else None,
+            )
+        )
+    return View(
+        type="modal",
+        callback_id=EDIT_CALLBACK,
+        private_metadata=ModalContext(content.id, version.number).dump(),
+        title=f"Edit #{content.id} v{version.number}"[:24],
+        submit="Save version",
+        close="Cancel",
+        blocks=blocks,
+    )
+
+
+def read_edit(values: dict[str, dict[str, Any]], previous: Version) -> dict[str, Any]:
+    """The fields as the person left them, lists split by line, in the previous version's shape."""
+    fields: dict[str, Any] = {}
+    for name, before in previous.fields.items():
+        text = (values.get(name, {}).get(name, {}).get("value") or "").strip()
+        fields[name] = (
+            [line.strip() for line in text.splitlines() if line.strip()] if isinstance(before, list) else text
+        )
+    return fields
+
+
+def read_reason(values: dict[str, dict[str, Any]]) -> str:
+    return (values.get(REASON, {}).get(REASON, {}).get("value") or "").strip()

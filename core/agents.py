@@ -1,0 +1,385 @@
+"""The AI agents: one interface, five implementations that differ only in prompt and output shape.
+
+An agent is a prompt template (templates/prompts/<name>.j2, rendered with the channel's brand voice,
+the element, the template's body and the product) and an output model whose JSON schema the model is
+asked to fill and whose validation checks what comes back. `generate` is the plumbing they share:
+
+    draft = generate(agent_for(AgentKind.BLOG_POST), request, context, writer, prompts)
+
+`writer` asks a model (workers/llm.py's `ClaudeClient.complete_json`) or fills the schema offline
+(workers/offline_writer.py). An answer that does not fit is sent back once with the validation error;
+a second misfit raises `DraftError`, whose message a person can read.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from functools import cache
+from typing import Any, ClassVar, Protocol
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from core.channels import BrandVoice
+from core.elements import Element
+from core.templates import render
+
+# The model name a version written without a model carries; views say "offline draft" for it.
+OFFLINE_MODEL = "offline"
+
+
+class AgentKind(StrEnum):
+    TIKTOK_SCRIPT = "tiktok_script"
+    TIKTOK_HOOK = "tiktok_hook"
+    SOCIAL_POST = "social_post"
+    BLOG_POST = "blog_post"
+    TIKTOK_SHOP = "tiktok_shop"
+
+    @property
+    def label(self) -> str:
+        return _LABELS[self]
+
+    @classmethod
+    def parse(cls, word: str) -> AgentKind:
+        """The agent a person means by `word`: its value or its short name (script, hook, ...)."""
+        key = word.strip().lower().replace("-", "_")
+        for kind in cls:
+            if key in (kind.value, _SHORT_NAMES[kind]):
+                return kind
+        names = ", ".join(_SHORT_NAMES[k] for k in cls)
+        raise ValueError(f"`{word}` is not an agent; choose one of {names}.")
+
+    @property
+    def short_name(self) -> str:
+        return _SHORT_NAMES[self]
+
+
+_LABELS = {
+    AgentKind.TIKTOK_SCRIPT: "TikTok script",
+    AgentKind.TIKTOK_HOOK: "TikTok hook + caption",
+    AgentKind.SOCIAL_POST: "Social post",
+    AgentKind.BLOG_POST: "Blog post",
+    AgentKind.TIKTOK_SHOP: "TikTok Shop listing",
+}
+_SHORT_NAMES = {
+    AgentKind.TIKTOK_SCRIPT: "script",
+    AgentKind.TIKTOK_HOOK: "hook",
+    AgentKind.SOCIAL_POST: "social",
+    AgentKind.BLOG_POST: "blog",
+    AgentKind.TIKTOK_SHOP: "shop",
+}
+
+
+@dataclass(frozen=True)
+class Product:
+    title: str
+    category: str = ""
+    facts: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"title": self.title, "category": self.category, "facts": list(self.facts)}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any] | None) -> Product | None:
+        if not data:
+            return None
+        return cls(data.get("title", ""), data.get("category", ""), tuple(data.get("facts", ())))
+
+
+@dataclass(frozen=True)
+class GenerationRequest:
+    agent: AgentKind
+    brief: str
+    product: Product | None = None
+    # On "request changes": the reviewer's reason, and the version it is about.
+    feedback: str | None = None
+    previous: Mapping[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class GenerationContext:
+    channel_name: str
+    element: Element
+    voice: BrandVoice
+    hashtags: tuple[str, ...] = ()
+    template_name: str | None = None
+    template_body: str | None = None
+
+
+class Written(Protocol):
+    """What a writer hands back: the answer (unchecked) and what it cost."""
+
+    data: dict[str, Any]
+    model: str
+    input_tokens: int
+    output_tokens: int
+    latency_ms: float
+
+
+class Writer(Protocol):
+    def __call__(self, *, system: str, prompt: str, schema: dict[str, Any], tool_name: str) -> Written: ...
+
+
+class MalformedAnswer(Exception):
+    """Raised by a writer when the model answered, but not in the shape asked for (e.g. no tool call)."""
+
+
+class DraftError(Exception):
+    """The model's answer did not fit the agent's output twice; the message says how."""
+
+
+@dataclass(frozen=True)
+class Draft:
+    fields: dict[str, Any]  # the validated output, in the output model's field order
+    model: str
+    prompt: str  # system and user prompt as sent, for the version's record
+    input_tokens: int
+    output_tokens: int
+    latency_ms: float  # the writer's time, every try included
+
+    @property
+    def offline(self) -> bool:
+        return self.model == OFFLINE_MODEL
+
+
+# --- Output shapes --------------------------------------------------------------------------------------
+
+
+def _hashtag(tag: str) -> str:
+    # Models write "#Kites", "kites" or "Kite Flying"; one form keeps captions and fingerprints stable.
+    word = re.sub(r"[^\w]", "", tag)
+    if not word:
+        raise ValueError(f"{tag!r} is not a hashtag")
+    return f"#{word}"
+
+
+class Output(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    @field_validator("hashtags", mode="after", check_fields=False)
+    @classmethod
+    def _hashtags(cls, tags: list[str]) -> list[str]:
+        unique = {_hashtag(tag).casefold(): _hashtag(tag) for tag in reversed(tags)}
+        return list(reversed(unique.values()))
+
+
+def _hashtags_field() -> Any:
+    return Field(
+        min_length=1, max_length=8, title="Hashtags", description="3-5 hashtags, most specific first"
+    )
+
+
+class TikTokScript(Output):
+    hook: str = Field(
+        min_length=1, max_length=150, title="Hook", description="The first 1-3 seconds, said aloud"
+    )
+    beats: list[str] = Field(
+        min_length=2, max_length=8, title="Script beats", description="One beat per line, with timing"
+    )
+    caption: str = Field(min_length=1, max_length=2200, title="Caption")
+    hashtags: list[str] = _hashtags_field()
+
+
+class TikTokHook(Output):
+    hook: str = Field(
+        min_length=1, max_length=150, title="Hook", description="The first 1-3 seconds, said aloud"
+    )
+    caption: str = Field(min_length=1, max_length=2200, title="Caption")
+    hashtags: list[str] = _hashtags_field()
+
+
+class SocialPost(Output):
+    post: str = Field(min_length=1, max_length=2000, title="Post")
+    hashtags: list[str] = _hashtags_field()
+
+
+class BlogPost(Output):
+    title: str = Field(min_length=1, max_length=120, title="Title")
+    body: str = Field(min_length=1, max_length=3000, title="Body", description="Markdown, 300-450 words")
+
+
+class ShopListing(Output):
+    title: str = Field(
+        min_length=1, max_length=255, title="Title", description="Product, key feature, age range"
+    )
+    selling_points: list[str] = Field(min_length=1, max_length=6, title="Selling points")
+    description: str = Field(min_length=1, max_length=3000, title="Description")
+
+
+# --- Agents ---------------------------------------------------------------------------------------------
+
+
+class Agent:
+    """An agent: which prompt it renders and which output it asks for. The plumbing is `generate`."""
+
+    kind: ClassVar[AgentKind]
+    output: ClassVar[type[Output]]
+
+    @property
+    def prompt_name(self) -> str:
+        """Its task prompt is templates/prompts/<prompt_name>.j2."""
+        return self.kind.value
+
+    @property
+    def tool_name(self) -> str:
+        return f"write_{self.kind.value}"
+
+    @property
+    def schema(self) -> dict[str, Any]:
+        return _schema(self.output)
+
+    def field_titles(self) -> dict[str, str]:
+        return {name: info.title or name for name, info in self.output.model_fields.items()}
+
+    def validate(self, data: Mapping[str, Any]) -> dict[str, Any]:
+        """The output as a plain dict in field order; raises OutputInvalid naming each bad field."""
+        try:
+            return self.output.model_validate(dict(data)).model_dump()
+        except ValidationError as exc:
+            raise OutputInvalid(exc) from None
+
+
+class TikTokScriptAgent(Agent):
+    kind = AgentKind.TIKTOK_SCRIPT
+    output = TikTokScript
+
+
+class TikTokHookAgent(Agent):
+    kind = AgentKind.TIKTOK_HOOK
+    output = TikTokHook
+
+
+class SocialAgent(Agent):
+    kind = AgentKind.SOCIAL_POST
+    output = SocialPost
+
+
+class BlogAgent(Agent):
+    kind = AgentKind.BLOG_POST
+    output = BlogPost
+
+
+class TikTokShopAgent(Agent):
+    kind = AgentKind.TIKTOK_SHOP
+    output = ShopListing
+
+
+AGENTS: Mapping[AgentKind, Agent] = {
+    agent.kind: agent
+    for agent in (TikTokScriptAgent(), TikTokHookAgent(), SocialAgent(), BlogAgent(), TikTokShopAgent())
+}
+
+
+def agent_for(kind: AgentKind | str) -> Agent:
+    return AGENTS[AgentKind(kind)]
+
+
+class OutputInvalid(ValueError):
+    """An output that does not fit its agent's model; `errors` maps each field to what is wrong with it."""
+
+    def __init__(self, exc: ValidationError) -> None:
+        self.errors: dict[str, str] = {}
+        for error in exc.errors():
+            name = str(error["loc"][0]) if error["loc"] else "answer"
+            self.errors.setdefault(name, error["msg"])
+        super().__init__("; ".join(f"{name}: {message}" for name, message in self.errors.items()))
+
+
+@cache
+def _schema(output: type[Output]) -> dict[str, Any]:
+    return output.model_json_schema()
+
+
+# --- The shared plumbing --------------------------------------------------------------------------------
+
+PromptSource = Callable[[str], str]
+
+
+def render_prompts(
+    agent: Agent, request: GenerationRequest, context: GenerationContext, prompt_source: PromptSource
+) -> tuple[str, str]:
+    """The system prompt (what stays the same for a channel, so it is cached) and the user prompt: the
+    agent's task, then the request (brief, product, a reviewer's reason), shared by every agent."""
+    values = _prompt_values(agent, request, context)
+    task = render(prompt_source(agent.prompt_name), values)
+    return render(prompt_source("system"), values), f"{task}\n\n{render(prompt_source('request'), values)}"
+
+
+def generate(
+    agent: Agent,
+    request: GenerationRequest,
+    context: GenerationContext,
+    writer: Writer,
+    prompt_source: PromptSource,
+) -> Draft:
+    """Ask `writer` for the agent's output; one retry quoting the validation error, then DraftError."""
+    system, prompt = render_prompts(agent, request, context, prompt_source)
+    answers: list[Written] = []
+    problem = ""
+    for ask in (prompt, None):
+        if ask is None:
+            ask = (
+                f"{prompt}\n\nYour previous answer did not fit the required shape: {problem}. "
+                f"Answer again by calling {agent.tool_name} with every field filled as described."
+            )
+        try:
+            written = writer(system=system, prompt=ask, schema=agent.schema, tool_name=agent.tool_name)
+        except MalformedAnswer as exc:
+            problem = str(exc)
+            continue
+        answers.append(written)
+        try:
+            fields = agent.validate(written.data)
+        except OutputInvalid as exc:
+            problem = str(exc)
+            continue
+        return Draft(
+            fields=fields,
+            model=written.model,
+            prompt=f"{system}\n\n---\n\n{ask}",
+            input_tokens=sum(a.input_tokens for a in answers),
+            output_tokens=sum(a.output_tokens for a in answers),
+            latency_ms=sum(a.latency_ms for a in answers),
+        )
+    raise DraftError(f"The model's answer did not fit a {agent.kind.label} twice: {problem}")
+
+
+def _prompt_values(agent: Agent, request: GenerationRequest, context: GenerationContext) -> dict[str, str]:
+    # Prompt templates get plain strings only, ready to print: lists become lines here, once.
+    product = request.product
+    voice = context.voice
+    return {
+        "agent": agent.kind.label,
+        "channel": context.channel_name,
+        "element": context.element.label,
+        "tone": voice.tone,
+        "words_to_use": ", ".join(voice.words_to_use),
+        "words_to_avoid": ", ".join(voice.words_to_avoid),
+        "emoji_policy": voice.emoji_policy,
+        "cta_style": voice.cta_style,
+        "hashtags": " ".join(context.hashtags),
+        "template_name": context.template_name or "",
+        "template_body": context.template_body or "",
+        "brief": request.brief,
+        "product_title": product.title if product else "",
+        "product_category": product.category if product else "",
+        "product_facts": _lines(product.facts) if product else "",
+        "feedback": request.feedback or "",
+        "previous": _previous(request.previous),
+    }
+
+
+def _lines(items: Sequence[str]) -> str:
+    return "\n".join(f"- {item}" for item in items)
+
+
+def _previous(fields: Mapping[str, Any] | None) -> str:
+    if not fields:
+        return ""
+    parts = []
+    for name, value in fields.items():
+        text = _lines(value) if isinstance(value, list) else str(value)
+        parts.append(f"{name}:\n{text}")
+    return "\n\n".join(parts)

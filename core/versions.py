@@ -1,0 +1,55 @@
+"""Versions of a content item, and a readable diff between two of them.
+
+Every generation, edit or regeneration appends an immutable version; the diff is what a reviewer reads
+to see what changed, field by field, with only the changed lines.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Version:
+    number: int
+    fields: Mapping[str, Any]
+    author_kind: str  # agent | person
+    author_id: str  # the agent's kind, or a Slack user id
+    created_at: datetime
+    feedback: str | None = None  # the reviewer's reason this version answers
+    model: str | None = None
+    input_tokens: int | None = None
+    output_tokens: int | None = None
+    latency_ms: float | None = None
+
+    @property
+    def by_person(self) -> bool:
+        return self.author_kind == "person"
+
+
+def field_lines(value: Any) -> list[str]:
+    """A field as the lines a person reads: list items one per line, text by its own lines."""
+    if isinstance(value, list | tuple):
+        return [str(item) for item in value]
+    return str(value).splitlines() if value is not None else []
+
+
+def diff(old: Mapping[str, Any], new: Mapping[str, Any]) -> str:
+    """The changed lines of each changed field, `-` before `+`; empty when nothing changed.
+
+    hook
+    - Stuck on a gift? Stop scrolling.
+    + Stuck on a gift for a 6-year-old? Stop scrolling.
+    """
+    parts: list[str] = []
+    for name in [*new, *(n for n in old if n not in new)]:
+        before, after = field_lines(old.get(name)), field_lines(new.get(name))
+        if before == after:
+            continue
+        changed = [line for line in difflib.ndiff(before, after) if line.startswith(("- ", "+ "))]
+        parts.append("\n".join([name, *changed]))
+    return "\n\n".join(parts)

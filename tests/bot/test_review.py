@@ -1,0 +1,165 @@
+"""Reviewing content in Slack: approve, reject, request changes, edit, regenerate; who may do what."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+import redis
+
+from contentbot.local import LocalBot
+from contentbot.standins.anthropic import AnthropicStandIn
+from core.content import ContentStatus
+from tests.bot.slack_inputs import text
+from tests.generation_helpers import (
+    API_KEY,
+    REQUESTER,
+    REVIEW,
+    REVIEWER,
+    buttons,
+    click,
+    content,
+    message_text,
+    request,
+    review_message,
+    start_bot,
+    submit,
+    thread_texts,
+    version_count,
+)
+
+
+@pytest.fixture
+def claude() -> Iterator[AnthropicStandIn]:
+    with AnthropicStandIn(api_key=API_KEY) as standin:
+        yield standin
+
+
+@pytest.fixture
+def bot(database_url: str, redis_conn: redis.Redis, claude: AnthropicStandIn) -> Iterator[LocalBot]:
+    """A bot with one TikTok hook for Air in review (content 1, written by Claude)."""
+    bot = start_bot(database_url, redis_conn, claude)
+    request(bot, "hook Air kites that loop the loop")
+    bot.run_jobs()
+    yield bot
+    bot.close()
+
+
+def told(bot: LocalBot, user: str) -> list[str]:
+    return [e.text for e in bot.standin.ephemerals(REVIEW, user)]
+
+
+def test_a_reviewer_approves_and_the_message_updates_in_place(bot: LocalBot) -> None:
+    before = review_message(bot, 1)
+    click(bot, REVIEWER, "review_approve")
+
+    after = review_message(bot, 1)
+    assert after.ts == before.ts and after.edited
+    assert "Approved by <@U0ALICE> — ready to schedule" in message_text(after)
+    assert buttons(after) == []
+    assert thread_texts(bot, after)[-1] == "<@U0ALICE> approved it — ready to schedule."
+    assert content(bot, 1).status == ContentStatus.APPROVED
+    assert [call["ts"] for _, call in bot.standin.calls("chat.update")] == [before.ts]
+
+
+@pytest.mark.parametrize("action", ["review_approve", "review_reject"])
+def test_someone_else_is_told_why_and_nothing_changes(bot: LocalBot, action: str) -> None:
+    click(bot, REQUESTER, action)
+    assert told(bot, REQUESTER) == ["Only reviewers may approve or reject content; ask <@U0ALICE>."]
+    assert content(bot, 1).status == ContentStatus.IN_REVIEW
+    assert buttons(review_message(bot, 1))[0] == "Approve"
+
+
+def test_a_reviewer_rejects(bot: LocalBot) -> None:
+    click(bot, REVIEWER, "review_reject")
+    assert "Rejected by <@U0ALICE>" in message_text(review_message(bot, 1))
+    assert content(bot, 1).status == ContentStatus.REJECTED
+
+
+def test_reviewers_may_be_a_user_group(database_url: str, redis_conn: redis.Redis) -> None:
+    bot = start_bot(database_url, redis_conn, reviewers=["S0REVIEWERS"])
+    bot.standin.set_usergroup("S0REVIEWERS", [REQUESTER])
+    try:
+        request(bot, "hook Air kites that loop the loop")
+        bot.run_jobs()
+        click(bot, REVIEWER, "review_approve")
+        assert told(bot, REVIEWER) == [
+            "Only reviewers may approve or reject content; ask <!subteam^S0REVIEWERS>."
+        ]
+        click(bot, REQUESTER, "review_approve")
+        assert content(bot, 1).status == ContentStatus.APPROVED
+        assert bot.standin.calls("usergroups.users.list")
+    finally:
+        bot.close()
+
+
+def test_request_changes_regenerates_with_the_reason(bot: LocalBot, claude: AnthropicStandIn) -> None:
+    first = review_message(bot, 1)
+    click(bot, REQUESTER, "review_request_changes")
+    reply = submit(bot, REQUESTER, {"reason": {"reason": text("Shorter, and say it is for ages 6+")}})
+    assert reply.status == 200 and not reply.errors
+
+    waiting = review_message(bot, 1)
+    assert "Changes requested by <@U0BOB>: Shorter, and say it is for ages 6+" in message_text(waiting)
+    assert buttons(waiting) == []
+    assert content(bot, 1).status == ContentStatus.CHANGES_REQUESTED
+
+    bot.run_jobs()
+
+    prompt = claude.requests[-1].body["messages"][0]["content"]
+    assert (
+        "A reviewer asked for changes to the previous version: Shorter, and say it is for ages 6+" in prompt
+    )
+    assert "hook:" in prompt  # the previous version, for the model to revise
+    updated = review_message(bot, 1)
+    assert updated.ts == first.ts
+    assert "(v2)" in message_text(updated) and buttons(updated)[0] == "Approve"
+    note = thread_texts(bot, updated)[-1]
+    assert note.startswith("*v2* · Written: claude-sonnet-5-5")
+    assert "Answering: Shorter, and say it is for ages 6+" in note
+    assert content(bot, 1).feedback is None and content(bot, 1).status == ContentStatus.IN_REVIEW
+
+
+def test_a_blank_reason_is_refused(bot: LocalBot) -> None:
+    click(bot, REQUESTER, "review_request_changes")
+    reply = submit(bot, REQUESTER, {"reason": {"reason": text("   ")}})
+    assert reply.errors == {"reason": "Say what should change."}
+    assert content(bot, 1).status == ContentStatus.IN_REVIEW
+
+
+def test_edit_saves_a_person_version_and_the_thread_shows_the_diff(bot: LocalBot) -> None:
+    click(bot, REQUESTER, "review_edit")
+    [modal] = bot.standin.modals(REQUESTER)
+    old_hook = modal.state["hook"]["hook"]["value"]
+    assert old_hook  # the version's text, ready to change
+    reply = submit(bot, REQUESTER, {"hook": {"hook": text("Kites that loop? Watch this.")}})
+    assert reply.status == 200 and not reply.errors
+
+    message = review_message(bot, 1)
+    assert "Kites that loop? Watch this." in message_text(message)
+    assert "edited by <@U0BOB>" in message_text(message)
+    note = thread_texts(bot, message)[-1]
+    assert note.startswith("*v2* · Edited: edited by <@U0BOB>")
+    assert f"- {old_hook}" in note and "+ Kites that loop? Watch this." in note
+    assert version_count(bot, 1) == 2
+    assert content(bot, 1).status == ContentStatus.IN_REVIEW
+
+
+def test_an_edit_that_breaks_the_shape_is_refused_by_field(bot: LocalBot) -> None:
+    click(bot, REQUESTER, "review_edit")
+    reply = submit(bot, REQUESTER, {"hashtags": {"hashtags": text("#  \n!!")}})
+    assert "hashtags" in reply.errors and "is not a hashtag" in reply.errors["hashtags"]
+    assert version_count(bot, 1) == 1
+
+
+def test_regenerate_writes_a_new_version(bot: LocalBot, claude: AnthropicStandIn) -> None:
+    click(bot, REQUESTER, "review_regenerate")
+    assert content(bot, 1).status == ContentStatus.QUEUED
+    assert (
+        thread_texts(bot, review_message(bot, 1))[-1]
+        == "<@U0BOB> asked for a new version. A new version is on its way."
+    )
+    bot.run_jobs()
+    assert version_count(bot, 1) == 2 and len(claude.requests) == 2
+    assert "A reviewer asked" not in claude.requests[-1].body["messages"][0]["content"]
+    assert content(bot, 1).attempts == 2

@@ -1,0 +1,333 @@
+"""Generation: a content request becomes a version in review.
+
+    enqueue_generation(connection, content)   the job `generate-<content id>-<attempt>`, on the queue of
+                                              the request's priority (high, default, low)
+    generate_content(content_id, attempt)     the job: claim, write, categorise, store, show for review
+    recover(connection, database_url, now)    the clock's sweep: generations whose worker died, lost jobs
+
+The database decides who generates: the job claims its row with a conditional UPDATE for its attempt
+and holds a lease on it. A job that finds the row taken, done or moved on to a later attempt exits, so
+a job that runs twice writes one version. When a worker dies mid-generation the lease lapses and the
+clock queues the next attempt; RQ alone would notice only after ~10 minutes and never re-run the job.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import cache, lru_cache
+from typing import Any
+
+import redis
+from rq import Retry, get_current_job
+from rq.exceptions import NoSuchJobError
+from rq.job import Job, JobStatus
+from slack_sdk.errors import SlackApiError
+from sqlalchemy.orm import configure_mappers
+
+from bot.views.review import failure_blocks, review_blocks, title, version_note
+from contentbot.settings import Settings
+from core.agents import (
+    AGENTS,
+    Agent,
+    DraftError,
+    GenerationContext,
+    GenerationRequest,
+    MalformedAnswer,
+    Writer,
+    agent_for,
+    generate,
+    render_prompts,
+)
+from core.channels import BrandVoice
+from core.content import Content
+from core.elements import Element, ElementRules, categorise
+from core.versions import Version
+from storage import contents
+from storage.channels import get_channel_by_id
+from storage.db import session_scope
+from storage.models import utcnow
+from templates import load_library, prompt_source
+from workers.llm import ClaudeClient, LLMError, LLMOutputError, LLMResult, warm_up
+from workers.offline_writer import OfflineWriter, offline_library
+from workers.queues import enqueue_once
+from workers.runtime import settings as current_settings
+from workers.slack import direct_message, slack_client
+
+log = logging.getLogger(__name__)
+
+# One Claude call waits at most CLAUDE_TIMEOUT, and the SDK tries it 1 + CLAUDE_RETRIES times (honouring
+# retry-after); a job makes at most two calls (one retry of a malformed answer). JOB_TIMEOUT bounds all
+# of that, and the lease outlives the job, so the clock never takes a row from a worker still on it.
+CLAUDE_TIMEOUT = 60.0
+CLAUDE_RETRIES = 1
+JOB_TIMEOUT = 300
+LEASE = timedelta(seconds=JOB_TIMEOUT + 30)
+# After the SDK's own quick retries, a rate limit or overload gets two more goes, later.
+RETRIES = 2
+RETRY_INTERVALS = [30, 120]
+# Waiting content untouched this long has its job checked: Redis may have lost it.
+LOST_AFTER = timedelta(minutes=2)
+
+
+def job_id(content_id: int, attempt: int) -> str:
+    return f"generate-{content_id}-{attempt}"
+
+
+def enqueue_generation(connection: redis.Redis, content: Content) -> bool:
+    """Queue the content's current attempt; False when that job is already queued (or ran)."""
+    job = enqueue_once(
+        connection,
+        content.priority.queue,
+        generate_content,
+        content.id,
+        content.attempts,
+        job_id=job_id(content.id, content.attempts),
+        job_timeout=JOB_TIMEOUT,
+    )
+    return job is not None
+
+
+@dataclass(frozen=True)
+class _Work:
+    content: Content
+    agent: Agent
+    request: GenerationRequest
+    context: GenerationContext
+    previous: Version | None
+
+
+def generate_content(content_id: int, attempt: int) -> str | Retry:
+    """The RQ job. Returns what it did, or an RQ Retry to be run again later."""
+    settings = current_settings()
+    with session_scope(settings.database_url) as session:
+        if not contents.claim(session, content_id, attempt, utcnow() + LEASE):
+            return f"content {content_id} attempt {attempt}: not waiting to be generated"
+        work = _work(session, content_id)
+    try:
+        draft = generate(work.agent, work.request, work.context, _writer(settings, work), prompt_source)
+    except LLMError as exc:
+        if exc.retryable and _tries_left():
+            with session_scope(settings.database_url) as session:
+                contents.release(session, content_id, attempt)
+            log.warning("content %s: %s; trying again later", content_id, exc.reason)
+            return Retry(max=RETRIES, interval=RETRY_INTERVALS)
+        return _give_up(settings, content_id, attempt, exc.reason)
+    except DraftError as exc:
+        return _give_up(settings, content_id, attempt, str(exc))
+
+    element, reason = _element(work, draft.fields)
+    with session_scope(settings.database_url) as session:
+        version = contents.finish(
+            session,
+            content_id,
+            attempt,
+            draft.fields,
+            element=element,
+            element_reason=reason,
+            prompt=draft.prompt,
+            model=draft.model,
+            input_tokens=draft.input_tokens,
+            output_tokens=draft.output_tokens,
+            latency_ms=draft.latency_ms,
+        )
+        if version is None:
+            return f"content {content_id} attempt {attempt}: the clock gave it to a later attempt"
+        content = contents.get_content(session, content_id)
+    assert content is not None
+    show_review(settings, content, version, note=version_note(version, work.previous))
+    return f"content {content_id}: v{version.number} in review"
+
+
+def show_review(settings: Settings, content: Content, version: Version | None, *, note: str) -> None:
+    """Post the content's review message (or update it in place) and add `note` to its thread."""
+    client = slack_client(settings)
+    blocks = review_blocks(content, version, _template_name(settings, content))
+    text = f"{title(content)}: {content.status.label}"
+    try:
+        if content.review_ts and content.review_channel:
+            channel, ts = content.review_channel, content.review_ts
+            client.chat_update(channel=channel, ts=ts, text=text, blocks=blocks)
+        else:
+            channel = settings.review_channel or ""
+            ts = str(client.chat_postMessage(channel=channel, text=text, blocks=blocks)["ts"])
+            with session_scope(settings.database_url) as session:
+                contents.set_review_message(session, content.id, channel, ts)
+        client.chat_postMessage(channel=channel, thread_ts=ts, text=note)
+    except SlackApiError as exc:
+        # The content is safe in the database and listed by `/content queue`; only the message is missing.
+        log.error("content %s: the review message could not be shown: %s", content.id, exc.response["error"])
+
+
+def recover(connection: redis.Redis, database_url: str, now: datetime) -> list[int]:
+    """The clock's sweep; returns the ids of content it queued again."""
+    with session_scope(database_url) as session:
+        lapsed = contents.requeue_lapsed(session, now)
+        waiting = contents.queued_since(session, now - LOST_AFTER)
+    for content in lapsed:
+        log.warning(
+            "content %s: its worker stopped mid-generation; queued as attempt %s",
+            content.id,
+            content.attempts,
+        )
+        enqueue_generation(connection, content)
+    requeued = [c.id for c in lapsed]
+    for content in waiting:
+        status = _job_status(connection, job_id(content.id, content.attempts))
+        if status in (JobStatus.QUEUED, JobStatus.STARTED, JobStatus.SCHEDULED, JobStatus.DEFERRED):
+            continue
+        if status is not None:  # failed, stopped or cancelled: its id is spent, so take the next one
+            with session_scope(database_url) as session:
+                if not contents.next_attempt(session, content.id, content.attempts):
+                    continue
+                content = contents.get_content(session, content.id) or content
+        enqueue_generation(connection, content)
+        requeued.append(content.id)
+    return requeued
+
+
+# --- Inside the job -------------------------------------------------------------------------------------
+
+
+def _work(session: Any, content_id: int) -> _Work:
+    content = contents.get_content(session, content_id)
+    assert content is not None and content.channel_id is not None
+    channel = get_channel_by_id(session, content.channel_id)
+    assert channel is not None
+    template = (
+        contents.template_text(session, content.template_version_id) if content.template_version_id else None
+    )
+    previous = contents.latest_version(session, content_id)
+    request = GenerationRequest(
+        agent=content.agent,
+        brief=content.brief,
+        product=content.product,
+        feedback=content.feedback,
+        previous=previous.fields if previous and content.feedback else None,
+    )
+    context = GenerationContext(
+        channel_name=channel.name,
+        element=channel.element,
+        voice=channel.voice,
+        hashtags=channel.hashtags,
+        template_name=template[0] if template else None,
+        template_body=template[1] if template else None,
+    )
+    return _Work(content, agent_for(content.agent), request, context, previous)
+
+
+def _writer(settings: Settings, work: _Work) -> Writer:
+    if not settings.anthropic_api_key:
+        return OfflineWriter(work.request, work.context)
+    claude = _claude(settings.anthropic_api_key, settings.anthropic_model, settings.anthropic_base_url)
+
+    def write(*, system: str, prompt: str, schema: dict[str, Any], tool_name: str) -> LLMResult:
+        try:
+            return claude.complete_json(system=system, prompt=prompt, schema=schema, tool_name=tool_name)
+        except LLMOutputError as exc:
+            # No tool call is a malformed answer like any other: the agent sends it back once.
+            raise MalformedAnswer(exc.reason) from exc
+
+    return write
+
+
+@lru_cache(maxsize=4)
+def _claude(api_key: str, model: str, base_url: str | None) -> ClaudeClient:
+    # Building the SDK's client costs ~20 ms (its TLS context), more than the rest of a job: one per
+    # process and settings, reused by the jobs a thread worker runs one after another.
+    return ClaudeClient(
+        api_key=api_key, model=model, base_url=base_url, timeout=CLAUDE_TIMEOUT, max_retries=CLAUDE_RETRIES
+    )
+
+
+def _tries_left() -> bool:
+    job = get_current_job()
+    return job is not None and (job.number_of_retries or 0) < RETRIES
+
+
+def _give_up(settings: Settings, content_id: int, attempt: int, reason: str) -> str:
+    """Mark the content failed and tell the requester (and the review thread, if there is one)."""
+    with session_scope(settings.database_url) as session:
+        if not contents.fail(session, content_id, attempt, reason):
+            return f"content {content_id} attempt {attempt}: failed, but the clock had moved it on"
+        content = contents.get_content(session, content_id)
+        previous = contents.latest_version(session, content_id)
+    assert content is not None
+    text = f"{title(content)} could not be generated: {reason}"
+    client = slack_client(settings)
+    try:
+        direct_message(client, content.requester_id, text, blocks=failure_blocks(content, text))
+    except SlackApiError as exc:
+        log.error(
+            "content %s: could not tell %s it failed: %s",
+            content_id,
+            content.requester_id,
+            exc.response["error"],
+        )
+    if content.review_ts:
+        show_review(settings, content, previous, note=f":warning: {text}")
+    return f"content {content_id}: failed: {reason}"
+
+
+def _element(work: _Work, fields: dict[str, Any]) -> tuple[str, str]:
+    """The content's element by the library's rules; the channel's own when the rules cannot decide."""
+    product = work.request.product
+    text = "\n".join(
+        part
+        for part in (contents.version_text(fields), work.request.brief, product.title if product else "")
+        if part
+    )
+    found = categorise(
+        text,
+        _element_rules(),
+        product_category=product.category if product and product.category else None,
+        hashtags=fields.get("hashtags", []),
+    )
+    reasons = "; ".join(found.reasons)
+    if found.element is not None:
+        return found.element.value, reasons
+    channel_element = work.context.element
+    return channel_element.value, f"{reasons}; so the channel's element, {channel_element.label}"
+
+
+@cache
+def _element_rules() -> ElementRules:
+    return ElementRules.from_mapping(load_library("elements"))
+
+
+def _template_name(settings: Settings, content: Content) -> str | None:
+    if content.template_version_id is None:
+        return None
+    with session_scope(settings.database_url) as session:
+        found = contents.template_text(session, content.template_version_id)
+    return found[0] if found else None
+
+
+def _job_status(connection: redis.Redis, id_: str) -> JobStatus | None:
+    try:
+        return Job.fetch(id_, connection=connection).get_status()
+    except NoSuchJobError:
+        return None
+
+
+def preload() -> None:
+    """Do once, in the worker process, what every job would otherwise redo: RQ forks a fresh work horse
+    per job, which starts with whatever its parent had ready (measured: ~370 ms a job cold)."""
+    configure_mappers()
+    warm_up()
+    settings = current_settings()
+    if settings.anthropic_api_key:
+        # Built before the fork and inherited unused (no connection open yet), so horses skip its ~20 ms.
+        _claude(settings.anthropic_api_key, settings.anthropic_model, settings.anthropic_base_url)
+    _element_rules()
+    offline_library()
+    sample = GenerationContext(channel_name="", element=Element.AIR, voice=BrandVoice())
+    for agent in AGENTS.values():
+        render_prompts(
+            agent, GenerationRequest(agent.kind, brief="-"), sample, prompt_source
+        )  # compiles them
+        _ = agent.schema
+
+
+preload()
