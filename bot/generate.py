@@ -29,7 +29,8 @@ from bot.views.generate import (
 from core.agents import AgentKind
 from core.content import Priority
 from storage.channels import get_channel, list_channels
-from storage.contents import create_request, get_content, queue_position, template_choices, versions, waiting
+from storage.contents import create_request, get_content, queue_position, versions, waiting
+from storage.library import list_active
 from workers.generate import enqueue_generation
 
 log = logging.getLogger(__name__)
@@ -43,7 +44,10 @@ def generate(command: Command) -> Reply:
     if not command.args:
         with command.services.db() as session:
             channels = list_channels(session)
-            templates = template_choices(session)
+            templates = [
+                (t.version_id, f"{t.spec.name} ({t.spec.kind.value.replace('_', ' ')})")
+                for t in list_active(session)
+            ]
         # trigger_id lives 3 s: open the modal before anything slow.
         command.client.views_open(
             trigger_id=command.trigger_id, view=generate_view(channels, templates, command.channel_id)

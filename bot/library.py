@@ -31,7 +31,7 @@ from bot.views.library import (
     template_view,
 )
 from core.elements import Element
-from core.templates import Category, TemplateError, TemplateKind, categories_from_mapping
+from core.templates import Category, TemplateError, TemplateKind
 from storage.library import (
     TemplateNotFound,
     create_template,
@@ -40,7 +40,7 @@ from storage.library import (
     retire_template,
     save_template,
 )
-from templates import load_library
+from templates import library_categories
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +63,7 @@ RETIRED_WORD = "retired"
 @cache
 def categories() -> dict[str, Category]:
     """The categories of templates/library/categories.yaml, by slug."""
-    return {c.slug: c for c in categories_from_mapping(load_library("categories"))}
+    return {c.slug: c for c in library_categories()}
 
 
 @dataclass(frozen=True)

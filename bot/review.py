@@ -41,6 +41,7 @@ from contentbot.settings import Settings
 from core.agents import OutputInvalid, agent_for
 from core.content import Content, ContentStatus, TransitionError
 from storage import contents
+from storage.library import template_version
 from workers.generate import enqueue_generation
 
 log = logging.getLogger(__name__)
@@ -238,11 +239,9 @@ def refresh(services: Services, client: WebClient, content: Content, note: str) 
     with services.db() as session:
         latest = contents.latest_version(session, content.id)
         template = (
-            contents.template_text(session, content.template_version_id)
-            if content.template_version_id
-            else None
+            template_version(session, content.template_version_id) if content.template_version_id else None
         )
-    blocks = review_blocks(content, latest, template[0] if template else None)
+    blocks = review_blocks(content, latest, template.name if template else None)
     channel, ts = content.review_channel, content.review_ts
     client.chat_update(
         channel=channel, ts=ts, text=f"{title(content)}: {content.status.label}", blocks=blocks

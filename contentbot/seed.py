@@ -6,21 +6,10 @@ Templates follow the data files until someone edits them in Slack (storage/libra
 from __future__ import annotations
 
 from core.channels import seed_channels as parse_seed
-from core.templates import TemplateSpec, library_from_mapping
 from storage.channels import seed_channels
 from storage.db import session_scope
 from storage.library import SeedResult, seed_library
-from templates import load_library
-
-
-def library_specs() -> list[TemplateSpec]:
-    """The templates of templates/library/*.yaml, validated."""
-    return library_from_mapping(
-        load_library("hooks"),
-        load_library("frameworks"),
-        load_library("captions"),
-        categories=load_library("categories"),
-    )
+from templates import library_specs, load_library
 
 
 def seed(database_url: str) -> list[str]:

@@ -24,7 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from core.channels import BrandVoice
 from core.elements import Element
-from core.templates import render
+from core.templates import TemplateKind, render
 
 # The model name a version written without a model carries; views say "offline draft" for it.
 OFFLINE_MODEL = "offline"
@@ -55,6 +55,19 @@ class AgentKind(StrEnum):
     def short_name(self) -> str:
         return _SHORT_NAMES[self]
 
+    @property
+    def template_kinds(self) -> tuple[TemplateKind, ...]:
+        """The kinds of library template this agent can write from, the best fit first."""
+        return _TEMPLATE_KINDS[self]
+
+
+_TEMPLATE_KINDS = {
+    AgentKind.TIKTOK_SCRIPT: (TemplateKind.SCRIPT_FRAMEWORK, TemplateKind.HOOK),
+    AgentKind.TIKTOK_HOOK: (TemplateKind.HOOK, TemplateKind.CAPTION),
+    AgentKind.SOCIAL_POST: (TemplateKind.CAPTION, TemplateKind.HOOK),
+    AgentKind.BLOG_POST: (TemplateKind.BLOG_OUTLINE,),
+    AgentKind.TIKTOK_SHOP: (TemplateKind.CAPTION,),
+}
 
 _LABELS = {
     AgentKind.TIKTOK_SCRIPT: "TikTok script",

@@ -17,8 +17,9 @@ from core.agents import AgentKind, Product
 from core.content import CLAIMABLE, WAITING, Content, ContentStatus, Priority, TransitionError, sources
 from core.fingerprint import Fingerprint
 from core.versions import Version
+from storage.experiments import assign_variant, default_template_version
 from storage.fingerprints import fingerprint_columns
-from storage.models import ChannelRow, ContentRow, TemplateRow, TemplateVersionRow, VersionRow, utcnow
+from storage.models import ChannelRow, ContentRow, VersionRow, utcnow
 
 
 def version_text(fields: Mapping[str, Any]) -> str:
@@ -85,13 +86,23 @@ def create_request(
 ) -> Content:
     """A new content item, queued for its first generation (attempt 1).
 
-    With no template chosen, a running experiment on the channel may pick one (its variant).
+    With no template chosen, a running experiment on the channel may pick one (its variant), or
+    else the winner of a promoted one; either only among the kinds of template the agent can use.
     """
     variant_id = None
     if template_version_id is None:
-        assignment = _experiment_assignment(session, channel_id)
+        assignment = assign_variant(session, channel_id, kinds=agent.template_kinds)
         if assignment is not None:
             template_version_id, variant_id = assignment.template_version_id, assignment.variant_id
+        else:
+            template_version_id = next(
+                (
+                    found
+                    for kind in agent.template_kinds
+                    if (found := default_template_version(session, channel_id, kind)) is not None
+                ),
+                None,
+            )
     row = create_content(
         session,
         agent=agent.value,
@@ -106,15 +117,6 @@ def create_request(
         experiment_variant_id=variant_id,
     )
     return _content(session, row)
-
-
-def _experiment_assignment(session: Session, channel_id: int) -> Any:
-    # Experiments arrive with the template library; until storage.experiments exists, none run.
-    try:
-        from storage.experiments import assign_variant
-    except ImportError:
-        return None
-    return assign_variant(session, channel_id)
 
 
 def get_content(session: Session, content_id: int) -> Content | None:
@@ -336,41 +338,6 @@ def latest_version(session: Session, content_id: int) -> Version | None:
         select(VersionRow).where(VersionRow.content_id == content_id).order_by(VersionRow.number.desc())
     )
     return _version(row) if row else None
-
-
-# --- Templates a request may name -----------------------------------------------------------------------
-
-
-def template_choices(session: Session, limit: int = 100) -> list[tuple[int, str]]:
-    """(current template version id, "Name (kind)") for each active template, by name."""
-    latest = (
-        select(TemplateVersionRow.template_id, func.max(TemplateVersionRow.number).label("number"))
-        .group_by(TemplateVersionRow.template_id)
-        .subquery()
-    )
-    query = (
-        select(TemplateVersionRow.id, TemplateRow.name, TemplateRow.kind)
-        .join(TemplateRow, TemplateRow.id == TemplateVersionRow.template_id)
-        .join(
-            latest,
-            (latest.c.template_id == TemplateVersionRow.template_id)
-            & (latest.c.number == TemplateVersionRow.number),
-        )
-        .where(TemplateRow.status == "active")
-        .order_by(TemplateRow.name)
-        .limit(limit)
-    )
-    return [(tv_id, f"{name} ({kind.replace('_', ' ')})") for tv_id, name, kind in session.execute(query)]
-
-
-def template_text(session: Session, template_version_id: int) -> tuple[str, str] | None:
-    """(name, body) of a template version, for the prompt."""
-    found = session.execute(
-        select(TemplateRow.name, TemplateVersionRow.body)
-        .join(TemplateRow, TemplateRow.id == TemplateVersionRow.template_id)
-        .where(TemplateVersionRow.id == template_version_id)
-    ).first()
-    return (found[0], found[1]) if found else None
 
 
 # --- Rows to values -------------------------------------------------------------------------------------

@@ -124,8 +124,14 @@ class ExperimentNotFound(LookupError):
 # --- The generation hook ----------------------------------------------------------------------------
 
 
-def assign_variant(session: Session, channel_id: int, rng: random.Random | None = None) -> Assignment | None:
-    """The variant a new content request for `channel_id` should use, or None if no experiment runs there.
+def assign_variant(
+    session: Session,
+    channel_id: int,
+    rng: random.Random | None = None,
+    kinds: Sequence[TemplateKind] | None = None,
+) -> Assignment | None:
+    """The variant a new content request for `channel_id` should use, or None if no experiment runs there
+    (or the one that runs tests a kind of template outside `kinds`, which the requesting agent cannot use).
 
     Call it when the content item is created and store both ids on it (contents.experiment_variant_id
     and template_version_id) in the same transaction: even allocation counts the items already
@@ -135,6 +141,8 @@ def assign_variant(session: Session, channel_id: int, rng: random.Random | None 
     if row is None:
         return None
     experiment = _experiment(session, row)
+    if kinds is not None and experiment.kind not in kinds:
+        return None
     labels = [v.label for v in experiment.variants]
     by_id = {v.id: v.label for v in experiment.variants}
     assigned = dict(

@@ -12,6 +12,8 @@ from typing import Any
 
 import yaml
 
+from core.templates import Category, TemplateSpec, categories_from_mapping, library_from_mapping
+
 TEMPLATES_DIR = Path(__file__).resolve().parent
 LIBRARY_DIR = TEMPLATES_DIR / "library"
 
@@ -30,3 +32,22 @@ PROMPTS_DIR = TEMPLATES_DIR / "prompts"
 def prompt_source(name: str) -> str:
     """The text of the agent prompt `templates/prompts/<name>.j2`, for `core.agents` to render."""
     return (PROMPTS_DIR / f"{name}.j2").read_text(encoding="utf-8")
+
+
+@cache
+def library_specs() -> tuple[TemplateSpec, ...]:
+    """The templates of templates/library/*.yaml, checked (a broken entry raises TemplateError naming it)."""
+    return tuple(
+        library_from_mapping(
+            load_library("hooks"),
+            load_library("frameworks"),
+            load_library("captions"),
+            categories=load_library("categories"),
+        )
+    )
+
+
+@cache
+def library_categories() -> tuple[Category, ...]:
+    """The toy and game categories of templates/library/categories.yaml."""
+    return tuple(categories_from_mapping(load_library("categories")))

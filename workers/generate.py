@@ -47,6 +47,7 @@ from core.versions import Version
 from storage import contents
 from storage.channels import get_channel_by_id
 from storage.db import session_scope
+from storage.library import template_version
 from storage.models import utcnow
 from templates import load_library, prompt_source
 from workers.llm import ClaudeClient, LLMError, LLMOutputError, LLMResult, warm_up
@@ -195,9 +196,7 @@ def _work(session: Any, content_id: int) -> _Work:
     assert content is not None and content.channel_id is not None
     channel = get_channel_by_id(session, content.channel_id)
     assert channel is not None
-    template = (
-        contents.template_text(session, content.template_version_id) if content.template_version_id else None
-    )
+    template = template_version(session, content.template_version_id) if content.template_version_id else None
     previous = contents.latest_version(session, content_id)
     request = GenerationRequest(
         agent=content.agent,
@@ -211,8 +210,8 @@ def _work(session: Any, content_id: int) -> _Work:
         element=channel.element,
         voice=channel.voice,
         hashtags=channel.hashtags,
-        template_name=template[0] if template else None,
-        template_body=template[1] if template else None,
+        template_name=template.name if template else None,
+        template_body=template.body if template else None,
     )
     return _Work(content, agent_for(content.agent), request, context, previous)
 
@@ -300,8 +299,8 @@ def _template_name(settings: Settings, content: Content) -> str | None:
     if content.template_version_id is None:
         return None
     with session_scope(settings.database_url) as session:
-        found = contents.template_text(session, content.template_version_id)
-    return found[0] if found else None
+        found = template_version(session, content.template_version_id)
+    return found.name if found else None
 
 
 def _job_status(connection: redis.Redis, id_: str) -> JobStatus | None:

@@ -21,11 +21,9 @@ from core.templates import (
     Category,
     TemplateKind,
     TemplateSpec,
-    categories_from_mapping,
-    library_from_mapping,
     render,
 )
-from templates import load_library
+from templates import library_categories, library_specs
 from workers.llm import LLMResult
 
 _AGE_RANGE = re.compile(r"\b(\d{1,2}\s*(?:-|–|to)\s*\d{1,2}|\d{1,2}\s*\+)", re.IGNORECASE)
@@ -91,7 +89,7 @@ class _Draft:
         chosen = _library_by_body().get(self.context.template_body or "")
         if chosen is not None and chosen.kind == kind:
             return chosen
-        candidates = [s for s in _library() if s.kind == kind and self.context.element in s.elements]
+        candidates = [s for s in library_specs() if s.kind == kind and self.context.element in s.elements]
         slug = self.category.slug if self.category else None
 
         def fit(spec: TemplateSpec) -> tuple[bool, int]:
@@ -99,7 +97,7 @@ class _Draft:
             return (slug not in spec.categories, gaps)
 
         # min() keeps file order among equals, so the same request always gets the same draft.
-        return min(candidates or [s for s in _library() if s.kind == kind], key=fit)
+        return min(candidates or [s for s in library_specs() if s.kind == kind], key=fit)
 
     def hook(self) -> str:
         return self.render(TemplateKind.HOOK)
@@ -192,31 +190,16 @@ def _category(text: str) -> Category | None:
     if not text:
         return None
     words = set(tokenise(text))
-    best = max(_categories(), key=lambda c: len(words & set(tokenise(f"{c.slug} {c.label}"))))
+    best = max(library_categories(), key=lambda c: len(words & set(tokenise(f"{c.slug} {c.label}"))))
     return best if words & set(tokenise(f"{best.slug} {best.label}")) else None
 
 
 @cache
-def _categories() -> list[Category]:
-    return categories_from_mapping(load_library("categories"))
-
-
-@cache
-def _library() -> list[TemplateSpec]:
-    return library_from_mapping(
-        load_library("hooks"),
-        load_library("frameworks"),
-        load_library("captions"),
-        categories=load_library("categories"),
-    )
-
-
-@cache
 def _library_by_body() -> dict[str, TemplateSpec]:
-    return {spec.body: spec for spec in _library()}
+    return {spec.body: spec for spec in library_specs()}
 
 
 def offline_library() -> None:
     """Parse and check the library files now (workers.generate.preload), not in the first job."""
-    _categories()
+    library_categories()
     _library_by_body()

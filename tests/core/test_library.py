@@ -8,23 +8,12 @@ from core.templates import (
     TemplateKind,
     TemplateSpec,
     categories_from_mapping,
-    library_from_mapping,
     render,
     render_sample,
 )
-from templates import load_library
+from templates import library_specs, load_library
 
-
-def _library() -> list[TemplateSpec]:
-    return library_from_mapping(
-        load_library("hooks"),
-        load_library("frameworks"),
-        load_library("captions"),
-        categories=load_library("categories"),
-    )
-
-
-LIBRARY = _library()
+LIBRARY = list(library_specs())
 
 
 def _of_kind(kind: TemplateKind) -> list[TemplateSpec]:

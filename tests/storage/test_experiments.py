@@ -30,7 +30,7 @@ from storage.experiments import (
     stop_experiment,
 )
 from storage.library import Template, list_active, retire_template, save_template
-from storage.models import PostRow
+from storage.models import ContentRow, PostRow
 from tests.measured_posts import publish_post
 
 
@@ -256,3 +256,31 @@ def test_stopping_ends_allocation_without_a_winner(seeded: str) -> None:
         # The channel is free for the next experiment.
         start(session, name="Next")
     assert stopped.status is ExperimentStatus.STOPPED and stopped.winner is None
+
+
+def test_requests_get_a_variant_only_from_agents_that_use_that_kind_of_template(seeded: str) -> None:
+    from core.agents import AgentKind
+    from core.content import Priority
+    from storage.contents import create_request
+
+    def request(session: Session, agent: AgentKind) -> tuple[int | None, int | None]:
+        content = create_request(
+            session,
+            agent=agent,
+            channel_id=channel_id(session, "Fire"),
+            brief="race day",
+            product=None,
+            priority=Priority.NORMAL,
+            requester_id="U0BOB",
+        )
+        row = session.get_one(ContentRow, content.id)
+        return row.template_version_id, row.experiment_variant_id
+
+    with session_scope(seeded) as session:
+        experiment = start(session)  # hooks
+        hook_version, hook_variant = request(session, AgentKind.TIKTOK_HOOK)
+        blog = request(session, AgentKind.BLOG_POST)
+    by_id = {v.id: v for v in experiment.variants}
+    assert hook_variant in by_id
+    assert hook_version == by_id[hook_variant].template_version_id
+    assert blog == (None, None)  # a blog post has no hook to test

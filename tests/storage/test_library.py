@@ -7,7 +7,7 @@ from dataclasses import replace
 import pytest
 from sqlalchemy import select
 
-from contentbot.seed import library_specs, seed
+from contentbot.seed import seed
 from core.elements import Element
 from core.templates import TemplateError, TemplateKind, Variable
 from storage.channels import get_channel
@@ -25,6 +25,7 @@ from storage.library import (
     template_version,
 )
 from storage.models import PostRow, TemplateVersionRow
+from templates import library_specs
 from tests.measured_posts import publish_post
 
 
