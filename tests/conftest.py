@@ -20,6 +20,7 @@ from sqlalchemy.engine import make_url
 from contentbot.local import LocalBot, start_local
 from contentbot.seed import seed
 from contentbot.settings import Settings
+from contentbot.standins.anthropic import AnthropicStandIn
 from storage.db import dispose_all, engine_for
 from storage.migrate import upgrade
 from storage.models import Base
@@ -91,5 +92,24 @@ def bot(database_url: str, redis_conn: redis.Redis) -> Iterator[LocalBot]:
     Web API calls answered by the local stand-in, jobs run by `bot.run_jobs()`."""
     seed(database_url)
     local = start_local(Settings(database_url=database_url, redis_url=REDIS_URL), redis_conn)
+    yield local
+    local.close()
+
+
+@pytest.fixture
+def claude() -> Iterator[AnthropicStandIn]:
+    """The local Anthropic Messages API, answering the real SDK."""
+    from tests.generation_helpers import API_KEY  # it imports this module's settings
+
+    with AnthropicStandIn(api_key=API_KEY) as standin:
+        yield standin
+
+
+@pytest.fixture
+def claude_bot(database_url: str, redis_conn: redis.Redis, claude: AnthropicStandIn) -> Iterator[LocalBot]:
+    """The bot with ANTHROPIC_API_KEY set: jobs write with the real SDK against the stand-in."""
+    from tests.generation_helpers import start_bot
+
+    local = start_bot(database_url, redis_conn, claude)
     yield local
     local.close()

@@ -17,7 +17,6 @@ from storage.db import session_scope
 from storage.models import TemplateRow, TemplateVersionRow
 from tests.bot.slack_inputs import all_text, select, text
 from tests.generation_helpers import (
-    API_KEY,
     ORIGIN,
     REQUESTER,
     buttons,
@@ -28,19 +27,6 @@ from tests.generation_helpers import (
     start_bot,
     thread_texts,
 )
-
-
-@pytest.fixture
-def claude() -> Iterator[AnthropicStandIn]:
-    with AnthropicStandIn(api_key=API_KEY) as standin:
-        yield standin
-
-
-@pytest.fixture
-def claude_bot(database_url: str, redis_conn: redis.Redis, claude: AnthropicStandIn) -> Iterator[LocalBot]:
-    bot = start_bot(database_url, redis_conn, claude)
-    yield bot
-    bot.close()
 
 
 @pytest.fixture

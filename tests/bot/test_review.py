@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 import redis
 
@@ -12,7 +10,6 @@ from contentbot.standins.anthropic import AnthropicStandIn
 from core.content import ContentStatus
 from tests.bot.slack_inputs import text
 from tests.generation_helpers import (
-    API_KEY,
     REQUESTER,
     REVIEW,
     REVIEWER,
@@ -30,19 +27,11 @@ from tests.generation_helpers import (
 
 
 @pytest.fixture
-def claude() -> Iterator[AnthropicStandIn]:
-    with AnthropicStandIn(api_key=API_KEY) as standin:
-        yield standin
-
-
-@pytest.fixture
-def bot(database_url: str, redis_conn: redis.Redis, claude: AnthropicStandIn) -> Iterator[LocalBot]:
+def bot(claude_bot: LocalBot) -> LocalBot:
     """A bot with one TikTok hook for Air in review (content 1, written by Claude)."""
-    bot = start_bot(database_url, redis_conn, claude)
-    request(bot, "hook Air kites that loop the loop")
-    bot.run_jobs()
-    yield bot
-    bot.close()
+    request(claude_bot, "hook Air kites that loop the loop")
+    claude_bot.run_jobs()
+    return claude_bot
 
 
 def told(bot: LocalBot, user: str) -> list[str]:

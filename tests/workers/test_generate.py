@@ -9,7 +9,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -42,16 +42,8 @@ from workers.generate import LEASE, RETRIES, enqueue_generation, generate_conten
 
 
 @pytest.fixture
-def claude() -> Iterator[AnthropicStandIn]:
-    with AnthropicStandIn(api_key=API_KEY) as standin:
-        yield standin
-
-
-@pytest.fixture
-def bot(database_url: str, redis_conn: redis.Redis, claude: AnthropicStandIn) -> Iterator[LocalBot]:
-    bot = start_bot(database_url, redis_conn, claude)
-    yield bot
-    bot.close()
+def bot(claude_bot: LocalBot) -> LocalBot:
+    return claude_bot
 
 
 def until(predicate: Callable[[], object], timeout: float = 30.0) -> None:
