@@ -58,7 +58,7 @@ def render_mrkdwn(text: str, names: Mapping[str, str] | None = None) -> str:
     """Slack's markup made readable: mentions become @name, links `label (url)`; *bold* stays."""
     names = names or {}
     text = _MENTION.sub(lambda m: "@" + (m.group(2) or names.get(m.group(1), m.group(1))), text)
-    text = _CHANNEL.sub(lambda m: "#" + (m.group(2) or m.group(1)), text)
+    text = _CHANNEL.sub(lambda m: "#" + (m.group(2) or names.get(m.group(1), m.group(1))), text)
     text = _SPECIAL.sub(lambda m: "@" + (m.group(2) or m.group(1)), text)
     text = _LINK.sub(lambda m: f"{m.group(2)} ({m.group(1)})" if m.group(2) else m.group(1), text)
     # Slack escapes only these three in message text.
@@ -280,7 +280,8 @@ class Console:
         self.out = out
         self.settle = settle
         self.channel = standin.channels()[0].id
-        self.names = {u.id: u.name for u in standin.users()}
+        # Users and channels by id: mrkdwn mentions (<@U…>, <#C…>) show as @name and #name.
+        self.names = {u.id: u.name for u in standin.users()} | {c.id: c.name for c in standin.channels()}
         self._cursor = standin.cursor
         self._controls: dict[int, _Control] = {}
         self._next_control = 1

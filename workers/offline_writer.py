@@ -61,7 +61,10 @@ class _Draft:
         facts = product.facts if product else ()
         self.facts = list(facts)
         self.category = _category(product.category if product else "")
-        age_range = next((m.group(1) for fact in facts if (m := _AGE_RANGE.search(fact))), "")
+        # Ages and the product may be in the brief alone ("a stunt kite that loops, ages 8+").
+        age_range = next(
+            (m.group(1) for text in (*facts, request.brief) if (m := _AGE_RANGE.search(text))), ""
+        )
         name = product.title if product and product.title else ""
         cta = _QUOTED.search(context.voice.cta_style)
         self.values = {
