@@ -43,6 +43,7 @@ from core.agents import (
 from core.channels import BrandVoice
 from core.content import Content
 from core.elements import Element, ElementRules, categorise
+from core.templates import render
 from core.versions import Version
 from storage import contents
 from storage.channels import get_channel_by_id
@@ -118,7 +119,7 @@ def generate_content(content_id: int, attempt: int) -> str | Retry:
     except DraftError as exc:
         return _give_up(settings, content_id, attempt, str(exc))
 
-    element, reason = _element(work, draft.fields)
+    element, reason = _element(settings, work, draft.fields)
     with session_scope(settings.database_url) as session:
         version = contents.finish(
             session,
@@ -269,8 +270,9 @@ def _give_up(settings: Settings, content_id: int, attempt: int, reason: str) -> 
     return f"content {content_id}: failed: {reason}"
 
 
-def _element(work: _Work, fields: dict[str, Any]) -> tuple[str, str]:
-    """The content's element by the library's rules; the channel's own when the rules cannot decide."""
+def _element(settings: Settings, work: _Work, fields: dict[str, Any]) -> tuple[str, str]:
+    """The content's element by the library's rules; when they cannot decide, Claude's choice (with a
+    key), else the channel's own element. The reason says which."""
     product = work.request.product
     text = "\n".join(
         part
@@ -286,8 +288,33 @@ def _element(work: _Work, fields: dict[str, Any]) -> tuple[str, str]:
     reasons = "; ".join(found.reasons)
     if found.element is not None:
         return found.element.value, reasons
+    if settings.anthropic_api_key:
+        claude = _claude(settings.anthropic_api_key, settings.anthropic_model, settings.anthropic_base_url)
+        try:
+            answer = claude.complete_json(
+                system="You sort a toy shop's content into the element of the channel it suits.",
+                prompt=render(prompt_source("element"), {"reasons": reasons, "text": text}),
+                schema=ELEMENT_SCHEMA,
+                tool_name="choose_element",
+                max_tokens=200,
+            )
+            return Element(answer.data["element"]).value, f"{reasons}; Claude chose: {answer.data['reason']}"
+        except (LLMError, KeyError, ValueError) as exc:
+            # The element is a label on content already written: not worth failing the draft for.
+            log.warning("content %s: Claude could not choose an element: %s", work.content.id, exc)
     channel_element = work.context.element
     return channel_element.value, f"{reasons}; so the channel's element, {channel_element.label}"
+
+
+# What Claude answers when the rules cannot place content.
+ELEMENT_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "element": {"type": "string", "enum": [e.value for e in Element]},
+        "reason": {"type": "string", "maxLength": 300},
+    },
+    "required": ["element", "reason"],
+}
 
 
 @cache
