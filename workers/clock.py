@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import uuid
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 import redis
 from apscheduler.schedulers.base import BaseScheduler
@@ -74,5 +75,13 @@ def build_scheduler(clock: Clock, timezone: str, scheduler: BaseScheduler | None
         # GC pause); a late tick is still worth running, and coalesce folds a backlog into one.
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 60},
     )
-    scheduler.add_job(clock.tick, "interval", seconds=TICK_SECONDS, id="tick", replace_existing=True)
+    # The first tick runs at once: a restarted clock should not leave due work waiting a full interval.
+    scheduler.add_job(
+        clock.tick,
+        "interval",
+        seconds=TICK_SECONDS,
+        id="tick",
+        replace_existing=True,
+        next_run_time=datetime.now(ZoneInfo(timezone)),
+    )
     return scheduler
