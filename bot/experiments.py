@@ -7,6 +7,7 @@ from typing import Any
 
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 
 from bot.library import channel_of
 from bot.services import Services
@@ -126,12 +127,17 @@ def submit_new(
     return None
 
 
-def promote_winner(services: Services, user_id: str, value: str) -> Reply:
+def promote_winner(services: Services, client: WebClient, user_id: str, value: str) -> Reply:
     """Promote for a reviewer; anyone else is told why not. The reply replaces the report."""
     experiment_id, variant_id = (int(part) for part in value.split(":"))
-    if user_id not in services.settings.reviewers:
-        reviewers = ", ".join(f"<@{r}>" for r in services.settings.reviewers) or "nobody yet (set REVIEWERS)"
-        return Reply(text=f"Only reviewers can promote a winner: ask {reviewers}.")
+    try:
+        allowed = services.reviewers.allows(client, user_id)
+    except SlackApiError as exc:
+        return Reply(
+            text=f"I could not read the reviewer group ({exc.response['error']}), so nothing changed."
+        )
+    if not allowed:
+        return Reply(text=services.reviewers.why_not("promote a winner"))
     with services.db() as session:
         try:
             promote(session, experiment_id, variant_id)
@@ -163,8 +169,10 @@ def register(app: App, services: Services) -> None:
         respond(text=reply.text, blocks=as_dicts(reply.blocks), replace_original=False)
 
     @app.action(PROMOTE_ACTION)
-    def promote_clicked(ack: Ack, body: dict[str, Any], respond: Respond, context: dict[str, Any]) -> None:
+    def promote_clicked(
+        ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond, context: dict[str, Any]
+    ) -> None:
         ack()
-        reply = promote_winner(services, context["user_id"], body["actions"][0]["value"])
+        reply = promote_winner(services, client, context["user_id"], body["actions"][0]["value"])
         # A promoted report replaces the one clicked, so its button is gone; a refusal is said beside it.
         respond(text=reply.text, blocks=as_dicts(reply.blocks), replace_original=bool(reply.blocks))

@@ -8,7 +8,6 @@ win; the loser is told what happened instead.
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Callable
 from typing import Any
 
@@ -37,7 +36,6 @@ from bot.views.review import (
     title,
     version_note,
 )
-from contentbot.settings import Settings
 from core.agents import OutputInvalid, agent_for
 from core.content import Content, ContentStatus, TransitionError
 from storage import contents
@@ -51,44 +49,8 @@ VERBS: list[Verb] = []
 Respond = Callable[..., Any]
 
 
-class Reviewers:
-    """Who may approve or reject: the REVIEWERS user ids, or the members of one user group (S...).
-
-    Group members are read with usergroups.users.list (Tier 2: about 20 calls a minute), so they are
-    kept for a minute.
-    """
-
-    TTL_SECONDS = 60.0
-
-    def __init__(self, settings: Settings) -> None:
-        self.ids = list(settings.reviewers)
-        self._group: tuple[float, frozenset[str]] | None = None
-
-    @property
-    def group_id(self) -> str | None:
-        return self.ids[0] if len(self.ids) == 1 and self.ids[0].startswith("S") else None
-
-    def allows(self, client: WebClient, user_id: str) -> bool:
-        if self.group_id is None:
-            return user_id in self.ids
-        return user_id in self._members(client, self.group_id)
-
-    def why_not(self) -> str:
-        if not self.ids:
-            return "Nobody may approve or reject content yet: REVIEWERS is not set."
-        who = f"<!subteam^{self.group_id}>" if self.group_id else ", ".join(f"<@{u}>" for u in self.ids)
-        return f"Only reviewers may approve or reject content; ask {who}."
-
-    def _members(self, client: WebClient, group_id: str) -> frozenset[str]:
-        now = time.monotonic()
-        if self._group is None or now - self._group[0] > self.TTL_SECONDS:
-            users = client.usergroups_users_list(usergroup=group_id)["users"]
-            self._group = (now, frozenset(users))
-        return self._group[1]
-
-
 def register(app: App, services: Services) -> None:
-    reviewers = Reviewers(services.settings)
+    reviewers = services.reviewers
 
     def decide(
         body: dict[str, Any], client: WebClient, user_id: str, respond: Respond, target: ContentStatus

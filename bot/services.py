@@ -5,10 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import cached_property
 
 import redis
 from sqlalchemy.orm import Session
 
+from bot.reviewers import Reviewers
 from contentbot.settings import Settings
 from storage.db import session_scope
 
@@ -18,6 +20,11 @@ class Services:
     settings: Settings
     # None when Redis could not be reached at start-up; features that enqueue say so.
     redis: redis.Redis | None
+
+    @cached_property
+    def reviewers(self) -> Reviewers:
+        # One per process, so the user group's members are read once a minute, not per surface.
+        return Reviewers(self.settings)
 
     @contextmanager
     def db(self) -> Iterator[Session]:

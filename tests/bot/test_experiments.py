@@ -189,7 +189,7 @@ def test_a_clear_winner_is_promoted_by_a_reviewer_only(bot: LocalBot) -> None:
             and bot.standin.ephemerals(CHANNEL, BOB)[before]
         )
     )
-    assert refusal.text == "Only reviewers can promote a winner: ask <@U0ALICE>."
+    assert refusal.text == "Only reviewers may promote a winner; ask <@U0ALICE>."
     with session_scope(bot.settings.database_url) as session:
         assert assign_variant(session, fire_id(bot)) is not None  # still running
 
