@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import asdict, fields
 from datetime import datetime
 
 from sqlalchemy import select
@@ -13,18 +14,7 @@ from storage.models import MetricSnapshotRow, PostRow
 
 
 def record_snapshot(session: Session, snapshot: MetricSnapshot) -> None:
-    session.add(
-        MetricSnapshotRow(
-            post_id=snapshot.post_id,
-            taken_at=snapshot.taken_at,
-            views=snapshot.views,
-            likes=snapshot.likes,
-            comments=snapshot.comments,
-            shares=snapshot.shares,
-            saves=snapshot.saves,
-            source=snapshot.source,
-        )
-    )
+    session.add(MetricSnapshotRow(**asdict(snapshot)))
 
 
 def import_rows(session: Session, rows: Sequence[ImportedRow], source: str = "csv") -> int:
@@ -88,13 +78,4 @@ def snapshots(
 
 
 def to_snapshot(row: MetricSnapshotRow) -> MetricSnapshot:
-    return MetricSnapshot(
-        post_id=row.post_id,
-        taken_at=row.taken_at,
-        views=row.views,
-        likes=row.likes,
-        comments=row.comments,
-        shares=row.shares,
-        saves=row.saves,
-        source=row.source,
-    )
+    return MetricSnapshot(**{field.name: getattr(row, field.name) for field in fields(MetricSnapshot)})
