@@ -68,6 +68,20 @@ def session_scope(url: str) -> Iterator[Session]:
         session.close()
 
 
+def optimize(url: str) -> None:
+    """Refresh the planner's statistics where the database does not do it by itself.
+
+    PostgreSQL's autovacuum analyzes tables as they grow; SQLite never does, and without
+    statistics it may scan instead of using the fingerprint band indexes (storage.fingerprints).
+    A whole ANALYZE, not PRAGMA optimize: before SQLite 3.46 that only looks at tables this
+    connection has queried, which for the clock's own connection is none.
+    """
+    engine = engine_for(url)
+    if engine.dialect.name == "sqlite":
+        with engine.begin() as conn:
+            conn.exec_driver_sql("ANALYZE")
+
+
 def dispose_all() -> None:
     for engine in _engines.values():
         engine.dispose()

@@ -17,7 +17,7 @@ from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 from redis.lock import Lock
 
-from storage.db import session_scope
+from storage.db import optimize, session_scope
 from storage.heartbeats import beat
 from workers import generate, jobs
 from workers.queues import enqueue_once
@@ -27,6 +27,7 @@ log = logging.getLogger(__name__)
 TICK_SECONDS = 5
 LEASE_SECONDS = 15
 WORKER_HEARTBEAT_SECONDS = 30
+MAINTAIN_HOURS = 6
 
 
 class Leader:
@@ -66,6 +67,13 @@ class Clock:
         generate.recover(self.connection, self.database_url, now)
         return True
 
+    def maintain(self) -> bool:
+        """Database housekeeping the leader does a few times a day."""
+        if not self.leader.hold():
+            return False
+        optimize(self.database_url)
+        return True
+
 
 def build_scheduler(clock: Clock, timezone: str, scheduler: BaseScheduler | None = None) -> BaseScheduler:
     scheduler = scheduler or BlockingScheduler()
@@ -84,4 +92,5 @@ def build_scheduler(clock: Clock, timezone: str, scheduler: BaseScheduler | None
         replace_existing=True,
         next_run_time=datetime.now(ZoneInfo(timezone)),
     )
+    scheduler.add_job(clock.maintain, "interval", hours=MAINTAIN_HOURS, id="maintain", replace_existing=True)
     return scheduler

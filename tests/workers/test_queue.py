@@ -69,3 +69,18 @@ def test_a_new_clock_takes_over_when_the_leader_stops_renewing(
     redis_conn.delete(first.leader.lock.name)
     assert second.tick()
     assert not first.tick()
+
+
+def test_the_leader_keeps_the_database_statistics_fresh(env: dict[str, str], redis_conn: redis.Redis) -> None:
+    from sqlalchemy import inspect
+
+    from storage.db import engine_for
+
+    leader = Clock(redis_conn, env["DATABASE_URL"])
+    other = Clock(redis_conn, env["DATABASE_URL"])
+    assert leader.maintain() is True
+    assert other.maintain() is False
+    engine = engine_for(env["DATABASE_URL"])
+    if engine.dialect.name == "sqlite":
+        # ANALYZE keeps the planner's statistics in this table.
+        assert "sqlite_stat1" in inspect(engine).get_table_names()
