@@ -9,6 +9,7 @@ from typing import Any
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
+from bot.modals import on_submit
 from bot.services import Services
 from bot.verbs import Command, Reply, UsageError, Verb
 from bot.views.channel_setup import CALLBACK_ID, CONNECT_ACTION, SetupContext, read_setup, setup_view
@@ -106,13 +107,7 @@ def submit_setup(
 
 
 def register(app: App, services: Services) -> None:
-    @app.view(CALLBACK_ID)
-    def setup_submitted(ack: Ack, body: dict[str, Any], client: WebClient, context: dict[str, Any]) -> None:
-        errors = submit_setup(services, client, context["user_id"], body["view"])
-        if errors:
-            ack(response_action="errors", errors=errors)
-        else:
-            ack()
+    on_submit(app, services, CALLBACK_ID, submit_setup)
 
     @app.action(CONNECT_ACTION)
     def connect_clicked(ack: Ack, body: dict[str, Any], client: WebClient, context: dict[str, Any]) -> None:

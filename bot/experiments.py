@@ -10,6 +10,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.library import channel_of
+from bot.modals import on_submit
 from bot.services import Services
 from bot.verbs import Command, Reply, UsageError, Verb
 from bot.views.common import as_dicts, escape
@@ -149,13 +150,7 @@ def promote_winner(services: Services, client: WebClient, user_id: str, value: s
 
 
 def register(app: App, services: Services) -> None:
-    @app.view(CALLBACK_ID)
-    def new_submitted(ack: Ack, body: dict[str, Any], client: WebClient, context: dict[str, Any]) -> None:
-        errors = submit_new(services, client, context["user_id"], body["view"])
-        if errors:
-            ack(response_action="errors", errors=errors)
-        else:
-            ack()
+    on_submit(app, services, CALLBACK_ID, submit_new)
 
     @app.action(NEW_ACTION)
     def new_clicked(ack: Ack, body: dict[str, Any], client: WebClient) -> None:

@@ -9,9 +9,10 @@ import logging
 from typing import Any
 
 import redis
-from slack_bolt import Ack, App
+from slack_bolt import App
 from slack_sdk import WebClient
 
+from bot.modals import on_submit
 from bot.services import Services
 from bot.verbs import Command, Reply, UsageError, Verb
 from bot.views.generate import (
@@ -161,13 +162,7 @@ def submit_request(
 
 
 def register(app: App, services: Services) -> None:
-    @app.view(CALLBACK_ID)
-    def request_submitted(ack: Ack, body: dict[str, Any], client: WebClient, context: dict[str, Any]) -> None:
-        errors = submit_request(services, client, context["user_id"], body["view"])
-        if errors:
-            ack(response_action="errors", errors=errors)
-        else:
-            ack()
+    on_submit(app, services, CALLBACK_ID, submit_request)
 
 
 def _cannot_queue(services: Services) -> str | None:

@@ -11,6 +11,7 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
+from bot.modals import on_submit
 from bot.services import Services
 from bot.verbs import Command, Reply, UsageError, Verb
 from bot.views.common import as_dicts, escape
@@ -184,15 +185,7 @@ def _saved_text(name: str, version: int, new_version: bool, text_changed: bool) 
 
 
 def register(app: App, services: Services) -> None:
-    @app.view(CALLBACK_ID)
-    def template_submitted(
-        ack: Ack, body: dict[str, Any], client: WebClient, context: dict[str, Any]
-    ) -> None:
-        errors = submit_template(services, client, context["user_id"], body["view"])
-        if errors:
-            ack(response_action="errors", errors=errors)
-        else:
-            ack()
+    on_submit(app, services, CALLBACK_ID, submit_template)
 
     @app.action(NEW_ACTION)
     def new_clicked(ack: Ack, body: dict[str, Any], client: WebClient) -> None:

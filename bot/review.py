@@ -16,6 +16,7 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.modals import on_submit
 from bot.services import Services
 from bot.verbs import Verb
 from bot.views.review import (
@@ -124,13 +125,7 @@ def register(app: App, services: Services) -> None:
         if latest is not None:
             client.views_open(trigger_id=body["trigger_id"], view=edit_view(content, latest))
 
-    @app.view(EDIT_CALLBACK)
-    def edit_submitted(ack: Ack, body: dict[str, Any], client: WebClient, context: dict[str, Any]) -> None:
-        errors = save_edit(services, client, context["user_id"], body["view"])
-        if errors:
-            ack(response_action="errors", errors=errors)
-        else:
-            ack()
+    on_submit(app, services, EDIT_CALLBACK, save_edit)
 
     @app.action(REGENERATE)
     def regenerate_clicked(
