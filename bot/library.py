@@ -34,6 +34,7 @@ from bot.views.library import (
 from core.elements import Element
 from core.templates import Category, TemplateError, TemplateKind
 from storage.library import (
+    Template,
     TemplateNotFound,
     create_template,
     get_template,
@@ -195,14 +196,20 @@ def register(app: App, services: Services) -> None:
             trigger_id=body["trigger_id"], view=template_view(None, list(categories().values()), edit)
         )
 
-    @app.action(EDIT_ACTION)
-    def edit_clicked(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
-        ack()
+    def clicked_template(body: dict[str, Any], respond: Respond) -> Template | None:
+        """The template a button names; None (and the clicker told) when it is gone."""
         template_id = int(body["actions"][0]["value"])
         with services.db() as session:
             template = get_template(session, template_id)
         if template is None:
             respond(text=f"Template {template_id} no longer exists.", replace_original=False)
+        return template
+
+    @app.action(EDIT_ACTION)
+    def edit_clicked(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
+        ack()
+        template = clicked_template(body, respond)
+        if template is None:
             return
         edit = EditContext(template_id=template.id, origin_channel=channel_of(body))
         client.views_open(
@@ -212,11 +219,8 @@ def register(app: App, services: Services) -> None:
     @app.action(PREVIEW_ACTION)
     def preview_clicked(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
         ack()
-        template_id = int(body["actions"][0]["value"])
-        with services.db() as session:
-            template = get_template(session, template_id)
+        template = clicked_template(body, respond)
         if template is None:
-            respond(text=f"Template {template_id} no longer exists.", replace_original=False)
             return
         blocks = preview_blocks(template)
         respond(text=f"Preview of {template.spec.name}", blocks=as_dicts(blocks), replace_original=False)
