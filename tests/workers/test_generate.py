@@ -11,6 +11,7 @@ import sys
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 import redis
@@ -228,6 +229,11 @@ def test_a_worker_killed_mid_generation_leaves_the_request_to_the_next_attempt(
         until(lambda: claude.requests)
         assert content(bot, 1).status == ContentStatus.GENERATING
     finally:
+        # RQ's work horse calls setpgrp(), leaving the worker's process group: kill it by parentage,
+        # or it would live on and write to the next test's rows when its model call ends.
+        children = Path(f"/proc/{worker.pid}/task/{worker.pid}/children").read_text().split()
+        for pid in (int(child) for child in children):
+            os.kill(pid, signal.SIGKILL)
         os.killpg(worker.pid, signal.SIGKILL)
         worker.wait()
 
