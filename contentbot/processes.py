@@ -17,6 +17,7 @@ from bot.services import Services
 from bot.web import WebApp, make_server
 from contentbot.errors import SetupError
 from contentbot.settings import Settings
+from workers import generate
 from workers.clock import Clock, build_scheduler
 from workers.queues import connect
 from workers.worker import make_worker, run_worker
@@ -98,6 +99,7 @@ def run_web(settings: Settings) -> None:
 
 def run_worker_process(settings: Settings) -> None:
     say_missing(settings)
+    generate.preload()
     run_worker(connect(settings.redis_url))
 
 

@@ -338,8 +338,9 @@ def _job_status(connection: redis.Redis, id_: str) -> JobStatus | None:
 
 
 def preload() -> None:
-    """Do once, in the worker process, what every job would otherwise redo: RQ forks a fresh work horse
-    per job, which starts with whatever its parent had ready (measured: ~370 ms a job cold)."""
+    """Do once, in the worker process before it forks, what every job would otherwise redo: RQ forks a
+    fresh work horse per job, which starts with whatever its parent had ready (measured: ~370 ms a job
+    cold). `contentbot worker` calls it at start."""
     configure_mappers()
     warm_up()
     settings = current_settings()
@@ -354,6 +355,3 @@ def preload() -> None:
             agent, GenerationRequest(agent.kind, brief="-"), sample, prompt_source
         )  # compiles them
         _ = agent.schema
-
-
-preload()
