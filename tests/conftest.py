@@ -1,8 +1,10 @@
 """Shared fixtures: real databases (SQLite and PostgreSQL) and the real Redis server.
 
-The PostgreSQL and Redis servers of this machine are used as they are; `scripts/test`
-starts them when they are not running. Each test run gets its own PostgreSQL database,
-and Redis database 15 is flushed around each test that uses it.
+The PostgreSQL server of this machine is used as it is (`scripts/test` starts it when it
+is not running); each test run gets its own PostgreSQL database. Each run starts its own
+redis-server on a free port, so two runs on one machine leave each other alone; without
+redis-server on PATH, TEST_REDIS_URL names the server to use. Redis is flushed around each
+test that uses it.
 """
 
 from __future__ import annotations
@@ -24,15 +26,28 @@ from contentbot.standins.anthropic import AnthropicStandIn
 from storage.db import dispose_all, engine_for
 from storage.migrate import upgrade
 from storage.models import Base
+from tests.redis_server import RedisServer
 from workers import runtime
 
 POSTGRES_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
-REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+_OWN_REDIS = RedisServer() if "TEST_REDIS_URL" not in os.environ and RedisServer.available() else None
+REDIS_URL = _OWN_REDIS.url if _OWN_REDIS else os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
 # Settings read .env and the environment; a developer's own values must not leak into tests.
 for _name in list(os.environ):
     if _name.startswith(("SLACK_", "ANTHROPIC_", "TIKTOK_", "SMTP_", "REVIEW", "ALERT_", "DIGEST_")):
         del os.environ[_name]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _run_redis() -> Iterator[None]:
+    """This run's own redis-server, for as long as the run lasts."""
+    if _OWN_REDIS is None:
+        yield
+        return
+    _OWN_REDIS.start()
+    yield
+    _OWN_REDIS.stop()
 
 
 @pytest.fixture(scope="session")

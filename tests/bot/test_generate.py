@@ -213,7 +213,8 @@ def test_history_shows_versions_and_the_last_change(offline_bot: LocalBot) -> No
         action_id="review_edit",
         message=(review_message(offline_bot, 1).channel, review_message(offline_bot, 1).ts),
     )
-    [modal] = offline_bot.standin.modals(REQUESTER)
+    # The Edit modal opens after the ack, on Bolt's listener thread: wait for it.
+    [modal] = offline_bot.standin.wait_for(lambda: offline_bot.standin.modals(REQUESTER))
     offline_bot.workspace.submit(REQUESTER, modal.id, {"hook": {"hook": text("Kites that loop the loop!")}})
 
     shown = all_text(offline_bot.workspace.slash(REQUESTER, "history 1").json()["blocks"])
