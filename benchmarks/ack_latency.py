@@ -23,9 +23,9 @@ from urllib.parse import urlencode
 import fakeredis
 import httpx
 
+from config.settings import Settings
 from contentbot.local import LocalBot, start_local
 from contentbot.seed import seed
-from contentbot.settings import Settings
 from storage.migrate import upgrade
 
 

@@ -31,12 +31,12 @@ from pathlib import Path
 import redis
 from sqlalchemy import func, select
 
+from config.settings import Settings
 from contentbot.seed import seed
-from contentbot.settings import Settings
-from contentbot.standins.anthropic import AnthropicStandIn
-from contentbot.standins.slack import Channel, SlackStandIn
 from core.agents import AgentKind, Product
 from core.content import Content, ContentStatus, Priority
+from standins.anthropic import AnthropicStandIn
+from standins.slack import Channel, SlackStandIn
 from storage.contents import create_request, latest_version
 from storage.db import session_scope
 from storage.migrate import upgrade

@@ -6,7 +6,7 @@ import time
 
 from slack_sdk import WebClient
 
-from contentbot.settings import Settings
+from config.settings import Settings
 
 
 class Reviewers:

@@ -11,7 +11,7 @@ import redis
 from sqlalchemy.orm import Session
 
 from bot.reviewers import Reviewers
-from contentbot.settings import Settings
+from config.settings import Settings
 from storage.db import session_scope
 
 

@@ -1,5 +1,4 @@
-"""contentbot: the composition root (settings, command line, process runners).
+"""contentbot: the composition root (the command line, process runners, the local bot).
 
-`settings` is a leaf every layer may import; the rest of this package imports the
-layers and is imported by none of them.
+It imports every layer and is imported by none of them; settings live in `config`.
 """

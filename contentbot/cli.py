@@ -10,8 +10,8 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from contentbot.errors import SetupError
-from contentbot.settings import Settings
+from config.errors import SetupError
+from config.settings import Settings
 
 log = logging.getLogger("contentbot")
 

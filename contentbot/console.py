@@ -6,10 +6,10 @@ import logging
 import sys
 import threading
 
-from bot.console import run
+from config.settings import Settings
 from contentbot.local import USERS, start_local
 from contentbot.seed import seed
-from contentbot.settings import Settings
+from standins.console import run
 from storage.migrate import upgrade
 from workers.queues import connect
 

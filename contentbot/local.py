@@ -1,7 +1,7 @@
 """A whole contentbot on one machine against the local Slack stand-in: the console, tests and benchmarks.
 
 Everything is real (the Bolt app over HTTP with signed requests, the database, RQ) except
-the network end: Slack's Web API is `contentbot.standins.slack`.
+the network end: Slack's Web API is `standins.slack`.
 """
 
 from __future__ import annotations
@@ -14,9 +14,9 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from rq import Worker
 
 from bot.services import Services
+from config.settings import Settings
 from contentbot.processes import Web, make_web
-from contentbot.settings import Settings
-from contentbot.standins.slack import Channel, SlackStandIn, User, Workspace
+from standins.slack import Channel, SlackStandIn, User, Workspace
 from workers import runtime
 from workers.clock import Clock, build_scheduler
 from workers.worker import make_worker

@@ -15,8 +15,8 @@ from slack_bolt import App
 from bot.app import build_app
 from bot.services import Services
 from bot.web import WebApp, make_server
-from contentbot.errors import SetupError
-from contentbot.settings import Settings
+from config.errors import SetupError
+from config.settings import Settings
 from workers import generate
 from workers.clock import Clock, build_scheduler
 from workers.queues import connect

@@ -19,10 +19,10 @@ import redis
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from config.settings import Settings
 from contentbot.local import LocalBot, start_local
 from contentbot.seed import seed
-from contentbot.settings import Settings
-from contentbot.standins.anthropic import AnthropicStandIn
+from standins.anthropic import AnthropicStandIn
 from storage.db import dispose_all, engine_for
 from storage.migrate import upgrade
 from storage.models import Base

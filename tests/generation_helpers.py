@@ -9,12 +9,12 @@ import redis
 from rq import Queue
 from rq.job import Job
 
+from config.settings import Settings
 from contentbot.local import LocalBot, start_local
 from contentbot.seed import seed
-from contentbot.settings import Settings
-from contentbot.standins.anthropic import AnthropicStandIn
-from contentbot.standins.slack import Message
 from core.content import Content
+from standins.anthropic import AnthropicStandIn
+from standins.slack import Message
 from storage.contents import get_content, versions
 from storage.db import session_scope
 from tests.bot.slack_inputs import all_text

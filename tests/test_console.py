@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from bot.console import Settle, render_blocks, render_message, render_view, run
-from contentbot.standins.slack import Message, SlackStandIn, View, Workspace
+from standins.console import Settle, render_blocks, render_message, render_view, run
+from standins.slack import Message, SlackStandIn, View, Workspace
 from tests.standins.test_slack_standin import (
     BOT_TOKEN,
     IDEA_MODAL,

@@ -27,7 +27,7 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import configure_mappers
 
 from bot.views.review import failure_blocks, review_blocks, title, version_note
-from contentbot.settings import Settings
+from config.settings import Settings
 from core.agents import (
     AGENTS,
     Agent,

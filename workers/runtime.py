@@ -6,7 +6,7 @@ run workers inside a process whose settings they chose, and say so with `use()`.
 
 from __future__ import annotations
 
-from contentbot.settings import Settings
+from config.settings import Settings
 
 _current: Settings | None = None
 

@@ -8,7 +8,7 @@ from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 from slack_sdk.models.blocks import Block
 
-from contentbot.settings import Settings
+from config.settings import Settings
 
 
 def slack_client(settings: Settings) -> WebClient:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import io
 
-from bot.console import Settle, run
 from contentbot.local import LocalBot
+from standins.console import Settle, run
 from storage.channels import get_channel
 from storage.db import session_scope
 

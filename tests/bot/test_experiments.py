@@ -7,9 +7,9 @@ from typing import Any
 import pytest
 
 from contentbot.local import LocalBot
-from contentbot.standins.slack import Ephemeral, View
 from core.experiments import Allocation, Metric
 from core.templates import TemplateKind
+from standins.slack import Ephemeral, View
 from storage.channels import get_channel
 from storage.db import session_scope
 from storage.experiments import (

@@ -11,8 +11,8 @@ import pytest
 import redis
 
 from contentbot.local import LocalBot
-from contentbot.standins.anthropic import AnthropicStandIn
 from core.content import ContentStatus
+from standins.anthropic import AnthropicStandIn
 from storage.db import session_scope
 from storage.models import TemplateRow, TemplateVersionRow
 from tests.bot.slack_inputs import all_text, select, text

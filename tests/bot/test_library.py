@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from contentbot.local import LocalBot
-from contentbot.standins.slack import Ephemeral, View
+from standins.slack import Ephemeral, View
 from storage.channels import get_channel
 from storage.db import session_scope
 from storage.library import Template, list_templates, template_version

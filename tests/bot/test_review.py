@@ -6,8 +6,8 @@ import pytest
 import redis
 
 from contentbot.local import LocalBot
-from contentbot.standins.anthropic import AnthropicStandIn
 from core.content import ContentStatus
+from standins.anthropic import AnthropicStandIn
 from tests.bot.slack_inputs import text
 from tests.generation_helpers import (
     REQUESTER,

@@ -6,7 +6,7 @@ import httpx
 import pytest
 
 from contentbot.local import LocalBot
-from contentbot.standins.slack import Workspace
+from standins.slack import Workspace
 
 USER = "U0BOB"
 CHANNEL = "C0CONTENT"

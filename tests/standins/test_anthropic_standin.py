@@ -13,7 +13,7 @@ from typing import Any
 import anthropic
 import pytest
 
-from contentbot.standins.anthropic import AnthropicStandIn
+from standins.anthropic import AnthropicStandIn
 
 API_KEY = "test-key"
 MODEL = "claude-sonnet-5-5"
@@ -424,7 +424,7 @@ def test_base_url_needs_a_running_standin() -> None:
 
 def test_runs_as_a_module() -> None:
     process = subprocess.Popen(
-        [sys.executable, "-m", "contentbot.standins.anthropic", "--port", "0", "--api-key", "k"],
+        [sys.executable, "-m", "standins.anthropic", "--port", "0", "--api-key", "k"],
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
         text=True,

@@ -15,7 +15,7 @@ from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from contentbot.standins.slack import REQUIRED_FIELD_ERROR, ChangeKind, SlackStandIn, Workspace
+from standins.slack import REQUIRED_FIELD_ERROR, ChangeKind, SlackStandIn, Workspace
 
 SIGNING_SECRET = "test-signing-secret"
 BOT_TOKEN = "xoxb-test-token"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from contentbot.local import LocalBot
-from contentbot.standins.anthropic import AnthropicStandIn
+from standins.anthropic import AnthropicStandIn
 from storage.db import session_scope
 from storage.models import ContentRow
 from tests.generation_helpers import request

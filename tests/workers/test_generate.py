@@ -18,8 +18,8 @@ import redis
 from rq import Queue
 
 from contentbot.local import LocalBot
-from contentbot.standins.anthropic import AnthropicStandIn
 from core.content import ContentStatus
+from standins.anthropic import AnthropicStandIn
 from storage.db import session_scope
 from storage.models import ContentRow, VersionRow
 from tests.bot.slack_inputs import select, text

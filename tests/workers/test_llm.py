@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from contentbot.standins.anthropic import AnthropicStandIn
+from standins.anthropic import AnthropicStandIn
 from workers.llm import ClaudeClient, LLMError, LLMOutputError
 
 API_KEY = "test-key"

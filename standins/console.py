@@ -1,7 +1,7 @@
 """A Slack workspace in the terminal: type `/content ...`, read the bot's answers, press its buttons.
 
 The bot runs for real (Bolt over HTTP, signed requests); only Slack is local, as the stand-in in
-`contentbot.standins.slack`. This module renders what a person would see there as text and turns
+`standins.slack`. This module renders what a person would see there as text and turns
 what they type into the requests Slack would send. It starts nothing itself: `run()` is handed a
 running stand-in and a `Workspace` pointed at the running app.
 """
@@ -19,7 +19,7 @@ from typing import Any, TextIO
 
 import httpx
 
-from contentbot.standins.slack import (
+from standins.slack import (
     Change,
     ChangeKind,
     Ephemeral,

@@ -13,7 +13,7 @@ rejected with the API's error shape. With nothing scripted, the answer is determ
 well-formed: a `tool_use` whose input satisfies the tool's JSON schema when tools are offered, a text
 block otherwise. Scripted replies and failures are used up first, one per accepted request, in order.
 
-Run it by hand with `python -m contentbot.standins.anthropic --port 8765`; it prints its base URL.
+Run it by hand with `python -m standins.anthropic --port 8765`; it prints its base URL.
 """
 
 from __future__ import annotations
