@@ -30,11 +30,11 @@ import uuid
 from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Literal
-from urllib.parse import urlsplit
 
 from anthropic.types import ModelParam
+
+from standins.loopback import Answer, LoopbackServer, Request
 
 # The models the installed SDK knows by name; asking for any other model gets a 404, as from the API.
 KNOWN_MODELS: frozenset[str] = frozenset(typing.get_args(typing.get_args(ModelParam)[0]))
@@ -122,13 +122,6 @@ _Step = _ToolReply | _TextReply | _MalformedReply | _Delay | _Failure
 # --- Answers and rejections ---------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class _Response:
-    status: int
-    body: dict[str, Any]
-    headers: dict[str, str]
-
-
 class _Reject(Exception):
     """Stops handling a request; becomes the API's error body."""
 
@@ -149,12 +142,14 @@ def _misuse(message: str) -> _Reject:
     return _Reject(500, "api_error", f"stand-in script: {message}")
 
 
-def _error_response(reject: _Reject, request_id: str, headers: dict[str, str] | None = None) -> _Response:
+def _error_response(reject: _Reject, request_id: str, headers: dict[str, str] | None = None) -> Answer:
     error: dict[str, Any] = {"type": reject.error_type, "message": reject.message}
     if reject.error_code is not None:
         error["details"] = {"error_code": reject.error_code}
     body = {"type": "error", "error": error, "request_id": request_id}
-    return _Response(reject.status, body, {"request-id": request_id, **(headers or {})})
+    # 529 is Anthropic's own status; http.server has no reason phrase for it.
+    reason = "Overloaded" if reject.status == 529 else None
+    return Answer.json(body, reject.status, {"request-id": request_id, **(headers or {})}, reason=reason)
 
 
 def _new_id(prefix: str) -> str:
@@ -542,37 +537,22 @@ class AnthropicStandIn:
     ) -> None:
         self.api_key = api_key
         self.models = frozenset(models)
-        self._port = port
         self._lock = threading.Lock()
         self._script: deque[_Step] = deque()
         self._requests: list[RecordedRequest] = []
         self._stopping = threading.Event()
-        self._server: _Server | None = None
-        self._thread: threading.Thread | None = None
+        self._server = LoopbackServer(self._handle, name="Anthropic stand-in", port=port)
 
     # Lifecycle
 
     def start(self) -> AnthropicStandIn:
         self._stopping.clear()
-        self._server = _Server(self, self._port)
-        # A short poll interval keeps stop() quick; the default half second adds up over a test run.
-        self._thread = threading.Thread(
-            target=self._server.serve_forever,
-            kwargs={"poll_interval": 0.05},
-            name="anthropic-standin",
-            daemon=True,
-        )
-        self._thread.start()
+        self._server.start()
         return self
 
     def stop(self) -> None:
-        if self._server is None or self._thread is None:
-            return
         self._stopping.set()  # wakes requests held back by slow()
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(timeout=5)
-        self._server = self._thread = None
+        self._server.stop()
 
     def __enter__(self) -> AnthropicStandIn:
         return self.start()
@@ -582,10 +562,7 @@ class AnthropicStandIn:
 
     @property
     def base_url(self) -> str:
-        if self._server is None:
-            raise RuntimeError("the stand-in is not running; call start() or use it in a `with` block")
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        return self._server.base_url
 
     # What tests look at
 
@@ -639,8 +616,9 @@ class AnthropicStandIn:
 
     # Handling a request (called on the server's threads)
 
-    def _handle(self, method: str, path: str, headers: dict[str, str], raw: bytes) -> _Response | None:
+    def _handle(self, http: Request) -> Answer | None:
         """The response to send, or None to hang up without one (the stand-in is stopping)."""
+        method, path, headers, raw = http.method, http.path, dict(http.headers), http.body
         try:
             body, is_json = json.loads(raw), True
         except ValueError:
@@ -649,7 +627,7 @@ class AnthropicStandIn:
             self._requests.append(RecordedRequest(method, path, headers, body))
         request_id = _new_id("req_")
         try:
-            if (method, urlsplit(path).path) != ("POST", "/v1/messages"):
+            if (method, path) != ("POST", "/v1/messages"):
                 raise _Reject(404, "not_found_error", f"Not found: {method} {path}")
             self._check_auth(headers)
             if "anthropic-version" not in headers:
@@ -677,7 +655,7 @@ class AnthropicStandIn:
         if key != self.api_key:
             raise _Reject(401, "authentication_error", "invalid x-api-key")
 
-    def _perform(self, step: _Step | None, request: dict[str, Any], request_id: str) -> _Response | None:
+    def _perform(self, step: _Step | None, request: dict[str, Any], request_id: str) -> Answer | None:
         match step:
             case _Failure(status, error_type, message, retry_after, error_code):
                 headers = {} if retry_after is None else {"retry-after": f"{retry_after:g}"}
@@ -698,7 +676,7 @@ class AnthropicStandIn:
                 block = _tool_block(tool["name"], _broken(valid, tool["input_schema"], how))
             case None:
                 block = self._default_block(request)
-        return _Response(200, _message(request, block), {"request-id": request_id})
+        return Answer.json(_message(request, block), 200, {"request-id": request_id})
 
     @staticmethod
     def _default_block(request: dict[str, Any]) -> dict[str, Any]:
@@ -714,46 +692,6 @@ class AnthropicStandIn:
         if tool is None:
             raise _misuse("a tool reply was scripted but the request offers no tool to call")
         return tool
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def __init__(self, standin: AnthropicStandIn, port: int) -> None:
-        super().__init__(("127.0.0.1", port), _Handler)
-        self.standin = standin
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        # A client hanging up mid-request (its timeout fired during slow()) is routine, not a traceback.
-        if isinstance(sys.exc_info()[1], ConnectionError):
-            return
-        super().handle_error(request, client_address)
-
-
-class _Handler(BaseHTTPRequestHandler):
-    server: _Server
-
-    def do_POST(self) -> None:
-        length = int(self.headers.get("content-length") or 0)
-        headers = {name.lower(): value for name, value in self.headers.items()}
-        response = self.server.standin._handle(self.command, self.path, headers, self.rfile.read(length))
-        if response is None:
-            self.close_connection = True
-            return
-        data = json.dumps(response.body).encode()
-        # 529 is Anthropic's own status; http.server has no reason phrase for it.
-        self.send_response(response.status, "Overloaded" if response.status == 529 else None)
-        self.send_header("content-type", "application/json")
-        self.send_header("content-length", str(len(data)))
-        for name, value in response.headers.items():
-            self.send_header(name, value)
-        self.end_headers()
-        self.wfile.write(data)
-
-    do_GET = do_PUT = do_PATCH = do_DELETE = do_POST
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass  # an access line per request would bury test output; `.requests` has the detail
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -27,11 +27,12 @@ from collections import defaultdict, deque
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, TypeVar
-from urllib.parse import parse_qsl, urlencode, urlsplit
+from urllib.parse import parse_qsl, urlencode
 
 import httpx
+
+from standins.loopback import Answer, LoopbackServer, Request
 
 T = TypeVar("T")
 
@@ -291,7 +292,7 @@ class SlackStandIn:
         self._changes: list[Change] = []
         self._warnings: list[str] = []
         self._ids = itertools.count(1)
-        self._server: _Server | None = None
+        self._server = LoopbackServer(self._handle_http, name="Slack stand-in")
         self._methods: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
             "auth.test": self._auth_test,
             "chat.postMessage": self._chat_post_message,
@@ -313,20 +314,11 @@ class SlackStandIn:
     # -- lifecycle ------------------------------------------------------------------------------------
 
     def start(self) -> SlackStandIn:
-        self._server = _Server(("127.0.0.1", 0), _Handler, self)
-        threading.Thread(
-            target=self._server.serve_forever,
-            kwargs={"poll_interval": 0.05},
-            name="slack-standin",
-            daemon=True,
-        ).start()
+        self._server.start()
         return self
 
     def close(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
+        self._server.stop()
 
     def __enter__(self) -> SlackStandIn:
         return self.start()
@@ -336,10 +328,7 @@ class SlackStandIn:
 
     @property
     def base_url(self) -> str:
-        if self._server is None:
-            raise RuntimeError("the Slack stand-in is not started")
-        host, port = self._server.server_address[:2]
-        return f"http://{host!s}:{port}"
+        return self._server.base_url
 
     @property
     def api_url(self) -> str:
@@ -523,25 +512,26 @@ class SlackStandIn:
 
     # -- HTTP -------------------------------------------------------------------------------------------
 
-    def _handle_http(self, path: str, query: str, headers: Mapping[str, str], raw: bytes) -> _HttpAnswer:
+    def _handle_http(self, http: Request) -> Answer:
+        path, query, headers, raw = http.path, http.query, http.headers, http.body
         if path.startswith("/api/"):
             return self._handle_api(path.removeprefix("/api/"), query, headers, raw)
         if path.startswith("/response/"):
             status, text = self.respond(path, json.loads(raw or b"{}"))
-            return _HttpAnswer(status, text.encode(), "text/plain")
+            return Answer(status, text.encode(), "text/plain")
         if path.startswith("/upload/"):
             return self._handle_upload(path.removeprefix("/upload/"), raw)
-        return _HttpAnswer(404, b"not found", "text/plain")
+        return Answer(404, b"not found", "text/plain")
 
-    def _handle_api(self, method: str, query: str, headers: Mapping[str, str], raw: bytes) -> _HttpAnswer:
+    def _handle_api(self, method: str, query: str, headers: Mapping[str, str], raw: bytes) -> Answer:
         handler = self._methods.get(method)
         if handler is None:
-            return _HttpAnswer.json({"ok": False, "error": "unknown_method", "req_method": method})
+            return Answer.json({"ok": False, "error": "unknown_method", "req_method": method})
         try:
-            args = _parse_args(query, headers.get("Content-Type", ""), raw)
+            args = _parse_args(query, headers.get("content-type", ""), raw)
         except ValueError:
-            return _HttpAnswer.json({"ok": False, "error": "invalid_form_data"})
-        token = headers.get("Authorization", "").removeprefix("Bearer ").strip() or args.pop("token", "")
+            return Answer.json({"ok": False, "error": "invalid_form_data"})
+        token = headers.get("authorization", "").removeprefix("Bearer ").strip() or args.pop("token", "")
         args.pop("token", None)
         with self._cond:
             self._calls.append((method, copy.deepcopy(args)))
@@ -554,22 +544,22 @@ class SlackStandIn:
             except _ApiError as error:
                 body = error.body
             except _RateLimited:
-                return _HttpAnswer.json({"ok": False, "error": "ratelimited"}, 429, {"Retry-After": "1"})
+                return Answer.json({"ok": False, "error": "ratelimited"}, 429, {"Retry-After": "1"})
             finally:
                 self._cond.notify_all()
         extra = (
             {"X-OAuth-Scopes": "chat:write,commands,files:write,users:read"} if method == "auth.test" else {}
         )
-        return _HttpAnswer.json(body, 200, extra)
+        return Answer.json(body, 200, extra)
 
-    def _handle_upload(self, file_id: str, raw: bytes) -> _HttpAnswer:
+    def _handle_upload(self, file_id: str, raw: bytes) -> Answer:
         with self._cond:
             upload = self._files.get(file_id)
             if upload is None:
-                return _HttpAnswer(404, b"not found", "text/plain")
+                return Answer(404, b"not found", "text/plain")
             self._files[file_id] = replace(upload, content=bytes(raw))
             self._cond.notify_all()
-        return _HttpAnswer(200, f"OK - {len(raw)}".encode(), "text/plain")
+        return Answer(200, f"OK - {len(raw)}".encode(), "text/plain")
 
     # -- Web API methods (called with the lock held) -----------------------------------------------------
 
@@ -931,51 +921,6 @@ class SlackStandIn:
 # ---------------------------------------------------------------------------------------------------
 # Wire-format helpers
 # ---------------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class _HttpAnswer:
-    status: int
-    body: bytes
-    content_type: str
-    headers: Mapping[str, str] = field(default_factory=dict)
-
-    @classmethod
-    def json(cls, body: Any, status: int = 200, headers: Mapping[str, str] | None = None) -> _HttpAnswer:
-        return cls(status, json.dumps(body).encode(), "application/json; charset=utf-8", headers or {})
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def __init__(
-        self, address: tuple[str, int], handler: type[BaseHTTPRequestHandler], standin: SlackStandIn
-    ):
-        super().__init__(address, handler)
-        self.standin = standin
-
-
-class _Handler(BaseHTTPRequestHandler):
-    server: _Server
-
-    def do_POST(self) -> None:
-        raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-        url = urlsplit(self.path)
-        headers = {k: v for k, v in self.headers.items()}
-        answer = self.server.standin._handle_http(url.path, url.query, headers, raw)
-        self.send_response(answer.status)
-        self.send_header("Content-Type", answer.content_type)
-        self.send_header("Content-Length", str(len(answer.body)))
-        for name, value in answer.headers.items():
-            self.send_header(name, value)
-        self.end_headers()
-        self.wfile.write(answer.body)
-
-    # Slack accepts GET for every Web API method.
-    do_GET = do_POST
-
-    def log_message(self, format: str, *args: Any) -> None:
-        """Quiet: a console session would otherwise be interleaved with access logs."""
 
 
 # Arguments that arrive as JSON text inside form bodies.
