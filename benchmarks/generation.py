@@ -111,7 +111,7 @@ def throughput(settings: Settings, connection: redis.Redis, count: int, workers:
         time.sleep(3)  # both workers imported and listening before the clock starts
         started = time.perf_counter()
         for content in burst:
-            enqueue_generation(connection, content)
+            enqueue_generation(connection, settings.database_url, content)
         ids = [c.id for c in burst]
         while _in_review(settings, ids) < count:
             time.sleep(0.01)

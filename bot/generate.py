@@ -127,7 +127,7 @@ def request_content(services: Services, user_id: str, form: GenerateForm) -> str
             template_version_id=form.template_version_id,
         )
     try:
-        enqueue_generation(services.redis, content)
+        enqueue_generation(services.redis, services.settings.database_url, content)
     except redis.RedisError as exc:
         log.error("content %s: could not queue its generation: %s", content.id, exc)
         return (

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import redis
 from slack_bolt import App
 from slack_sdk import WebClient
 
@@ -15,6 +16,7 @@ from core.metrics import totals
 from storage.channels import list_channels
 from storage.metrics import snapshots
 from storage.posts import count_scheduled
+from workers.queues import live_workers
 
 
 def week_bounds(now: datetime, services: Services) -> tuple[datetime, datetime]:
@@ -40,9 +42,21 @@ def dashboard_stats(services: Services, now: datetime) -> tuple[list[Channel], d
     return channels, stats
 
 
+def stalled(services: Services) -> str | None:
+    """Why queued work is not moving, when it is not."""
+    try:
+        if services.redis is not None and live_workers(services.redis) > 0:
+            return None
+    except redis.RedisError:
+        return "Generation is stalled: the queue (Redis) is unreachable. Requests are kept and queued once it is back."
+    return "Generation is stalled: no worker is running, so requests wait in the queue. Start `contentbot worker`."
+
+
 def publish_home(services: Services, client: WebClient, user_id: str) -> None:
     channels, stats = dashboard_stats(services, datetime.now(UTC))
-    client.views_publish(user_id=user_id, view=home_view(channels, stats, services.settings.missing()))
+    problem = stalled(services)
+    notes = [problem, *services.settings.missing()] if problem else services.settings.missing()
+    client.views_publish(user_id=user_id, view=home_view(channels, stats, notes))
 
 
 def register(app: App, services: Services) -> None:

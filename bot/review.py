@@ -182,7 +182,7 @@ def queue(services: Services, content: Content) -> str:
     try:
         if services.redis is None:
             raise redis.ConnectionError("Redis was unreachable at start-up")
-        enqueue_generation(services.redis, content)
+        enqueue_generation(services.redis, services.settings.database_url, content)
     except redis.RedisError as exc:
         log.error("content %s: could not queue its generation: %s", content.id, exc)
         return "The queue is unreachable right now; it is queued automatically once Redis is back."

@@ -15,7 +15,9 @@ from sqlalchemy import text
 from waitress.server import create_server
 
 from bot.services import Services
+from config.redact import redact_text
 from storage.heartbeats import last_beats
+from workers.queues import live_workers
 
 log = logging.getLogger(__name__)
 
@@ -23,7 +25,11 @@ StartResponse = Callable[..., Any]
 
 
 def health(services: Services) -> tuple[bool, dict[str, Any]]:
-    """Database and Redis status, and how long ago the clock and worker last beat."""
+    """Database and Redis status, live workers, and how long ago the clock and worker last beat.
+
+    Unhealthy (503) when a store is down or no worker has a fresh heartbeat: requests would be
+    accepted and then wait for nobody.
+    """
     report: dict[str, Any] = {}
     healthy = True
     try:
@@ -35,17 +41,21 @@ def health(services: Services) -> tuple[bool, dict[str, Any]]:
         report["heartbeat_age_seconds"] = beats
     except Exception as exc:  # any failure is the answer here, not a crash
         healthy = False
-        report["database"] = f"error: {exc.__class__.__name__}: {exc}"
+        report["database"] = redact_text(f"error: {exc.__class__.__name__}: {exc}")
     if services.redis is None:
         healthy = False
         report["redis"] = "unreachable at start-up"
-    else:
-        try:
-            services.redis.ping()
-            report["redis"] = "ok"
-        except redis.RedisError as exc:
-            healthy = False
-            report["redis"] = f"error: {exc}"
+        return healthy, report
+    try:
+        services.redis.ping()
+        report["redis"] = "ok"
+        report["workers"] = live_workers(services.redis)
+    except redis.RedisError as exc:
+        report["redis"] = redact_text(f"error: {exc}")
+        return False, report
+    if report["workers"] == 0:
+        healthy = False
+        report["problem"] = "no worker has a fresh heartbeat: queued generation and posts wait for nobody"
     return healthy, report
 
 

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import logging
 import sys
-import threading
 
 from config.settings import Settings
 from contentbot.local import USERS, start_local
+from contentbot.processes import start_worker_thread
 from contentbot.seed import seed
 from standins.console import run
 from storage.migrate import upgrade
-from workers.queues import connect
+from workers.queues import WEB_SOCKET_TIMEOUT, connect
 
 log = logging.getLogger("contentbot")
 
@@ -28,12 +28,11 @@ def run_console(settings: Settings, user: str) -> None:
         # The console is the Slack workspace, so what Slack settings lack does not apply here.
         if not note.startswith(("SLACK_", "Neither SLACK", "REVIEW_CHANNEL")):
             log.warning("%s", note)
-    bot = start_local(settings, connect(settings.redis_url, in_process_fallback=True), with_clock=True)
-    worker = threading.Thread(
-        target=bot.worker.work, kwargs={"logging_level": "WARNING"}, name="worker", daemon=True
-    )
-    worker.start()
+    connection = connect(settings.redis_url, socket_timeout=WEB_SOCKET_TIMEOUT, in_process_fallback=True)
+    bot = start_local(settings, connection, with_clock=True)
+    stop_worker = start_worker_thread(connection, logging_level="WARNING")
     try:
         run(bot.workspace, bot.standin, user, stdin=sys.stdin, stdout=sys.stdout)
     finally:
+        stop_worker.set()
         bot.close()

@@ -19,6 +19,7 @@ from contentbot.processes import Web, make_web
 from standins.slack import Channel, SlackStandIn, User, Workspace
 from workers import runtime
 from workers.clock import Clock, build_scheduler
+from workers.queues import CLOCK_SOCKET_TIMEOUT, with_timeout
 from workers.worker import make_worker
 
 USERS = (
@@ -80,7 +81,9 @@ def start_local(settings: Settings, connection: redis.Redis, *, with_clock: bool
     bot = LocalBot(settings, services, standin, web, workspace, make_worker(connection, in_thread=True))
     if with_clock:
         bot.scheduler = build_scheduler(
-            Clock(connection, settings.database_url), settings.timezone, BackgroundScheduler()
+            Clock(with_timeout(connection, CLOCK_SOCKET_TIMEOUT), settings.database_url),
+            settings.timezone,
+            BackgroundScheduler(),
         )
         bot.scheduler.start()
     return bot

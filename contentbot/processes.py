@@ -19,8 +19,14 @@ from config.errors import SetupError
 from config.settings import Settings
 from workers import generate
 from workers.clock import Clock, build_scheduler
-from workers.queues import connect
-from workers.worker import make_worker, run_worker
+from workers.queues import (
+    CLOCK_SOCKET_TIMEOUT,
+    WEB_SOCKET_TIMEOUT,
+    WORKER_SOCKET_TIMEOUT,
+    connect,
+    with_timeout,
+)
+from workers.worker import make_worker, run_worker, supervise
 
 log = logging.getLogger("contentbot")
 
@@ -83,7 +89,7 @@ def make_web(services: Services, *, host: str = "0.0.0.0", port: int | None = No
 
 def redis_or_none(settings: Settings) -> redis.Redis | None:
     try:
-        return connect(settings.redis_url)
+        return connect(settings.redis_url, socket_timeout=WEB_SOCKET_TIMEOUT)
     except Exception as exc:
         log.error("%s Commands that enqueue work will say so.", exc)
         return None
@@ -100,11 +106,12 @@ def run_web(settings: Settings) -> None:
 def run_worker_process(settings: Settings) -> None:
     say_missing(settings)
     generate.preload()
-    run_worker(connect(settings.redis_url))
+    if not run_worker(connect(settings.redis_url, socket_timeout=WORKER_SOCKET_TIMEOUT)):
+        raise SystemExit(1)
 
 
 def run_clock(settings: Settings) -> None:
-    clock = Clock(connect(settings.redis_url), settings.database_url)
+    clock = Clock(connect(settings.redis_url, socket_timeout=CLOCK_SOCKET_TIMEOUT), settings.database_url)
     log.info("clock: ticking every few seconds; one leader at a time")
     build_scheduler(clock, settings.timezone).start()
 
@@ -113,20 +120,36 @@ def run_dev(settings: Settings) -> None:
     """web, worker and clock in one process, for one machine."""
     check_slack(settings)
     say_missing(settings)
-    connection = connect(settings.redis_url, in_process_fallback=True)
+    connection = connect(settings.redis_url, socket_timeout=WEB_SOCKET_TIMEOUT, in_process_fallback=True)
     services = Services(settings, connection)
     web = make_web(services)
     web.start_thread()
     scheduler = build_scheduler(
-        Clock(connection, settings.database_url), settings.timezone, BackgroundScheduler()
+        Clock(with_timeout(connection, CLOCK_SOCKET_TIMEOUT), settings.database_url),
+        settings.timezone,
+        BackgroundScheduler(),
     )
     scheduler.start()
-    worker = make_worker(connection, in_thread=True)
-    threading.Thread(target=worker.work, name="worker", daemon=True).start()
+    stop = start_worker_thread(connection)
     log.info("dev: web on port %s, worker and clock running; Ctrl-C stops all three", settings.port)
     wait_for_stop()
+    stop.set()
     scheduler.shutdown(wait=False)
     web.stop()
+
+
+def start_worker_thread(connection: redis.Redis, **work_options: Any) -> threading.Event:
+    """A supervised thread worker that restarts with back-off for as long as the process runs;
+    set the returned event to stop it."""
+    stop = threading.Event()
+    threading.Thread(
+        target=supervise,
+        args=(lambda: make_worker(connection, in_thread=True),),
+        kwargs={"stop": stop, "give_up_after": None, **work_options},
+        name="worker",
+        daemon=True,
+    ).start()
+    return stop
 
 
 def wait_for_stop() -> None:

@@ -157,6 +157,20 @@ def claim(session: Session, content_id: int, attempt: int, lease_until: datetime
     return _move(session, content_id, ContentStatus.GENERATING, attempt=attempt, lease_until=lease_until)
 
 
+def renew(session: Session, content_id: int, attempt: int, lease_until: datetime) -> bool:
+    """Extend the lease of a generation still running; False when the row was taken back."""
+    result = session.execute(
+        update(ContentRow)
+        .where(
+            ContentRow.id == content_id,
+            ContentRow.attempts == attempt,
+            ContentRow.status == ContentStatus.GENERATING.value,
+        )
+        .values(lease_until=lease_until)
+    )
+    return result.rowcount == 1
+
+
 def release(session: Session, content_id: int, attempt: int) -> bool:
     """Give a claimed row back to the queue, for the same attempt to try again later."""
     return _move(

@@ -88,6 +88,19 @@ class ChannelRow(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
+class InstallationRow(Base):
+    """One row, written by the migration that made it: this database's own id.
+
+    Job ids start with it, so a Redis shared by two databases (staging beside production, a
+    database deleted or restored from a backup) never takes one database's job for another's.
+    """
+
+    __tablename__ = "installation"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column()
+
+
 class HeartbeatRow(Base):
     """The last time each process (clock, worker) showed it was alive; watchdogs read it."""
 

@@ -1,14 +1,16 @@
 """Generation: a content request becomes a version in review.
 
-    enqueue_generation(connection, content)   the job `generate-<content id>-<attempt>`, on the queue of
-                                              the request's priority (high, default, low)
+    enqueue_generation(connection, database_url, content)
+                                              the job `generate-<installation>-<content id>-<attempt>`,
+                                              on the queue of the request's priority (high, default, low)
     generate_content(content_id, attempt)     the job: claim, write, categorise, store, show for review
     recover(connection, database_url, now)    the clock's sweep: generations whose worker died, lost jobs
 
-The database decides who generates: the job claims its row with a conditional UPDATE for its attempt
-and holds a lease on it. A job that finds the row taken, done or moved on to a later attempt exits, so
-a job that runs twice writes one version. When a worker dies mid-generation the lease lapses and the
-clock queues the next attempt; RQ alone would notice only after ~10 minutes and never re-run the job.
+The database decides who generates: the job claims its row for its attempt and holds a short lease on it
+(workers/leases.py), renewed while it writes. A job that finds the row taken, done or moved on to a later
+attempt exits, so a job that runs twice writes one version. When a worker dies mid-generation its lease
+lapses within LEASE and the clock queues the next attempt; RQ alone would notice only after ~10 minutes
+and never re-run the job.
 """
 
 from __future__ import annotations
@@ -20,9 +22,8 @@ from functools import cache, lru_cache
 from typing import Any
 
 import redis
-from rq import Retry, get_current_job
-from rq.exceptions import NoSuchJobError
-from rq.job import Job, JobStatus
+from rq import Retry
+from rq.job import Job
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import configure_mappers
 
@@ -48,12 +49,14 @@ from core.versions import Version
 from storage import contents
 from storage.channels import get_channel_by_id
 from storage.db import session_scope
+from storage.installation import installation_id
 from storage.library import template_version
-from storage.models import utcnow
 from templates import load_library, prompt_source
+from workers import leases
+from workers.leases import JobError, Lease, Policy
 from workers.llm import ClaudeClient, LLMError, LLMOutputError, LLMResult, warm_up
 from workers.offline_writer import OfflineWriter, offline_library
-from workers.queues import enqueue_once
+from workers.queues import LIVE, enqueue_once, job_status
 from workers.runtime import settings as current_settings
 from workers.slack import direct_message, slack_client
 
@@ -61,34 +64,35 @@ log = logging.getLogger(__name__)
 
 # One Claude call waits at most CLAUDE_TIMEOUT, and the SDK tries it 1 + CLAUDE_RETRIES times (honouring
 # retry-after); a job makes at most two calls (one retry of a malformed answer). JOB_TIMEOUT bounds all
-# of that, and the lease outlives the job, so the clock never takes a row from a worker still on it.
+# of that. The lease is short and renewed while the job runs, so a dead worker's request resumes within
+# LEASE plus a clock tick, however long a live one takes.
 CLAUDE_TIMEOUT = 60.0
 CLAUDE_RETRIES = 1
 JOB_TIMEOUT = 300
-LEASE = timedelta(seconds=JOB_TIMEOUT + 30)
+LEASE = timedelta(seconds=20)
 # After the SDK's own quick retries, a rate limit or overload gets two more goes, later.
-RETRIES = 2
-RETRY_INTERVALS = [30, 120]
+RETRY_INTERVALS = (30, 120)
+RETRIES = len(RETRY_INTERVALS)
+POLICY = Policy(lease=LEASE, retry_intervals=RETRY_INTERVALS)
 # Waiting content untouched this long has its job checked: Redis may have lost it.
 LOST_AFTER = timedelta(minutes=2)
 
 
-def job_id(content_id: int, attempt: int) -> str:
-    return f"generate-{content_id}-{attempt}"
+def job_id(database_url: str, content_id: int, attempt: int) -> str:
+    return f"generate-{installation_id(database_url)}-{content_id}-{attempt}"
 
 
-def enqueue_generation(connection: redis.Redis, content: Content) -> bool:
-    """Queue the content's current attempt; False when that job is already queued (or ran)."""
-    job = enqueue_once(
+def enqueue_generation(connection: redis.Redis, database_url: str, content: Content) -> Job:
+    """Queue the content's current attempt: the job that will run it (already queued, or new)."""
+    return enqueue_once(
         connection,
         content.priority.queue,
         generate_content,
         content.id,
         content.attempts,
-        job_id=job_id(content.id, content.attempts),
+        job_id=job_id(database_url, content.id, content.attempts),
         job_timeout=JOB_TIMEOUT,
     )
-    return job is not None
 
 
 @dataclass(frozen=True)
@@ -103,43 +107,85 @@ class _Work:
 def generate_content(content_id: int, attempt: int) -> str | Retry:
     """The RQ job. Returns what it did, or an RQ Retry to be run again later."""
     settings = current_settings()
-    with session_scope(settings.database_url) as session:
-        if not contents.claim(session, content_id, attempt, utcnow() + LEASE):
-            return f"content {content_id} attempt {attempt}: not waiting to be generated"
-        work = _work(session, content_id)
-    try:
-        draft = generate(work.agent, work.request, work.context, _writer(settings, work), prompt_source)
-    except LLMError as exc:
-        if exc.retryable and _tries_left():
-            with session_scope(settings.database_url) as session:
-                contents.release(session, content_id, attempt)
-            log.warning("content %s: %s; trying again later", content_id, exc.reason)
-            return Retry(max=RETRIES, interval=RETRY_INTERVALS)
-        return _give_up(settings, content_id, attempt, exc.reason)
-    except DraftError as exc:
-        return _give_up(settings, content_id, attempt, str(exc))
+    return leases.run(Generation(settings, content_id, attempt), settings.database_url, POLICY)
 
-    element, reason = _element(settings, work, draft.fields)
-    with session_scope(settings.database_url) as session:
-        version = contents.finish(
-            session,
-            content_id,
-            attempt,
-            draft.fields,
-            element=element,
-            element_reason=reason,
-            prompt=draft.prompt,
-            model=draft.model,
-            input_tokens=draft.input_tokens,
-            output_tokens=draft.output_tokens,
-            latency_ms=draft.latency_ms,
-        )
-        if version is None:
-            return f"content {content_id} attempt {attempt}: the clock gave it to a later attempt"
-        content = contents.get_content(session, content_id)
-    assert content is not None
-    show_review(settings, content, version, note=version_note(version, work.previous))
-    return f"content {content_id}: v{version.number} in review"
+
+@dataclass
+class Generation:
+    """Generation's steps in the leased-job lifecycle (workers/leases.py)."""
+
+    settings: Settings
+    row_id: int
+    attempt: int
+
+    def claim(self, session: Any, until: datetime) -> bool:
+        return contents.claim(session, self.row_id, self.attempt, until)
+
+    def renew(self, session: Any, until: datetime) -> bool:
+        return contents.renew(session, self.row_id, self.attempt, until)
+
+    def release(self, session: Any) -> bool:
+        return contents.release(session, self.row_id, self.attempt)
+
+    def not_claimed(self) -> str:
+        return f"content {self.row_id} attempt {self.attempt}: not waiting to be generated"
+
+    def work(self, lease: Lease) -> str:
+        settings, content_id, attempt = self.settings, self.row_id, self.attempt
+        with session_scope(settings.database_url) as session:
+            work = _work(session, content_id)
+        try:
+            draft = generate(work.agent, work.request, work.context, _writer(settings, work), prompt_source)
+        except LLMError as exc:
+            raise JobError(exc.reason, retryable=exc.retryable) from exc
+        except DraftError as exc:
+            raise JobError(str(exc), retryable=False) from exc
+
+        element, reason = _element(settings, work, draft.fields)
+        with session_scope(settings.database_url) as session:
+            version = contents.finish(
+                session,
+                content_id,
+                attempt,
+                draft.fields,
+                element=element,
+                element_reason=reason,
+                prompt=draft.prompt,
+                model=draft.model,
+                input_tokens=draft.input_tokens,
+                output_tokens=draft.output_tokens,
+                latency_ms=draft.latency_ms,
+            )
+            if version is None:
+                return f"content {content_id} attempt {attempt}: the clock gave it to a later attempt"
+            content = contents.get_content(session, content_id)
+        assert content is not None
+        show_review(settings, content, version, note=version_note(version, work.previous))
+        return f"content {content_id}: v{version.number} in review"
+
+    def give_up(self, reason: str) -> str:
+        """Mark the content failed and tell the requester (and the review thread, if there is one)."""
+        settings, content_id = self.settings, self.row_id
+        with session_scope(settings.database_url) as session:
+            if not contents.fail(session, content_id, self.attempt, reason):
+                return f"content {content_id} attempt {self.attempt}: failed, but the clock had moved it on"
+            content = contents.get_content(session, content_id)
+            previous = contents.latest_version(session, content_id)
+        assert content is not None
+        text = f"{title(content)} could not be generated: {reason}"
+        client = slack_client(settings)
+        try:
+            direct_message(client, content.requester_id, text, blocks=failure_blocks(content, text))
+        except SlackApiError as exc:
+            log.error(
+                "content %s: could not tell %s it failed: %s",
+                content_id,
+                content.requester_id,
+                exc.response["error"],
+            )
+        if content.review_ts:
+            show_review(settings, content, previous, note=f":warning: {text}")
+        return f"content {content_id}: failed: {reason}"
 
 
 def show_review(settings: Settings, content: Content, version: Version | None, *, note: str) -> None:
@@ -173,18 +219,18 @@ def recover(connection: redis.Redis, database_url: str, now: datetime) -> list[i
             content.id,
             content.attempts,
         )
-        enqueue_generation(connection, content)
+        enqueue_generation(connection, database_url, content)
     requeued = [c.id for c in lapsed]
     for content in waiting:
-        status = _job_status(connection, job_id(content.id, content.attempts))
-        if status in (JobStatus.QUEUED, JobStatus.STARTED, JobStatus.SCHEDULED, JobStatus.DEFERRED):
+        status = job_status(connection, job_id(database_url, content.id, content.attempts))
+        if status in LIVE:
             continue
         if status is not None:  # failed, stopped or cancelled: its id is spent, so take the next one
             with session_scope(database_url) as session:
                 if not contents.next_attempt(session, content.id, content.attempts):
                     continue
                 content = contents.get_content(session, content.id) or content
-        enqueue_generation(connection, content)
+        enqueue_generation(connection, database_url, content)
         requeued.append(content.id)
     return requeued
 
@@ -239,35 +285,6 @@ def _claude(api_key: str, model: str, base_url: str | None) -> ClaudeClient:
     return ClaudeClient(
         api_key=api_key, model=model, base_url=base_url, timeout=CLAUDE_TIMEOUT, max_retries=CLAUDE_RETRIES
     )
-
-
-def _tries_left() -> bool:
-    job = get_current_job()
-    return job is not None and (job.number_of_retries or 0) < RETRIES
-
-
-def _give_up(settings: Settings, content_id: int, attempt: int, reason: str) -> str:
-    """Mark the content failed and tell the requester (and the review thread, if there is one)."""
-    with session_scope(settings.database_url) as session:
-        if not contents.fail(session, content_id, attempt, reason):
-            return f"content {content_id} attempt {attempt}: failed, but the clock had moved it on"
-        content = contents.get_content(session, content_id)
-        previous = contents.latest_version(session, content_id)
-    assert content is not None
-    text = f"{title(content)} could not be generated: {reason}"
-    client = slack_client(settings)
-    try:
-        direct_message(client, content.requester_id, text, blocks=failure_blocks(content, text))
-    except SlackApiError as exc:
-        log.error(
-            "content %s: could not tell %s it failed: %s",
-            content_id,
-            content.requester_id,
-            exc.response["error"],
-        )
-    if content.review_ts:
-        show_review(settings, content, previous, note=f":warning: {text}")
-    return f"content {content_id}: failed: {reason}"
 
 
 def _element(settings: Settings, work: _Work, fields: dict[str, Any]) -> tuple[str, str]:
@@ -328,13 +345,6 @@ def _template_name(settings: Settings, content: Content) -> str | None:
     with session_scope(settings.database_url) as session:
         found = template_version(session, content.template_version_id)
     return found.name if found else None
-
-
-def _job_status(connection: redis.Redis, id_: str) -> JobStatus | None:
-    try:
-        return Job.fetch(id_, connection=connection).get_status()
-    except NoSuchJobError:
-        return None
 
 
 def preload() -> None:

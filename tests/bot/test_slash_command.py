@@ -6,7 +6,9 @@ import httpx
 import pytest
 
 from contentbot.local import LocalBot
+from contentbot.processes import start_worker_thread
 from standins.slack import Workspace
+from workers.queues import live_workers
 
 USER = "U0BOB"
 CHANNEL = "C0CONTENT"
@@ -121,7 +123,10 @@ def test_app_home_shows_the_channels_and_what_is_switched_off(bot: LocalBot) -> 
 
 
 def test_healthz_reports_database_and_redis(bot: LocalBot) -> None:
+    stop_worker = start_worker_thread(bot.services.redis)  # without a live worker it is 503
+    bot.standin.wait_for(lambda: live_workers(bot.services.redis))
     response = httpx.get(f"{bot.web.url}/healthz")
+    stop_worker.set()
     assert response.status_code == 200
     body = response.json()
     assert body["ok"] is True

@@ -39,7 +39,7 @@ from tests.generation_helpers import (
     version_count,
 )
 from workers.clock import Clock
-from workers.generate import LEASE, RETRIES, enqueue_generation, generate_content
+from workers.generate import LEASE, RETRIES, enqueue_generation, generate_content, job_id
 
 
 @pytest.fixture
@@ -194,8 +194,10 @@ def test_a_burst_of_100_is_generated_in_priority_order(database_url: str, redis_
 def test_each_attempt_is_enqueued_once_and_a_repeated_job_writes_once(bot: LocalBot) -> None:
     request(bot, "hook Air kites that loop")
     queued = content(bot, 1)
-    assert enqueue_generation(bot.services.redis, queued) is False  # the same attempt: already queued
-    assert Queue("default", connection=bot.services.redis).job_ids == ["generate-1-1"]
+    first_id = job_id(bot.settings.database_url, 1, 1)
+    again = enqueue_generation(bot.services.redis, bot.settings.database_url, queued)
+    assert again.id == first_id  # the same attempt: the job already queued, not a second one
+    assert Queue("default", connection=bot.services.redis).job_ids == [first_id]
     bot.run_jobs()
     # RQ runs a job at least once; a second run finds the content in review and leaves it.
     assert generate_content(1, 1) == "content 1 attempt 1: not waiting to be generated"
@@ -242,7 +244,7 @@ def test_a_worker_killed_mid_generation_leaves_the_request_to_the_next_attempt(
     assert clock.tick(datetime.now(UTC) + LEASE + timedelta(seconds=1))
     requeued = content(bot, 1)
     assert requeued.status == ContentStatus.QUEUED and requeued.attempts == 2
-    assert Queue("default", connection=bot.services.redis).job_ids == ["generate-1-2"]
+    assert Queue("default", connection=bot.services.redis).job_ids == [job_id(database_url, 1, 2)]
 
     claude.reset()
     bot.run_jobs()
@@ -258,6 +260,8 @@ def test_a_request_whose_job_was_lost_is_queued_again(bot: LocalBot) -> None:
         row = session.get(ContentRow, 1)
         row.updated_at = datetime.now(UTC) - timedelta(minutes=5)
     Clock(bot.services.redis, bot.settings.database_url).tick()
-    assert Queue("default", connection=bot.services.redis).job_ids == ["generate-1-1"]
+    assert Queue("default", connection=bot.services.redis).job_ids == [
+        job_id(bot.settings.database_url, 1, 1)
+    ]
     bot.run_jobs()
     assert content(bot, 1).status == ContentStatus.IN_REVIEW

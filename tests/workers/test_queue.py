@@ -30,7 +30,7 @@ def test_a_job_round_trips_through_a_forking_worker(env: dict[str, str], redis_c
 def test_the_same_job_id_is_enqueued_once(redis_conn: redis.Redis) -> None:
     first = enqueue_once(redis_conn, "low", jobs.heartbeat, job_id="heartbeat-once")
     second = enqueue_once(redis_conn, "low", jobs.heartbeat, job_id="heartbeat-once")
-    assert first is not None and second is None
+    assert first.id == second.id == "heartbeat-once"  # the live job, not a second one
     assert Queue("low", connection=redis_conn).job_ids == ["heartbeat-once"]
 
 
@@ -84,3 +84,12 @@ def test_the_leader_keeps_the_database_statistics_fresh(env: dict[str, str], red
         with engine.connect() as conn:
             found = conn.exec_driver_sql("SELECT name FROM sqlite_master WHERE name = 'sqlite_stat1'").all()
         assert found == [("sqlite_stat1",)]
+
+
+def test_an_id_whose_job_already_ran_is_queued_again(env: dict[str, str], redis_conn: redis.Redis) -> None:
+    # RQ keeps a finished job for 500 s; a restored database asking for the same id must still get a job.
+    enqueue_once(redis_conn, "low", jobs.heartbeat, "worker", job_id="ran-before")
+    assert make_worker(redis_conn, in_thread=True).work(burst=True)
+    again = enqueue_once(redis_conn, "low", jobs.heartbeat, "worker", job_id="ran-before")
+    assert again.get_status(refresh=True) == "queued"
+    assert Queue("low", connection=redis_conn).job_ids == ["ran-before"]
