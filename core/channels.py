@@ -52,7 +52,7 @@ class PostingWindow:
     end: time
 
     def describe(self) -> str:
-        return f"{_describe_days(self.days)} {self.start:%H:%M}-{self.end:%H:%M}"
+        return f"{describe_days(self.days)} {self.start:%H:%M}-{self.end:%H:%M}"
 
 
 _WINDOW = re.compile(
@@ -65,10 +65,10 @@ def parse_window(text: str) -> PostingWindow:
     match = _WINDOW.match(text)
     if not match:
         raise ChannelError("windows", f"{text.strip()!r} is not a window like 'Mon-Fri 16:00-20:00'")
-    start, end = _parse_time(match["start"]), _parse_time(match["end"])
+    start, end = parse_time(match["start"]), parse_time(match["end"])
     if start >= end:
         raise ChannelError("windows", f"{text.strip()!r} ends before it starts")
-    return PostingWindow(days=_parse_days(match["days"]), start=start, end=end)
+    return PostingWindow(days=parse_days(match["days"]), start=start, end=end)
 
 
 def parse_windows(lines: str | Iterable[str]) -> tuple[PostingWindow, ...]:
@@ -77,38 +77,48 @@ def parse_windows(lines: str | Iterable[str]) -> tuple[PostingWindow, ...]:
     return tuple(parse_window(line) for line in lines if line.strip())
 
 
-def _parse_time(text: str) -> time:
-    hours, minutes = (int(part) for part in text.split(":"))
-    if hours > 23 or minutes > 59:
-        raise ChannelError("windows", f"{text} is not a time of day")
-    return time(hours, minutes)
+def parse_time(text: str, field: str = "windows") -> time:
+    """`9:00` or `18:30` as a time of day; `field` names the channel field in the error."""
+    hours, _, minutes = text.strip().partition(":")
+    if not (hours.isdigit() and len(minutes) == 2 and minutes.isdigit()):
+        raise ChannelError(field, f"{text.strip()!r} is not a time like 18:30")
+    if int(hours) > 23 or int(minutes) > 59:
+        raise ChannelError(field, f"{text.strip()} is not a time of day")
+    return time(int(hours), int(minutes))
 
 
-def _parse_days(text: str) -> frozenset[int]:
+def parse_days(text: str, field: str = "windows") -> frozenset[int]:
+    """Weekdays (0 = Monday) as people write them: `Mon,Wed`, `Tue-Thu`, `Fri-Mon`."""
     days: set[int] = set()
     for part in re.split(r"[,\s]+", text.strip()):
         if not part:
             continue
         first, _, last = part.partition("-")
-        a = _weekday(first)
-        b = _weekday(last) if last else a
+        a = _weekday(first, field)
+        b = _weekday(last, field) if last else a
         # A range may wrap the week end, as in Fri-Mon.
         days.update((a + i) % 7 for i in range((b - a) % 7 + 1))
     return frozenset(days)
 
 
-def _weekday(text: str) -> int:
+def _weekday(text: str, field: str) -> int:
     key = text.strip()[:3].capitalize()
     if key not in WEEKDAYS:
-        raise ChannelError("windows", f"{text!r} is not a weekday (Mon, Tue, ... Sun)")
+        raise ChannelError(field, f"{text!r} is not a weekday (Mon, Tue, ... Sun)")
     return WEEKDAYS.index(key)
 
 
-def _describe_days(days: frozenset[int]) -> str:
+def describe_days(days: frozenset[int]) -> str:
     ordered = sorted(days)
     if len(ordered) > 2 and ordered == list(range(ordered[0], ordered[-1] + 1)):
         return f"{WEEKDAYS[ordered[0]]}-{WEEKDAYS[ordered[-1]]}"
     return ",".join(WEEKDAYS[d] for d in ordered)
+
+
+def describe_gap(gap: timedelta) -> str:
+    """A minimum gap as people say it: `3 h`, `90 min`."""
+    minutes = int(gap.total_seconds() // 60)
+    return f"{minutes // 60} h" if minutes % 60 == 0 and minutes else f"{minutes} min"
 
 
 @dataclass(frozen=True)
@@ -143,8 +153,7 @@ class Channel:
 
     def describe_rules(self) -> str:
         windows = "; ".join(w.describe() for w in self.windows) or "any time"
-        gap_minutes = int(self.min_gap.total_seconds() // 60)
-        gap = f"{gap_minutes // 60} h" if gap_minutes % 60 == 0 else f"{gap_minutes} min"
+        gap = describe_gap(self.min_gap)
         return f"{self.posting_mode.label}, up to {self.daily_cap}/day, {gap} apart, {windows}"
 
 
