@@ -121,6 +121,68 @@ def describe_gap(gap: timedelta) -> str:
     return f"{minutes // 60} h" if minutes % 60 == 0 and minutes else f"{minutes} min"
 
 
+def impossible_rules(windows: Sequence[PostingWindow], daily_cap: int, min_gap: timedelta) -> list[str]:
+    """The rules that cannot all be met, each said with the most that fit; empty when they can.
+
+    For the channel setup form: 15 a day 3 h apart in a 3 h window is two a day at most (a window
+    takes a post at both its ends). A day's capacity is counted on a plain 24 h day: a daylight-saving day may fit one fewer.
+    """
+    if min_gap <= timedelta(0):
+        return []
+    # Days with the same open time fit the same posts: one sentence for them all.
+    same: dict[tuple[tuple[timedelta, timedelta], ...], list[int]] = {}
+    for weekday in range(7):
+        if open_time := _spans(weekday, windows):
+            same.setdefault(tuple(open_time), []).append(weekday)
+    problems = []
+    for spans, days in same.items():
+        most = _capacity(spans, min_gap)
+        if most >= daily_cap:
+            continue
+        fits = f"at most {most} post{'' if most == 1 else 's'} {describe_gap(min_gap)} apart fit"
+        if windows:
+            hours = ", ".join(f"{_clock(start)}-{_clock(end)}" for start, end in spans)
+            where = f"On {describe_days(frozenset(days))} {fits} in {hours}"
+        else:
+            where = f"In a day {fits}"
+        problems.append(f"{where}, fewer than the daily cap of {daily_cap}.")
+    return problems
+
+
+def _spans(weekday: int, windows: Sequence[PostingWindow]) -> list[tuple[timedelta, timedelta]]:
+    """The day's open time as merged closed spans from midnight."""
+    if not windows:
+        return [(timedelta(0), timedelta(days=1) - timedelta(microseconds=1))]
+    raw = sorted((_since_midnight(w.start), _since_midnight(w.end)) for w in windows if weekday in w.days)
+    merged: list[tuple[timedelta, timedelta]] = []
+    for start, end in raw:
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def _capacity(spans: Sequence[tuple[timedelta, timedelta]], min_gap: timedelta) -> int:
+    # Placing each post as early as it may go fits the most posts.
+    count, at = 0, spans[0][0]
+    for start, end in spans:
+        at = max(at, start)
+        while at <= end:
+            count += 1
+            at += min_gap
+    return count
+
+
+def _since_midnight(at: time) -> timedelta:
+    return timedelta(hours=at.hour, minutes=at.minute, seconds=at.second)
+
+
+def _clock(since_midnight: timedelta) -> str:
+    minutes = int(since_midnight.total_seconds() // 60)
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
 @dataclass(frozen=True)
 class BrandVoice:
     tone: str = ""

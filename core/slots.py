@@ -26,7 +26,6 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
 from core.channels import (
-    WEEKDAYS,
     ChannelError,
     PostingWindow,
     describe_days,
@@ -132,11 +131,8 @@ def rule_slots(rules: Sequence[SlotRule], start: datetime, end: datetime, tz: tz
 
 def in_windows(at: datetime, windows: Sequence[PostingWindow], tz: tzinfo) -> bool:
     """Whether `at` falls inside a posting window on the local clock; no windows means any time."""
-    if not windows:
-        return True
     local = at.astimezone(tz)
-    wall = local.time().replace(tzinfo=None)
-    return any(local.weekday() in w.days and w.start <= wall <= w.end for w in windows)
+    return _open_at(local.weekday(), local.time().replace(tzinfo=None), windows)
 
 
 @dataclass(frozen=True)
@@ -218,31 +214,58 @@ def describe_time(at: datetime, tz: tzinfo) -> str:
     return f"{local:%a} {local.day} {local:%b %H:%M} {local.tzname()}"
 
 
-def impossible_rules(windows: Sequence[PostingWindow], daily_cap: int, min_gap: timedelta) -> list[str]:
-    """The rules that cannot all be met, each said with the most that fit; empty when they can.
-
-    A day's capacity is counted on a plain 24 h day: a daylight-saving day may fit one fewer.
-    """
-    if min_gap <= timedelta(0):
-        return []
-    # Days with the same open time fit the same posts: one sentence for them all.
-    same: dict[tuple[tuple[timedelta, timedelta], ...], list[int]] = {}
-    for weekday in range(7):
-        if open_time := _spans(weekday, windows):
-            same.setdefault(tuple(open_time), []).append(weekday)
+def rule_problems(
+    rules: Sequence[SlotRule], windows: Sequence[PostingWindow], daily_cap: int, min_gap: timedelta
+) -> list[str]:
+    """The recurring slots that can never be used as written, as sentences; empty when all can."""
     problems = []
-    for spans, days in same.items():
-        most = _capacity(spans, min_gap)
-        if most >= daily_cap:
-            continue
-        fits = f"at most {most} post{'' if most == 1 else 's'} {describe_gap(min_gap)} apart fit"
-        if windows:
-            hours = ", ".join(f"{_clock(start)}-{_clock(end)}" for start, end in spans)
-            where = f"On {describe_days(frozenset(days))} {fits} in {hours}"
-        else:
-            where = f"In a day {fits}"
-        problems.append(f"{where}, fewer than the daily cap of {daily_cap}.")
+    for rule in rules:
+        for at in rule.times:
+            if closed := frozenset(d for d in rule.days if not _open_at(d, at, windows)):
+                problems.append(
+                    f"{describe_days(closed)} {at:%H:%M} is outside the posting windows, so it is never used."
+                )
+    same: dict[tuple[time, ...], list[int]] = {}
+    for weekday in range(7):
+        if opened := {
+            t for rule in rules if weekday in rule.days for t in rule.times if _open_at(weekday, t, windows)
+        }:
+            same.setdefault(tuple(sorted(opened)), []).append(weekday)
+    for times, days in same.items():
+        # Fill the day as the search would with nothing else scheduled: earliest first.
+        used: list[time] = []
+        too_close, over_cap = [], []
+        for at in times:
+            if len(used) >= daily_cap:
+                over_cap.append(at)
+            elif used and _on_one_day(at) - _on_one_day(used[-1]) < min_gap:
+                too_close.append(at)
+            else:
+                used.append(at)
+        on = f"On {describe_days(frozenset(days))}"
+        if too_close:
+            problems.append(
+                f"{on} {_list_times(too_close)} {'is' if len(too_close) == 1 else 'are'} less than "
+                f"{describe_gap(min_gap)} after an earlier slot, so {'it stays' if len(too_close) == 1 else 'they stay'} empty."
+            )
+        if over_cap:
+            problems.append(
+                f"{on} there are {len(used) + len(over_cap)} slots, more than the daily cap of {daily_cap}; "
+                f"{_list_times(over_cap)} {'stays' if len(over_cap) == 1 else 'stay'} empty."
+            )
     return problems
+
+
+def _on_one_day(at: time) -> datetime:
+    return datetime.combine(date.min, at)
+
+
+def _list_times(times: Sequence[time]) -> str:
+    return ", ".join(f"{t:%H:%M}" for t in times)
+
+
+def _open_at(weekday: int, at: time, windows: Sequence[PostingWindow]) -> bool:
+    return not windows or any(weekday in w.days and w.start <= at <= w.end for w in windows)
 
 
 class _Busy:
@@ -350,40 +373,6 @@ def _why_nothing_fits(
     )
 
 
-def _spans(weekday: int, windows: Sequence[PostingWindow]) -> list[tuple[timedelta, timedelta]]:
-    """The day's open time as merged closed spans from midnight."""
-    if not windows:
-        return [(timedelta(0), timedelta(days=1) - _TICK)]
-    raw = sorted((_since_midnight(w.start), _since_midnight(w.end)) for w in windows if weekday in w.days)
-    merged: list[tuple[timedelta, timedelta]] = []
-    for start, end in raw:
-        if merged and start <= merged[-1][1]:
-            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
-        else:
-            merged.append((start, end))
-    return merged
-
-
-def _capacity(spans: Sequence[tuple[timedelta, timedelta]], min_gap: timedelta) -> int:
-    # Placing each post as early as it may go fits the most posts.
-    count, at = 0, spans[0][0]
-    for start, end in spans:
-        at = max(at, start)
-        while at <= end:
-            count += 1
-            at += min_gap
-    return count
-
-
-def _since_midnight(at: time) -> timedelta:
-    return timedelta(hours=at.hour, minutes=at.minute, seconds=at.second)
-
-
-def _clock(since_midnight: timedelta) -> str:
-    minutes = int(since_midnight.total_seconds() // 60)
-    return f"{minutes // 60:02d}:{minutes % 60:02d}"
-
-
 def _ceil_minute(at: datetime) -> datetime:
     floor = at.replace(second=0, microsecond=0)
     return floor if floor == at else floor + _MINUTE
@@ -403,21 +392,3 @@ def _require_aware(*moments: datetime) -> None:
     for moment in moments:
         if moment.tzinfo is None or moment.utcoffset() is None:
             raise ValueError(f"{moment} has no time zone; scheduling needs aware datetimes")
-
-
-__all__ = [
-    "HORIZON",
-    "WEEKDAYS",
-    "NextSlot",
-    "SlotRule",
-    "check_time",
-    "describe_rules",
-    "describe_time",
-    "impossible_rules",
-    "in_windows",
-    "local_instant",
-    "next_free_slot",
-    "parse_rule",
-    "parse_rules",
-    "rule_slots",
-]

@@ -11,18 +11,18 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from core.channels import ChannelError, PostingWindow, parse_days, parse_windows
+from core.channels import ChannelError, PostingWindow, impossible_rules, parse_days, parse_windows
 from core.slots import (
     NextSlot,
     SlotRule,
     check_time,
     describe_time,
-    impossible_rules,
     in_windows,
     local_instant,
     next_free_slot,
     parse_rule,
     parse_rules,
+    rule_problems,
     rule_slots,
 )
 
@@ -300,6 +300,20 @@ def test_impossible_rules_per_day_and_without_windows() -> None:
     ]
     assert impossible_rules(SEED_WINDOWS, 2, 3 * H) == []
     assert impossible_rules(SEED_WINDOWS, 15, timedelta(0)) == []
+
+
+def test_recurring_slots_that_are_never_used() -> None:
+    rules = parse_rules("weekdays 08:00; Mon,Wed,Fri 17:00,18:30; Mon-Fri 16:00,19:00; weekends 10:00")
+    assert rule_problems(rules, SEED_WINDOWS, 2, 3 * H) == [
+        "Mon-Fri 08:00 is outside the posting windows, so it is never used.",
+        "On Mon,Wed,Fri 17:00, 18:30 are less than 3 h after an earlier slot, so they stay empty.",
+    ]
+    assert rule_problems(parse_rules("daily 09:00,12:00,15:00"), (), 2, 3 * H) == [
+        "On Mon-Sun there are 3 slots, more than the daily cap of 2; 15:00 stays empty."
+    ]
+    assert (
+        rule_problems(parse_rules("Mon-Fri 16:00,19:00; weekends 09:00,12:00"), SEED_WINDOWS, 2, 3 * H) == []
+    )
 
 
 # --- properties ------------------------------------------------------------------------------
