@@ -157,7 +157,8 @@ def next_free_slot(
     """The earliest slot at or after `after` that check_time accepts.
 
     With rules, only their slots inside a window count; without, any whole minute inside a window
-    (any time at all without windows). `taken` holds the times of the channel's other live posts.
+    (any time at all without windows). `taken` holds the times of the channel's live posts
+    (core.posts.TAKES_A_SLOT), without the post being placed when it is a reschedule.
     """
     _require_aware(after)
     busy = _Busy(taken, tz, daily_cap, min_gap)
@@ -183,7 +184,10 @@ def check_time(
     tz: tzinfo,
     now: datetime,
 ) -> list[str]:
-    """Every reason a post cannot go out at `at`, as sentences; empty when the time is fine."""
+    """Every reason a post cannot go out at `at`, as sentences; empty when the time is fine.
+
+    `taken` is as for next_free_slot: the channel's other live posts.
+    """
     _require_aware(at, now)
     busy = _Busy(taken, tz, daily_cap, min_gap)
     when = describe_time(at, tz)
