@@ -52,7 +52,7 @@ class PostingWindow:
     end: time
 
     def describe(self) -> str:
-        return f"{_describe_days(self.days)} {self.start:%H:%M}-{self.end:%H:%M}"
+        return f"{describe_days(self.days)} {self.start:%H:%M}-{self.end:%H:%M}"
 
 
 _WINDOW = re.compile(
@@ -65,10 +65,10 @@ def parse_window(text: str) -> PostingWindow:
     match = _WINDOW.match(text)
     if not match:
         raise ChannelError("windows", f"{text.strip()!r} is not a window like 'Mon-Fri 16:00-20:00'")
-    start, end = _parse_time(match["start"]), _parse_time(match["end"])
+    start, end = parse_time(match["start"]), parse_time(match["end"])
     if start >= end:
         raise ChannelError("windows", f"{text.strip()!r} ends before it starts")
-    return PostingWindow(days=_parse_days(match["days"]), start=start, end=end)
+    return PostingWindow(days=parse_days(match["days"]), start=start, end=end)
 
 
 def parse_windows(lines: str | Iterable[str]) -> tuple[PostingWindow, ...]:
@@ -77,38 +77,110 @@ def parse_windows(lines: str | Iterable[str]) -> tuple[PostingWindow, ...]:
     return tuple(parse_window(line) for line in lines if line.strip())
 
 
-def _parse_time(text: str) -> time:
-    hours, minutes = (int(part) for part in text.split(":"))
-    if hours > 23 or minutes > 59:
-        raise ChannelError("windows", f"{text} is not a time of day")
-    return time(hours, minutes)
+def parse_time(text: str, field: str = "windows") -> time:
+    """`9:00` or `18:30` as a time of day; `field` names the channel field in the error."""
+    hours, _, minutes = text.strip().partition(":")
+    if not (hours.isdigit() and len(minutes) == 2 and minutes.isdigit()):
+        raise ChannelError(field, f"{text.strip()!r} is not a time like 18:30")
+    if int(hours) > 23 or int(minutes) > 59:
+        raise ChannelError(field, f"{text.strip()} is not a time of day")
+    return time(int(hours), int(minutes))
 
 
-def _parse_days(text: str) -> frozenset[int]:
+def parse_days(text: str, field: str = "windows") -> frozenset[int]:
+    """Weekdays (0 = Monday) as people write them: `Mon,Wed`, `Tue-Thu`, `Fri-Mon`."""
     days: set[int] = set()
     for part in re.split(r"[,\s]+", text.strip()):
         if not part:
             continue
         first, _, last = part.partition("-")
-        a = _weekday(first)
-        b = _weekday(last) if last else a
+        a = _weekday(first, field)
+        b = _weekday(last, field) if last else a
         # A range may wrap the week end, as in Fri-Mon.
         days.update((a + i) % 7 for i in range((b - a) % 7 + 1))
     return frozenset(days)
 
 
-def _weekday(text: str) -> int:
+def _weekday(text: str, field: str) -> int:
     key = text.strip()[:3].capitalize()
     if key not in WEEKDAYS:
-        raise ChannelError("windows", f"{text!r} is not a weekday (Mon, Tue, ... Sun)")
+        raise ChannelError(field, f"{text!r} is not a weekday (Mon, Tue, ... Sun)")
     return WEEKDAYS.index(key)
 
 
-def _describe_days(days: frozenset[int]) -> str:
+def describe_days(days: frozenset[int]) -> str:
     ordered = sorted(days)
     if len(ordered) > 2 and ordered == list(range(ordered[0], ordered[-1] + 1)):
         return f"{WEEKDAYS[ordered[0]]}-{WEEKDAYS[ordered[-1]]}"
     return ",".join(WEEKDAYS[d] for d in ordered)
+
+
+def describe_gap(gap: timedelta) -> str:
+    """A minimum gap as people say it: `3 h`, `90 min`."""
+    minutes = int(gap.total_seconds() // 60)
+    return f"{minutes // 60} h" if minutes % 60 == 0 and minutes else f"{minutes} min"
+
+
+def impossible_rules(windows: Sequence[PostingWindow], daily_cap: int, min_gap: timedelta) -> list[str]:
+    """The rules that cannot all be met, each said with the most that fit; empty when they can.
+
+    For the channel setup form: 15 a day 3 h apart in a 3 h window is two a day at most (a window
+    takes a post at both its ends). A day's capacity is counted on a plain 24 h day: a daylight-saving day may fit one fewer.
+    """
+    if min_gap <= timedelta(0):
+        return []
+    # Days with the same open time fit the same posts: one sentence for them all.
+    same: dict[tuple[tuple[timedelta, timedelta], ...], list[int]] = {}
+    for weekday in range(7):
+        if open_time := _spans(weekday, windows):
+            same.setdefault(tuple(open_time), []).append(weekday)
+    problems = []
+    for spans, days in same.items():
+        most = _capacity(spans, min_gap)
+        if most >= daily_cap:
+            continue
+        fits = f"at most {most} post{'' if most == 1 else 's'} {describe_gap(min_gap)} apart fit"
+        if windows:
+            hours = ", ".join(f"{_clock(start)}-{_clock(end)}" for start, end in spans)
+            where = f"On {describe_days(frozenset(days))} {fits} in {hours}"
+        else:
+            where = f"In a day {fits}"
+        problems.append(f"{where}, fewer than the daily cap of {daily_cap}.")
+    return problems
+
+
+def _spans(weekday: int, windows: Sequence[PostingWindow]) -> list[tuple[timedelta, timedelta]]:
+    """The day's open time as merged closed spans from midnight."""
+    if not windows:
+        return [(timedelta(0), timedelta(days=1) - timedelta(microseconds=1))]
+    raw = sorted((_since_midnight(w.start), _since_midnight(w.end)) for w in windows if weekday in w.days)
+    merged: list[tuple[timedelta, timedelta]] = []
+    for start, end in raw:
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def _capacity(spans: Sequence[tuple[timedelta, timedelta]], min_gap: timedelta) -> int:
+    # Placing each post as early as it may go fits the most posts.
+    count, at = 0, spans[0][0]
+    for start, end in spans:
+        at = max(at, start)
+        while at <= end:
+            count += 1
+            at += min_gap
+    return count
+
+
+def _since_midnight(at: time) -> timedelta:
+    return timedelta(hours=at.hour, minutes=at.minute, seconds=at.second)
+
+
+def _clock(since_midnight: timedelta) -> str:
+    minutes = int(since_midnight.total_seconds() // 60)
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
 
 
 @dataclass(frozen=True)
@@ -143,8 +215,7 @@ class Channel:
 
     def describe_rules(self) -> str:
         windows = "; ".join(w.describe() for w in self.windows) or "any time"
-        gap_minutes = int(self.min_gap.total_seconds() // 60)
-        gap = f"{gap_minutes // 60} h" if gap_minutes % 60 == 0 else f"{gap_minutes} min"
+        gap = describe_gap(self.min_gap)
         return f"{self.posting_mode.label}, up to {self.daily_cap}/day, {gap} apart, {windows}"
 
 
