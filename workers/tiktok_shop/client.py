@@ -1,6 +1,6 @@
 """The TikTok Shop Open API client: seller authorization, tokens, shops, products, video analytics.
 
-    client = ShopClient(app_key=..., app_secret=..., service_id=...)
+    client = client_for(settings)                (or ShopClient(app_key=..., app_secret=..., api_url=...))
     client.authorize_url(state)                  the seller's consent page; it redirects with ?code=
     tokens = client.exchange_code(code)          grant_type=authorized_code, on the auth host
     tokens = client.refresh(tokens)              grant_type=refresh_token, before the 7 days are up
@@ -17,58 +17,20 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from typing import Any
 from urllib.parse import urlencode
 
 import httpx
 
+from config.settings import Settings
 from core.products import ShopProduct
+from core.shop import Shop, ShopTokens, VideoProducts
 from workers.tiktok_shop.errors import ShopError, shop_error
 from workers.tiktok_shop.signing import sign
 
-API_URL = "https://open-api.tiktokglobalshop.com"
-AUTH_URL = "https://auth.tiktok-shops.com"
-AUTHORIZE_URL = "https://services.tiktokshop.com/open/authorize"
 PAGE_SIZE = 100  # the most the search endpoints hand back at once
 ANALYTICS_VERSION = "202509"
-
-
-@dataclass(frozen=True)
-class ShopTokens:
-    access_token: str = field(repr=False)
-    access_expires_at: datetime
-    refresh_token: str = field(repr=False)
-    refresh_expires_at: datetime
-    seller_name: str = ""
-    open_id: str = ""
-
-    def due_for_refresh(self, now: datetime, margin: timedelta = timedelta(days=2)) -> bool:
-        """Refresh this long before the access token expires, so a day of failed refreshes is survived."""
-        return now >= self.access_expires_at - margin
-
-
-@dataclass(frozen=True)
-class Shop:
-    id: str
-    cipher: str = field(repr=False)
-    name: str
-    region: str = ""
-
-
-@dataclass(frozen=True)
-class VideoProducts:
-    """Which shop products ended up on a video, as Shop analytics see it (a day late, §3.4)."""
-
-    video_id: str
-    title: str
-    posted_on: date | None
-    products: tuple[tuple[str, str], ...]  # (product id, name)
-
-    @property
-    def product_ids(self) -> frozenset[str]:
-        return frozenset(product_id for product_id, _ in self.products)
 
 
 def _utc_now() -> datetime:
@@ -81,10 +43,10 @@ class ShopClient:
         *,
         app_key: str,
         app_secret: str,
+        api_url: str,
+        auth_url: str,
+        authorize_url: str,
         service_id: str = "",
-        api_url: str = API_URL,
-        auth_url: str = AUTH_URL,
-        authorize_url: str = AUTHORIZE_URL,
         timeout: float = 20.0,
         max_retries: int = 2,
         backoff: float = 1.0,
@@ -310,3 +272,21 @@ def _date(text: str | None) -> date | None:
         return date.fromisoformat(text[:10])
     except ValueError:
         return None
+
+
+def client_for(settings: Settings, **options: Any) -> ShopClient:
+    """The client the settings describe; a ShopError saying what is missing when they describe none."""
+    if not (settings.tiktok_shop_app_key and settings.tiktok_shop_app_secret):
+        raise ShopError(
+            "TikTok Shop is not set up: TIKTOK_SHOP_APP_KEY and TIKTOK_SHOP_APP_SECRET are missing",
+            retryable=False,
+        )
+    return ShopClient(
+        app_key=settings.tiktok_shop_app_key,
+        app_secret=settings.tiktok_shop_app_secret,
+        service_id=settings.tiktok_shop_service_id or "",
+        api_url=settings.tiktok_shop_api_url,
+        auth_url=settings.tiktok_shop_auth_url,
+        authorize_url=settings.tiktok_shop_authorize_url,
+        **options,
+    )
