@@ -148,9 +148,9 @@ def score(title: str, query: str) -> int | None:
             total += 1
         else:
             return None
-    # The title starting with what was typed is the best sign it is the one meant.
+    # A title that starts with what was typed goes first among equals, not above whole-word matches.
     if " ".join(title_words).startswith(" ".join(words)):
-        total += 2
+        total += 1
     return total
 
 
