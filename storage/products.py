@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import CursorResult, func, select, update
 from sqlalchemy.orm import Session
 
 from core.products import AgeGrade, CatalogueProduct, ShopProduct, search, tokens
@@ -57,7 +58,8 @@ def mark_gone(session: Session, sync_started: datetime) -> int:
         .where(ProductRow.synced_at < sync_started, ProductRow.status != GONE)
         .values(status=GONE, synced_at=sync_started)
     )
-    return session.execute(query).rowcount
+    result: CursorResult[Any] = session.execute(query)  # type: ignore[assignment]
+    return result.rowcount
 
 
 def record_status(session: Session, product: ShopProduct, now: datetime) -> None:

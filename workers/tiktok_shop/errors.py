@@ -40,29 +40,29 @@ def shop_error(
     note = f" (request {request_id})" if request_id else ""
     detail = f": {message}" if message else ""
     tried = f"; tried {attempts} times" if attempts > 1 else ""
-    about = {"code": code, "message": message, "request_id": request_id, "http_status": http_status}
+    retryable = http_status == 429 or http_status >= 500
     if code == BAD_SIGN:
-        return ShopError(
-            f"TikTok Shop rejected the request's signature (code {BAD_SIGN}); "
-            f"check TIKTOK_SHOP_APP_SECRET{note}",
-            retryable=False,
-            **about,
+        reason = (
+            f"TikTok Shop rejected the request's signature (code {BAD_SIGN}); check TIKTOK_SHOP_APP_SECRET"
         )
-    if http_status == 429:
-        return ShopError(f"TikTok Shop's rate limit was hit (429){tried}{note}", retryable=True, **about)
-    if http_status >= 500:
-        return ShopError(
-            f"TikTok Shop had a server error ({http_status}){tried}{note}", retryable=True, **about
+    elif http_status == 429:
+        reason = f"TikTok Shop's rate limit was hit (429){tried}"
+    elif http_status >= 500:
+        reason = f"TikTok Shop had a server error ({http_status}){tried}"
+    elif http_status == 401:
+        reason = (
+            f"TikTok Shop refused our credentials{detail}; "
+            "reconnect the shop with `/content shop connect` if this goes on"
         )
-    if http_status == 401:
-        return ShopError(
-            f"TikTok Shop refused our credentials{detail}; reconnect the shop with "
-            f"`/content shop connect` if this goes on{note}",
-            retryable=False,
-            **about,
-        )
-    if http_status == 404:
-        return ShopError(f"TikTok Shop has no such thing{detail}{note}", retryable=False, **about)
+    elif http_status == 404:
+        reason = f"TikTok Shop has no such thing{detail}"
+    else:
+        reason = f"TikTok Shop rejected the request (code {code}){detail}"
     return ShopError(
-        f"TikTok Shop rejected the request (code {code}){detail}{note}", retryable=False, **about
+        reason + note,
+        retryable=retryable and code != BAD_SIGN,
+        code=code,
+        message=message,
+        request_id=request_id,
+        http_status=http_status,
     )
