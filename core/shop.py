@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping, Set
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -55,3 +56,17 @@ class VideoProducts:
     @property
     def product_ids(self) -> frozenset[str]:
         return frozenset(product_id for product_id, _ in self.products)
+
+
+def missing_tags(
+    expected: Mapping[str, Set[str]], seen: Iterable[VideoProducts]
+) -> dict[str, frozenset[str]]:
+    """For each video (by TikTok video id) that should carry products: those analytics do not show on
+    it. A video analytics do not list at all carries none that they can see. Empty when all are there."""
+    carried = {video.video_id: video.product_ids for video in seen}
+    missing = {}
+    for video_id, product_ids in expected.items():
+        absent = frozenset(product_ids) - carried.get(video_id, frozenset())
+        if absent:
+            missing[video_id] = absent
+    return missing

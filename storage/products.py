@@ -13,7 +13,8 @@ from sqlalchemy.orm import Session
 from core.products import AgeGrade, CatalogueProduct, ShopProduct, search, tokens
 from storage.models import ProductRow
 
-# Candidates the LIKE pre-filter may hand to the ranking; far above any one search's useful answers.
+# Candidates the LIKE pre-filter may hand to the ranking. A query matching more (a letter or two in a
+# catalogue of thousands) ranks the first this many by id; another letter narrows it.
 MAX_CANDIDATES = 2000
 GONE = "DELETED"
 
@@ -67,17 +68,26 @@ def record_status(session: Session, product: ShopProduct, now: datetime) -> None
     upsert_products(session, [product], now)
 
 
+@dataclass(frozen=True)
+class _Candidate:
+    id: int
+    title: str
+
+
 def find_products(session: Session, query: str, *, limit: int = 25) -> list[CatalogueProduct]:
     """Products whose titles match `query` (core.products.search), best first."""
     words = tokens(query)
     if not words:
         return []
     # Every word must start a word of the title, so each is at least a substring of the folded text.
-    select_rows = select(ProductRow).where(
-        *(ProductRow.search_text.contains(w, autoescape=True) for w in words)
+    # Only ids and titles are ranked; whole rows are loaded for the winners alone.
+    matching = (ProductRow.search_text.contains(w, autoescape=True) for w in words)
+    rows = session.execute(
+        select(ProductRow.id, ProductRow.title).where(*matching).order_by(ProductRow.id).limit(MAX_CANDIDATES)
     )
-    rows = session.scalars(select_rows.order_by(ProductRow.id).limit(MAX_CANDIDATES))
-    return search((to_product(r) for r in rows), query, limit=limit)
+    best = [c.id for c in search((_Candidate(row.id, row.title) for row in rows), query, limit=limit)]
+    loaded = {r.id: r for r in session.scalars(select(ProductRow).where(ProductRow.id.in_(best)))}
+    return [to_product(loaded[row_id]) for row_id in best]
 
 
 def get_product(session: Session, shop_product_id: str) -> CatalogueProduct | None:

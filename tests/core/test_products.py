@@ -21,6 +21,7 @@ from core.products import (
     tokens,
     unknown_or_not_live,
 )
+from core.shop import VideoProducts, missing_tags
 
 NOW = datetime(2026, 12, 1, tzinfo=UTC)
 ACCENTED = {"e": "éèêë", "a": "àâä", "u": "ùûü", "o": "ôö", "i": "îï", "c": "ç", "n": "ñ"}
@@ -144,3 +145,13 @@ def test_a_catalogue_product_is_what_the_agents_take_and_survives_a_round_trip()
         "category": "",
         "facts": [],
     }  # older rows unchanged
+
+
+def test_products_missing_from_a_video_are_named_per_video() -> None:
+    seen = [
+        VideoProducts("v1", "Kite day", None, (("1", "Kite"),)),
+        VideoProducts("v2", "Bath time", None, (("2", "Boat"), ("3", "Duck"))),
+    ]
+    expected = {"v1": {"1"}, "v2": {"2", "4"}, "v3": {"5"}}
+    assert missing_tags(expected, seen) == {"v2": frozenset({"4"}), "v3": frozenset({"5"})}
+    assert missing_tags({"v1": {"1"}}, seen) == {}
