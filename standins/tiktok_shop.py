@@ -9,11 +9,14 @@ token in `x-tts-access-token`, tokens whose `*_expire_in` are absolute Unix time
         shop.add_products(250)                 # titles, statuses, SKUs with string prices
         shop.deactivate(product_id)            # what a seller does between scheduling and posting
         shop.fail_next(2, status=429)          # the next two calls are rate limited
+        TikTokShopStandIn(qps_limit=5)         # or: more than 5 calls in a second get 429
         shop.advance(days=7)                   # access tokens issued until now have expired
 
 Two servers, as in production: `api_url` (open-api.tiktokglobalshop.com) and `auth_url`
 (auth.tiktok-shops.com: token get and refresh). `authorize_url` is the seller's consent page; here it
-redirects straight to `redirect_url` with a `code`, as if the seller had clicked Authorize.
+redirects straight to `redirect_url` with a `code`, as if the seller had clicked Authorize. A refresh
+retires the access token it replaces (stricter than TikTok may be), so a client that keeps using an
+old token is caught here.
 
 Only code 106001 (bad sign, HTTP 401) was seen live; the other codes are the stand-in's own, since
 TikTok's are unconfirmed (§4.4). Run it by hand with `python -m standins.tiktok_shop`.
@@ -128,6 +131,7 @@ class TikTokShopStandIn:
         redirect_url: str = "http://localhost:3000/tiktok-shop/callback",
         shop_name: str = "Elemental Toys",
         timestamp_skew: int = 300,
+        qps_limit: int | None = None,
         now: float | None = None,
         api_port: int = 0,
         auth_port: int = 0,
@@ -137,6 +141,9 @@ class TikTokShopStandIn:
         self.service_id = service_id
         self.redirect_url = redirect_url
         self.timestamp_skew = timestamp_skew
+        # TikTok's limits are unknown (§4.4); tests choose one. Counted on the real clock, per second.
+        self.qps_limit = qps_limit
+        self._recent: deque[float] = deque()
         self.shop = {
             "id": "7494000000000000001",
             "name": shop_name,
@@ -261,11 +268,7 @@ class TikTokShopStandIn:
         )
         request_id = datetime.now(UTC).strftime("%Y%m%d%H%M%S") + uuid.uuid4().hex[:18].upper()
         try:
-            if self._faults:
-                status = self._faults.popleft()
-                if status == 429:
-                    raise _Reject(429, TOO_MANY, "Too many requests. Please retry later.")
-                raise _Reject(status, SERVER_ERROR, "Internal error. Please retry later.")
+            self._fault_or_limit()
             data = route(request, query)
         except _Reject as reject:
             body = {"code": reject.code, "message": reject.message, "request_id": request_id, "data": None}
@@ -274,6 +277,22 @@ class TikTokShopStandIn:
             return data
         body = {"code": 0, "message": "Success", "request_id": request_id, "data": data}
         return Answer.json(body, 200, {"x-tt-logid": request_id})
+
+    def _fault_or_limit(self) -> None:
+        with self._lock:
+            status = self._faults.popleft() if self._faults else None
+            if status is None and self.qps_limit is not None:
+                tick = time.monotonic()
+                while self._recent and self._recent[0] <= tick - 1:
+                    self._recent.popleft()
+                if len(self._recent) >= self.qps_limit:
+                    status = 429
+                else:
+                    self._recent.append(tick)
+        if status == 429:
+            raise _Reject(429, TOO_MANY, "Too many requests. Please retry later.")
+        if status is not None:
+            raise _Reject(status, SERVER_ERROR, "Internal error. Please retry later.")
 
     # --- auth host: consent page, token get and refresh -------------------------------------------
 

@@ -287,3 +287,10 @@ def test_every_request_is_recorded_with_its_host(shop: TikTokShopStandIn) -> Non
         ("api", "/authorization/202309/shops"),
     ]
     assert shop.requests[-1].headers["x-tts-access-token"] == access
+
+
+def test_a_qps_limit_answers_429_past_it(shop: TikTokShopStandIn) -> None:
+    access = access_token(shop)
+    shop.qps_limit = 3
+    answers = [call(shop, "GET", "/authorization/202309/shops", access).status_code for _ in range(6)]
+    assert answers.count(429) >= 3 and answers[0] == 200
