@@ -525,14 +525,21 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int, default=8790, help="API port; the auth host gets the next one")
     parser.add_argument("--products", type=int, default=25)
+    parser.add_argument(
+        "--redirect-url",
+        default="http://localhost:3000/tiktok-shop/callback",
+        help="where the consent page sends the seller's browser with ?code=",
+    )
     args = parser.parse_args()
-    standin = TikTokShopStandIn(api_port=args.port, auth_port=args.port + 1)
+    standin = TikTokShopStandIn(api_port=args.port, auth_port=args.port + 1, redirect_url=args.redirect_url)
     standin.add_products(args.products)
     standin.start()
     print(f"TIKTOK_SHOP_API_URL={standin.api_url}")
     print(f"TIKTOK_SHOP_AUTH_URL={standin.auth_url}")
     print(f"TIKTOK_SHOP_AUTHORIZE_URL={standin.authorize_url}")
-    print(f"TIKTOK_SHOP_APP_KEY={standin.app_key} TIKTOK_SHOP_APP_SECRET={standin.app_secret}")
+    print(f"TIKTOK_SHOP_APP_KEY={standin.app_key}")
+    print(f"TIKTOK_SHOP_APP_SECRET={standin.app_secret}")
+    print(f"TIKTOK_SHOP_SERVICE_ID={standin.service_id}")
     try:
         threading.Event().wait()
     except KeyboardInterrupt:
