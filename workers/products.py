@@ -3,6 +3,7 @@
     connect_shop(database_url, client, key, code=..., user_id=...)  the redirect URL's handler calls this
     sync_catalogue(database_url, client, key)                       pages through the shop, upserts
     check_products(database_url, client, key, ids)                  live or not, asked of the shop now
+    untagged_videos(database_url, client, key, expected, day)       the next day: products missing from videos
     sync_catalogue_job()                                            the same, as an RQ job on the settings
 
 `key` is TOKEN_KEY: tokens are stored encrypted. Every function refreshes the access token first when it
@@ -11,13 +12,13 @@ is within two days of expiring (core.shop.REFRESH_MARGIN), so a daily sync keeps
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence, Set
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from itertools import islice
 
 from core.products import ShopProduct, status_label
-from core.shop import ShopConnection
+from core.shop import ShopConnection, missing_tags
 from storage import products as catalogue
 from storage import shop as connections
 from storage.db import session_scope
@@ -124,6 +125,24 @@ def check_products(
         if not product.live:
             reasons[product_id] = status_label(product.status)
     return reasons
+
+
+def untagged_videos(
+    database_url: str,
+    client: ShopClient,
+    key: str,
+    expected: Mapping[str, Set[str]],
+    day: date,
+    *,
+    now: datetime | None = None,
+) -> dict[str, frozenset[str]]:
+    """For videos posted on `day` (TikTok video id -> the product ids each should carry): the products
+    Shop analytics do not show on them. Analytics run a day behind (reference §3.4): ask the day after."""
+    connection = fresh_connection(database_url, client, key, now)
+    seen = client.video_products(
+        connection.tokens.access_token, connection.shop.cipher, start=day, end=day + timedelta(days=1)
+    )
+    return missing_tags(expected, seen)
 
 
 def sync_catalogue_job() -> dict[str, int]:

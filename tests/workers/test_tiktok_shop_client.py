@@ -15,7 +15,7 @@ from core.shop import ShopTokens
 from standins.tiktok_shop import TikTokShopStandIn
 from storage import products as catalogue
 from storage.db import session_scope
-from workers.products import check_products, connect_shop, fresh_connection, sync_catalogue
+from workers.products import check_products, connect_shop, fresh_connection, sync_catalogue, untagged_videos
 from workers.tiktok_shop import ShopClient, ShopError, client_for, sign
 
 APP_KEY, APP_SECRET = "test-app", "test-secret"
@@ -269,3 +269,17 @@ def test_video_products_say_which_products_each_video_carries(
     assert videos[0].product_ids == frozenset() and videos[1].product_ids == {kite}
     assert videos[1].products == ((kite, shop.products[kite].title),)
     assert boat not in {p for v in videos for p in v.product_ids}
+
+
+def test_the_next_day_check_names_products_missing_from_each_video(
+    database_url: str, shop: TikTokShopStandIn, client: ShopClient
+) -> None:
+    kite, boat = shop.add_products(2)
+    shop.add_video("v1", title="Kite day", post_date="2026-11-30", product_ids=[kite])
+    shop.add_video("v2", title="Bath time", post_date="2026-11-30", product_ids=[])
+    shop.add_video("v3", title="Bath time again", post_date="2026-12-01", product_ids=[boat])
+    connect_shop(database_url, client, KEY, code=consent(client), user_id="U1")
+    expected = {"v1": {kite}, "v2": {boat}, "v3": {boat}}
+    missing = untagged_videos(database_url, client, KEY, expected, date(2026, 11, 30), now=shop_time(shop))
+    # v3 was posted on another day, so that day's analytics do not list it: its product counts as missing.
+    assert missing == {"v2": frozenset({boat}), "v3": frozenset({boat})}

@@ -51,7 +51,6 @@ class ShopClient:
         max_retries: int = 2,
         backoff: float = 1.0,
         clock: Callable[[], datetime] = _utc_now,
-        transport: httpx.BaseTransport | None = None,
     ) -> None:
         self.app_key = app_key
         self._secret = app_secret
@@ -62,7 +61,7 @@ class ShopClient:
         self.max_retries = max_retries
         self.backoff = backoff
         self.clock = clock
-        self._http = httpx.Client(timeout=timeout, transport=transport)
+        self._http = httpx.Client(timeout=timeout)
 
     def close(self) -> None:
         self._http.close()
