@@ -44,9 +44,12 @@ class Settings(BaseSettings):
     tiktok_client_secret: str | None = None
     public_url: str | None = None
 
-    tiktok_shop_api_url: str | None = None
     tiktok_shop_app_key: str | None = None
     tiktok_shop_app_secret: str | None = None
+    tiktok_shop_service_id: str | None = None  # Partner Center: names the app on the seller's consent page
+    tiktok_shop_api_url: str = "https://open-api.tiktokglobalshop.com"
+    tiktok_shop_auth_url: str = "https://auth.tiktok-shops.com"  # token exchange and refresh
+    tiktok_shop_authorize_url: str = "https://services.tiktokshop.com/open/authorize"
 
     smtp_url: str | None = None
     alert_emails: Annotated[list[str], NoDecode] = Field(default_factory=list)
@@ -104,6 +107,8 @@ class Settings(BaseSettings):
             notes.append("TIKTOK_CLIENT_KEY/SECRET are not set: posts go to the local sandbox, not TikTok.")
         if not (self.tiktok_shop_app_key and self.tiktok_shop_app_secret):
             notes.append("TIKTOK_SHOP_APP_KEY/SECRET are not set: product tags cannot be checked.")
+        elif not self.tiktok_shop_service_id:
+            notes.append("TIKTOK_SHOP_SERVICE_ID is not set: the shop cannot be connected (no consent link).")
         if not self.smtp_url:
             notes.append("SMTP_URL is not set: alerts go to Slack only, not email.")
         if not self.token_key:

@@ -146,6 +146,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
+    # httpx logs each request's URL at INFO, and TikTok Shop's token calls carry secrets in theirs.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     try:
         settings = Settings()
     except ValidationError as exc:

@@ -90,15 +90,29 @@ class Product:
     title: str
     category: str = ""
     facts: tuple[str, ...] = ()
+    # Set when the product comes from the synced TikTok Shop catalogue (core/products.py).
+    id: str | None = None
+    age_grade: str = ""  # "3+", "4-7": what the box says, for the agents and the draft checks
 
     def to_dict(self) -> dict[str, Any]:
-        return {"title": self.title, "category": self.category, "facts": list(self.facts)}
+        data: dict[str, Any] = {"title": self.title, "category": self.category, "facts": list(self.facts)}
+        if self.id is not None:
+            data["id"] = self.id
+        if self.age_grade:
+            data["age_grade"] = self.age_grade
+        return data
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any] | None) -> Product | None:
         if not data:
             return None
-        return cls(data.get("title", ""), data.get("category", ""), tuple(data.get("facts", ())))
+        return cls(
+            data.get("title", ""),
+            data.get("category", ""),
+            tuple(data.get("facts", ())),
+            id=data.get("id"),
+            age_grade=data.get("age_grade", ""),
+        )
 
 
 @dataclass(frozen=True)
@@ -379,6 +393,7 @@ def _prompt_values(agent: Agent, request: GenerationRequest, context: Generation
         "product_title": product.title if product else "",
         "product_category": product.category if product else "",
         "product_facts": _lines(product.facts) if product else "",
+        "product_age_grade": product.age_grade if product else "",
         "feedback": request.feedback or "",
         "previous": _previous(request.previous),
     }

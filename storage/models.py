@@ -294,3 +294,42 @@ class ExperimentVariantRow(Base):
     experiment_id: Mapped[int] = mapped_column(ForeignKey("experiments.id", ondelete="CASCADE"), index=True)
     label: Mapped[str] = mapped_column(String(8))  # A, B, C...
     template_version_id: Mapped[int] = mapped_column(ForeignKey("template_versions.id"))
+
+
+class ShopConnectionRow(Base):
+    """A TikTok Shop we may read, with its tokens encrypted by TOKEN_KEY (storage/crypto.py)."""
+
+    __tablename__ = "shop_connections"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    shop_id: Mapped[str] = mapped_column(String(64), unique=True)
+    shop_name: Mapped[str] = mapped_column(String(255))
+    region: Mapped[str] = mapped_column(String(8), default="")
+    shop_cipher: Mapped[str] = mapped_column(Text)
+    access_token: Mapped[str] = mapped_column(Text)  # encrypted
+    access_expires_at: Mapped[datetime] = mapped_column()
+    refresh_token: Mapped[str] = mapped_column(Text)  # encrypted
+    refresh_expires_at: Mapped[datetime] = mapped_column()
+    seller_name: Mapped[str] = mapped_column(String(255), default="")
+    connected_by: Mapped[str] = mapped_column(String(32))
+    connected_at: Mapped[datetime] = mapped_column(default=utcnow)
+    refreshed_at: Mapped[datetime | None] = mapped_column()
+    synced_at: Mapped[datetime | None] = mapped_column()
+
+
+class ProductRow(Base):
+    """A product of the synced TikTok Shop catalogue, with the facts and age grade we add to it."""
+
+    __tablename__ = "products"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    shop_product_id: Mapped[str] = mapped_column(String(64), unique=True)
+    title: Mapped[str] = mapped_column(String(512))
+    # The title's words folded (lower case, no accents) and space-separated, for a LIKE pre-filter.
+    search_text: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(32), index=True)
+    category: Mapped[str] = mapped_column(String(255), default="")
+    facts: Mapped[list[Any]] = mapped_column(default=list)
+    age_grade: Mapped[str | None] = mapped_column(String(16))
+    shop_updated_at: Mapped[datetime | None] = mapped_column()
+    synced_at: Mapped[datetime] = mapped_column()
