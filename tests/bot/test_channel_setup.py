@@ -99,7 +99,7 @@ def test_a_saved_change_is_audited_and_shown_in_channels(bot: LocalBot) -> None:
     assert bot.standin.modals(USER) == []
     confirmation = bot.standin.wait_for(lambda: bot.standin.ephemerals(CHANNEL, USER))
     assert confirmation[-1].text == (
-        "Updated channel *Water* (Water): manual, up to 2/day, 3 h apart, Tue,Thu 18:00-21:00."
+        "Updated channel *Water* (Water): manual, up to 2/day, 90 min apart, Tue,Thu 18:00-21:00."
     )
     water = channel(bot, "Water")
     assert water.daily_cap == 2 and water.posting_mode.value == "manual"
@@ -111,7 +111,7 @@ def test_a_saved_change_is_audited_and_shown_in_channels(bot: LocalBot) -> None:
     assert set(entry.changed) == {"daily_cap", "windows", "posting_mode"}
     assert entry.before["daily_cap"] == 3 and entry.after["daily_cap"] == 2
     listing = str(bot.workspace.slash(USER, "channels").json()["blocks"])
-    assert "manual, up to 2/day, 3 h apart, Tue,Thu 18:00-21:00" in listing
+    assert "manual, up to 2/day, 90 min apart, Tue,Thu 18:00-21:00" in listing
     assert "Last changed by <@U0BOB>" in listing and "posting mode, windows, daily cap" in listing
 
 

@@ -62,7 +62,7 @@ def test_channels_lists_the_four_with_element_account_and_rules(bot: LocalBot) -
     for name in ("Air", "Water", "Fire", "Earth"):
         assert f"*{name}* ({name})" in text
     assert text.count("Account: not connected") == 4
-    assert "TikTok inbox draft, up to 3/day, 3 h apart, Mon-Fri 17:00-20:00; Sat,Sun 10:00-13:00" in text
+    assert "TikTok inbox draft, up to 3/day, 90 min apart, Mon-Fri 17:00-20:00; Sat,Sun 10:00-13:00" in text
 
 
 def test_an_unknown_verb_gets_a_usage_message_naming_it(bot: LocalBot) -> None:

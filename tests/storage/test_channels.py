@@ -27,7 +27,7 @@ def test_a_channel_reads_back_as_seeded(database_url: str) -> None:
     assert water is not None
     assert water.name == "Water"
     assert water.posting_mode is PostingMode.DRAFT
-    assert water.min_gap == timedelta(hours=3)
+    assert water.min_gap == timedelta(minutes=90)  # three posts fit its 3 h windows
     assert water.daily_cap == 3
     assert [w.describe() for w in water.windows] == ["Mon-Fri 17:00-20:00", "Sat,Sun 10:00-13:00"]
     assert "#WaterPlay" in water.hashtags
