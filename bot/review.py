@@ -16,6 +16,7 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.forms import BadInput, read_button
 from bot.modals import on_submit
 from bot.services import Services
 from bot.verbs import Verb
@@ -57,6 +58,11 @@ def register(app: App, services: Services) -> None:
         body: dict[str, Any], client: WebClient, user_id: str, respond: Respond, target: ContentStatus
     ) -> None:
         try:
+            content_id, seen = read_button(body, 2)
+        except BadInput as exc:
+            respond(text=str(exc))
+            return
+        try:
             allowed = reviewers.allows(client, user_id)
         except SlackApiError as exc:
             respond(
@@ -68,7 +74,21 @@ def register(app: App, services: Services) -> None:
             return
         try:
             with services.db() as session:
-                content = contents.decide(session, _content_id(body), target, user_id)
+                content = contents.decide(session, content_id, target, user_id, version=seen)
+        except contents.StaleVersion as exc:
+            respond(
+                text=f"Nothing changed: {exc}. The message now shows v{exc.latest.number}; decide on that."
+            )
+            with services.db() as session:
+                current = contents.get_content(session, content_id)
+            if current is not None:
+                refresh(
+                    services,
+                    client,
+                    current,
+                    f"<@{user_id}> pressed a button on v{seen}; v{exc.latest.number} is the latest.",
+                )
+            return
         except TransitionError as exc:
             respond(text=f"Nothing changed: {exc}.")
             return
@@ -92,7 +112,8 @@ def register(app: App, services: Services) -> None:
     @app.action(REQUEST_CHANGES)
     def request_changes_clicked(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
         ack()
-        content = _in_review(services, _content_id(body), respond)
+        content_id = _content_id(body, respond)
+        content = _in_review(services, content_id, respond) if content_id else None
         if content is not None:
             client.views_open(trigger_id=body["trigger_id"], view=changes_view(content))
 
@@ -117,7 +138,8 @@ def register(app: App, services: Services) -> None:
     @app.action(EDIT)
     def edit_clicked(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
         ack()
-        content = _in_review(services, _content_id(body), respond)
+        content_id = _content_id(body, respond)
+        content = _in_review(services, content_id, respond) if content_id else None
         if content is None:
             return
         with services.db() as session:
@@ -133,9 +155,12 @@ def register(app: App, services: Services) -> None:
     ) -> None:
         ack()
         user_id = context["user_id"]
+        content_id = _content_id(body, respond)
+        if content_id is None:
+            return
         try:
             with services.db() as session:
-                content = contents.regenerate(session, _content_id(body), user_id)
+                content = contents.regenerate(session, content_id, user_id)
         except TransitionError as exc:
             respond(text=f"Nothing changed: {exc}.")
             return
@@ -219,5 +244,10 @@ def _in_review(services: Services, content_id: int, respond: Respond) -> Content
     return content
 
 
-def _content_id(body: dict[str, Any]) -> int:
-    return int(body["actions"][0]["value"])
+def _content_id(body: dict[str, Any], respond: Respond) -> int | None:
+    """The content a review button names (decisions also carry the version: see decide)."""
+    try:
+        return read_button(body, 2, at_least=1)[0]
+    except BadInput as exc:
+        respond(text=str(exc))
+        return None

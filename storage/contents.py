@@ -298,13 +298,41 @@ def regenerate(session: Session, content_id: int, user_id: str, feedback: str | 
     return _required(session, content_id)
 
 
-def decide(session: Session, content_id: int, target: ContentStatus, user_id: str) -> Content:
-    """Approve or reject content in review; raises TransitionError when it is not in review."""
+def decide(
+    session: Session, content_id: int, target: ContentStatus, user_id: str, *, version: int
+) -> Content:
+    """Approve or reject `version` of content in review, recording which one.
+
+    Raises StaleVersion when a later version was added since (the reviewer decided on text that is no
+    longer the latest), TransitionError when the content is not in review.
+    """
     if target not in (ContentStatus.APPROVED, ContentStatus.REJECTED):
         raise ValueError(f"a review decides approved or rejected, not {target.label}")
-    if not _move(session, content_id, target, reviewed_by=user_id, reviewed_at=utcnow()):
+    latest = select(func.max(VersionRow.number)).where(VersionRow.content_id == content_id).scalar_subquery()
+    moved = _move(
+        session,
+        content_id,
+        target,
+        where=[latest == version],
+        reviewed_by=user_id,
+        reviewed_at=utcnow(),
+        decided_version=version,
+    )
+    if not moved:
+        newest = latest_version(session, content_id)
+        if newest is not None and newest.number != version:
+            raise StaleVersion(newest, seen=version)
         raise _refusal(session, content_id, target)
     return _required(session, content_id)
+
+
+class StaleVersion(ValueError):
+    """A decision on a version that is no longer the latest."""
+
+    def __init__(self, latest: Version, *, seen: int) -> None:
+        who = f"<@{latest.author_id}> edited it" if latest.by_person else "the agent wrote a new one"
+        super().__init__(f"you saw v{seen}, but v{latest.number} is the latest ({who})")
+        self.latest = latest
 
 
 class VersionConflict(ValueError):
@@ -364,6 +392,7 @@ def _move(
     *,
     from_: set[ContentStatus] | None = None,
     attempt: int | None = None,
+    where: Iterable[ColumnElement[bool]] = (),
     **values: Any,
 ) -> bool:
     allowed = sources(target) if from_ is None else from_
@@ -375,6 +404,7 @@ def _move(
     ]
     if attempt is not None:
         conditions.append(ContentRow.attempts == attempt)
+    conditions.extend(where)
     result = session.execute(update(ContentRow).where(*conditions).values(status=target.value, **values))
     return result.rowcount == 1
 

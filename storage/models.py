@@ -154,6 +154,8 @@ class ContentRow(Base):
     feedback: Mapped[str | None] = mapped_column(Text)
     reviewed_by: Mapped[str | None] = mapped_column(String(32))
     reviewed_at: Mapped[datetime | None] = mapped_column()
+    # The version the reviewer saw when they approved or rejected: buttons carry it.
+    decided_version: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

@@ -3,7 +3,8 @@
 The review message is one per content item in REVIEW_CHANNEL, updated in place, with its history in its
 thread. Both the generation job (a version written, a failure) and the review listeners (a decision, an
 edit) change it, so this module is a leaf: it imports only core and slack_sdk, and workers may render
-with it. Buttons carry the content id only.
+with it. Decision buttons carry the content id and the version shown, so a decision is about what the
+reviewer saw.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Any
 from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement, InputBlock, PlainTextInputElement
 from slack_sdk.models.views import View
 
+from bot.forms import button_value
 from bot.views.common import context, escape, section
 from core.agents import OFFLINE_MODEL, agent_for
 from core.content import Content, ContentStatus
@@ -47,7 +49,7 @@ def review_blocks(content: Content, version: Version | None, template_name: str 
             blocks.append(context(f"*{titles.get(name, name)}*"))
             blocks.append(section(escape(text)[:SECTION_LIMIT] or " "))
     blocks.append(context(status_line(content)))
-    buttons = _buttons(content)
+    buttons = _buttons(content, version)
     if buttons:
         blocks.append(ActionsBlock(block_id="review", elements=buttons))
     return blocks
@@ -103,15 +105,18 @@ def version_note(version: Version, previous: Version | None) -> str:
 
 def failure_blocks(content: Content, text: str) -> list[Block]:
     """The requester's notice that generation failed, with a button to queue it again."""
-    return [section(f":warning: {escape(text)}"), ActionsBlock(block_id="review", elements=_buttons(content))]
+    return [
+        section(f":warning: {escape(text)}"),
+        ActionsBlock(block_id="review", elements=_buttons(content, None)),
+    ]
 
 
-def _buttons(content: Content) -> list[ButtonElement]:
-    value = str(content.id)
+def _buttons(content: Content, version: Version | None) -> list[ButtonElement]:
     if content.status == ContentStatus.FAILED:
-        return [ButtonElement(text="Try again", action_id=REGENERATE, value=value)]
-    if content.status != ContentStatus.IN_REVIEW:
+        return [ButtonElement(text="Try again", action_id=REGENERATE, value=button_value(content.id))]
+    if content.status != ContentStatus.IN_REVIEW or version is None:
         return []
+    value = button_value(content.id, version.number)
     return [
         ButtonElement(text="Approve", action_id=APPROVE, value=value, style="primary"),
         ButtonElement(text="Request changes", action_id=REQUEST_CHANGES, value=value),

@@ -8,6 +8,8 @@ import redis
 from contentbot.local import LocalBot
 from core.content import ContentStatus
 from standins.anthropic import AnthropicStandIn
+from storage.db import session_scope
+from storage.models import ContentRow
 from tests.bot.slack_inputs import text
 from tests.generation_helpers import (
     REQUESTER,
@@ -152,3 +154,45 @@ def test_regenerate_writes_a_new_version(bot: LocalBot, claude: AnthropicStandIn
     assert version_count(bot, 1) == 2 and len(claude.requests) == 2
     assert "A reviewer asked" not in claude.requests[-1].body["messages"][0]["content"]
     assert content(bot, 1).attempts == 2
+
+
+def test_approve_on_a_version_no_longer_the_latest_is_refused_naming_who_changed_it(bot: LocalBot) -> None:
+    shown = review_message(bot, 1)
+    [approve_on_v1] = [
+        e["value"]
+        for b in shown.blocks
+        if b["type"] == "actions"
+        for e in b["elements"]
+        if e["text"]["text"] == "Approve"
+    ]
+    assert approve_on_v1 == "1:1"
+    click(bot, REQUESTER, "review_edit")
+    submit(bot, REQUESTER, {"hook": {"hook": text("Kites that loop? Watch this.")}})
+    assert version_count(bot, 1) == 2
+
+    # Alice's screen still shows v1 when she presses Approve.
+    before = len(told(bot, REVIEWER))
+    bot.workspace.click(REVIEWER, action_id="review_approve", value=approve_on_v1, message=(REVIEW, shown.ts))
+    bot.standin.wait_for(lambda: len(told(bot, REVIEWER)) > before)
+    assert told(bot, REVIEWER)[-1].startswith(
+        "Nothing changed: you saw v1, but v2 is the latest (<@U0BOB> edited it)"
+    )
+    assert content(bot, 1).status == ContentStatus.IN_REVIEW
+    bot.standin.wait_for(lambda: "v2 is the latest" in thread_texts(bot, shown)[-1])
+
+    click(bot, REVIEWER, "review_approve")  # the message now carries v2
+    assert content(bot, 1).status == ContentStatus.APPROVED
+    with session_scope(bot.settings.database_url) as session:
+        assert session.get_one(ContentRow, 1).decided_version == 2
+
+
+@pytest.mark.parametrize("value", ["", "abc", "1:1:1", "99999999999999999999:1", "0:1", "-1:1"])
+def test_a_button_value_the_bot_never_drew_is_answered_and_changes_nothing(bot: LocalBot, value: str) -> None:
+    before = len(told(bot, REVIEWER))
+    reply = bot.workspace.click(
+        REVIEWER, action_id="review_approve", value=value, message=(REVIEW, review_message(bot, 1).ts)
+    )
+    assert reply.status == 200
+    bot.standin.wait_for(lambda: len(told(bot, REVIEWER)) > before)
+    assert "nothing changed" in told(bot, REVIEWER)[-1]
+    assert content(bot, 1).status == ContentStatus.IN_REVIEW

@@ -1,0 +1,34 @@
+"""What people send through Slack's surfaces, read in one place: button values.
+
+A button carries ids, never state: `button_value(content.id, version.number)` when it is drawn,
+`read_button(body, 2)` when it is pressed. A value that is not one the bot drew (a forged or
+truncated payload) is refused in words, never a traceback.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+# The largest id a database column holds (PostgreSQL's integer).
+MAX_ID = 2**31 - 1
+
+
+class BadInput(ValueError):
+    """Input the bot cannot act on; the message says so plainly, for the person who sent it."""
+
+
+def button_value(*ids: int) -> str:
+    return ":".join(str(i) for i in ids)
+
+
+def read_button(body: dict[str, Any], count: int = 1, *, at_least: int | None = None) -> tuple[int, ...]:
+    """The ids the pressed button carries: exactly `count`, or from `at_least` to `count` of them."""
+    try:
+        raw = str(body["actions"][0]["value"])
+    except (KeyError, IndexError, TypeError):
+        raise BadInput("That button carried no value, so nothing changed.") from None
+    parts = raw.split(":")
+    fewest = count if at_least is None else at_least
+    if not fewest <= len(parts) <= count or not all(p.isdigit() and 0 < int(p) <= MAX_ID for p in parts):
+        raise BadInput("That button's value is not one I drew, so nothing changed.")
+    return tuple(int(p) for p in parts)
