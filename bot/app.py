@@ -8,7 +8,7 @@ from slack_bolt import App
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
-from bot import channels, commands, experiments, generate, home, library, review
+from bot import channels, commands, experiments, generate, home, library, replays, review
 from bot.services import Services
 
 log = logging.getLogger(__name__)
@@ -28,6 +28,7 @@ def build_app(services: Services) -> App:
         # Socket Mode has no signature; over HTTP, Bolt refuses unsigned requests with 401.
         request_verification_enabled=not settings.socket_mode,
     )
+    app.middleware(replays.once(services.redis))
     commands.register(app, services)
     for surface in (channels, generate, review, library, experiments):
         surface.register(app, services)

@@ -1085,6 +1085,7 @@ class Workspace:
         self._signing_secret = signing_secret
         self._sign = sign
         self._timestamp_offset = timestamp_offset
+        self.last_sent: tuple[str, str, dict[str, str]] = ("", "", {})
         # Slack still sends the deprecated verification token in every payload.
         self._token = verification_token
         self._http = httpx.Client(timeout=timeout)
@@ -1267,13 +1268,27 @@ class Workspace:
             raise LookupError(f"no open view {view_id}")
         return view
 
-    def _post(self, body: str, content_type: str) -> Reply:
+    def _post(self, body: str, content_type: str, extra: Mapping[str, str] | None = None) -> Reply:
         timestamp = str(int(time.time()) + self._timestamp_offset)
-        headers = {"Content-Type": content_type, "X-Slack-Request-Timestamp": timestamp}
+        headers = {"Content-Type": content_type, "X-Slack-Request-Timestamp": timestamp, **(extra or {})}
         if self._sign:
             headers["X-Slack-Signature"] = _signature(self._signing_secret, timestamp, body)
+        self.last_sent = (body, content_type, headers)
         response = self._http.post(self.events_url, content=body.encode(), headers=headers)
         return Reply(response.status_code, response.text)
+
+    def replay(self) -> Reply:
+        """Send the last request again, byte for byte and with its signature: what an attacker who
+        captured it could do within Slack's five minutes."""
+        body, _, headers = self.last_sent
+        response = self._http.post(self.events_url, content=body.encode(), headers=headers)
+        return Reply(response.status_code, response.text)
+
+    def retry(self, number: int = 1, reason: str = "http_timeout") -> Reply:
+        """Send the last request again as Slack resends an event it thinks was missed: newly signed,
+        with X-Slack-Retry-Num and X-Slack-Retry-Reason."""
+        body, content_type, _ = self.last_sent
+        return self._post(body, content_type, {"X-Slack-Retry-Num": str(number), "X-Slack-Retry-Reason": reason})
 
 
 def _find_element(blocks: list[dict[str, Any]], action_id: str) -> tuple[str, dict[str, Any]]:
