@@ -14,6 +14,7 @@ from bot.services import Services
 from bot.verbs import Command, Reply, UsageError, Verb
 from bot.views.channel_setup import CALLBACK_ID, CONNECT_ACTION, SetupContext, read_setup, setup_view
 from bot.views.channels import channels_blocks, check_blocks
+from bot.views.common import escape
 from core.channels import Channel, ChannelError, validate_channel
 from core.elements import Element
 from core.fingerprint import Fingerprint
@@ -46,7 +47,7 @@ def open_setup(command: Command) -> Reply:
     context = SetupContext(channel_id=existing.id if existing else None, origin_channel=command.channel_id)
     # trigger_id lives 3 s: open the modal before anything slow.
     command.client.views_open(trigger_id=command.trigger_id, view=setup_view(channel, context))
-    what = f"channel {existing.name}" if existing else "a new channel"
+    what = f"channel {escape(existing.name)}" if existing else "a new channel"
     return Reply(text=f"Opening the setup of {what}.")
 
 
@@ -90,7 +91,7 @@ def submit_setup(
             return {exc.field: str(exc)}
         rivals = others_with_element(session, channel.element, channel.id)
         if rivals and not allow_second:
-            names = ", ".join(c.name for c in rivals)
+            names = ", ".join(escape(c.name) for c in rivals)
             return {
                 "element": f"{channel.element.label} already has the channel {names}. Tick the box below to add a second."
             }
@@ -99,7 +100,7 @@ def submit_setup(
         except NameTaken as exc:
             return {"name": str(exc)}
     verb = "Updated" if base else "Created"
-    text = f"{verb} channel *{saved.name}* ({saved.element.label}): {saved.describe_rules()}."
+    text = f"{verb} channel *{escape(saved.name)}* ({saved.element.label}): {escape(saved.describe_rules())}."
     if context.origin_channel:
         client.chat_postEphemeral(channel=context.origin_channel, user=user_id, text=text)
     log.info("channel %s saved by %s", saved.name, user_id)

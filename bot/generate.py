@@ -15,6 +15,7 @@ from slack_sdk import WebClient
 from bot.modals import on_submit
 from bot.services import Services
 from bot.verbs import Command, Reply, UsageError, Verb
+from bot.views.common import escape
 from bot.views.generate import (
     CALLBACK_ID,
     MAX_BRIEF,
@@ -68,7 +69,9 @@ def generate(command: Command) -> Reply:
         channel = get_channel(session, channel_name)
         names = [c.name for c in list_channels(session)]
     if channel is None or channel.id is None:
-        raise UsageError(f"`{channel_name}` is not a channel; the channels are {', '.join(names)}.")
+        raise UsageError(
+            f"`{escape(channel_name)}` is not a channel; the channels are {escape(', '.join(names))}."
+        )
     form = GenerateForm(
         agent, channel.id, brief, priority=Priority.NORMAL, product=None, template_version_id=None
     )

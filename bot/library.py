@@ -223,7 +223,9 @@ def register(app: App, services: Services) -> None:
         if template is None:
             return
         blocks = preview_blocks(template)
-        respond(text=f"Preview of {template.spec.name}", blocks=as_dicts(blocks), replace_original=False)
+        respond(
+            text=f"Preview of {escape(template.spec.name)}", blocks=as_dicts(blocks), replace_original=False
+        )
 
     @app.action(RETIRE_ACTION)
     def retire_clicked(ack: Ack, body: dict[str, Any], respond: Respond, context: dict[str, Any]) -> None:

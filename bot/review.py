@@ -20,6 +20,7 @@ from bot.forms import BadInput, read_button
 from bot.modals import on_submit
 from bot.services import Services
 from bot.verbs import Verb
+from bot.views.common import escape
 from bot.views.review import (
     APPROVE,
     CHANGES_CALLBACK,
@@ -133,7 +134,7 @@ def register(app: App, services: Services) -> None:
             return
         ack()
         queued = queue(services, content)
-        refresh(services, client, content, f"<@{user_id}> requested changes: {reason}\n{queued}")
+        refresh(services, client, content, f"<@{user_id}> requested changes: {escape(reason)}\n{queued}")
 
     @app.action(EDIT)
     def edit_clicked(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:

@@ -7,6 +7,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from bot.views.common import escape
+
 if TYPE_CHECKING:
     from slack_sdk import WebClient
     from slack_sdk.models.blocks import Block
@@ -62,7 +64,7 @@ def split_command(text: str) -> list[str]:
         return shlex.split(text)
     except ValueError as exc:
         # An unmatched quote: tell the person instead of guessing where it ends.
-        raise UsageError(f"I could not read that command: {exc}.") from exc
+        raise UsageError(f"I could not read that command: {escape(str(exc))}.") from exc
 
 
 def match_verb(text: str, verbs: Sequence[Verb]) -> tuple[Verb, list[str]]:
@@ -76,9 +78,9 @@ def match_verb(text: str, verbs: Sequence[Verb]) -> tuple[Verb, list[str]]:
             args = words[len(verb.words) :]
             if verb.max_args is not None and len(args) > verb.max_args:
                 extra = " ".join(args[verb.max_args :])
-                raise UsageError(f"`{verb.name}` takes {_count(verb.max_args)}; I got `{extra}` too.")
+                raise UsageError(f"`{verb.name}` takes {_count(verb.max_args)}; I got `{escape(extra)}` too.")
             return verb, args
-    raise UsageError(f"`{words[0]}` is not a /content verb.")
+    raise UsageError(f"`{escape(words[0])}` is not a /content verb.")
 
 
 def _find(words: tuple[str, ...], verbs: Sequence[Verb]) -> Verb:

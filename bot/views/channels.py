@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 
 from slack_sdk.models.blocks import Block, DividerBlock, HeaderBlock
 
-from bot.views.common import context, section
+from bot.views.common import context, escape, section
 from core.channels import Channel
 from core.fingerprint import Conflict
 from storage.channels import AuditEntry
@@ -16,11 +16,11 @@ ELEMENT_EMOJI = {"air": ":wind_blowing_face:", "water": ":droplet:", "fire": ":f
 
 def channel_summary(channel: Channel) -> str:
     emoji = ELEMENT_EMOJI[channel.element.value]
-    hashtags = " ".join(channel.hashtags) or "none"
+    hashtags = escape(" ".join(channel.hashtags)) or "none"
     return (
-        f"{emoji} *{channel.name}* ({channel.element.label})\n"
+        f"{emoji} *{escape(channel.name)}* ({channel.element.label})\n"
         f"Account: {channel.account_status}\n"
-        f"Posting: {channel.describe_rules()}\n"
+        f"Posting: {escape(channel.describe_rules())}\n"
         f"Hashtags: {hashtags}"
     )
 
@@ -49,6 +49,9 @@ def channels_blocks(channels: Sequence[Channel], changes: Mapping[int, AuditEntr
 def check_blocks(conflicts: Sequence[Conflict]) -> list[Block]:
     if not conflicts:
         return [section(":white_check_mark: No post on any channel repeats this text.")]
-    lines = [f"• *post {c.post.post_id}* on *{c.post.channel_name}*: {c.reason}" for c in conflicts[:20]]
+    lines = [
+        f"• *post {c.post.post_id}* on *{escape(c.post.channel_name)}*: {escape(c.reason)}"
+        for c in conflicts[:20]
+    ]
     more = [context(f"and {len(conflicts) - 20} more")] if len(conflicts) > 20 else []
     return [section(":warning: This repeats content already on a channel:\n" + "\n".join(lines)), *more]
