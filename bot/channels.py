@@ -10,6 +10,7 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
 from bot.modals import on_submit
+from bot.roles import Role, guard
 from bot.services import Services
 from bot.verbs import Command, Reply, UsageError, Verb
 from bot.views.channel_setup import CALLBACK_ID, CONNECT_ACTION, SetupContext, read_setup, setup_view
@@ -108,7 +109,13 @@ def submit_setup(
 
 
 def register(app: App, services: Services) -> None:
-    on_submit(app, services, CALLBACK_ID, submit_setup)
+    on_submit(
+        app,
+        services,
+        CALLBACK_ID,
+        submit_setup,
+        guard=guard(services.roles, Role.ADMIN, "change channels", field="name"),
+    )
 
     @app.action(CONNECT_ACTION)
     def connect_clicked(ack: Ack, body: dict[str, Any], client: WebClient, context: dict[str, Any]) -> None:

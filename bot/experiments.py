@@ -7,10 +7,10 @@ from typing import Any
 
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 
 from bot.library import channel_of
 from bot.modals import on_submit
+from bot.roles import Role
 from bot.services import Services
 from bot.verbs import Command, Reply, UsageError, Verb
 from bot.views.common import as_dicts, escape
@@ -131,14 +131,9 @@ def submit_new(
 def promote_winner(services: Services, client: WebClient, user_id: str, value: str) -> Reply:
     """Promote for a reviewer; anyone else is told why not. The reply replaces the report."""
     experiment_id, variant_id = (int(part) for part in value.split(":"))
-    try:
-        allowed = services.reviewers.allows(client, user_id)
-    except SlackApiError as exc:
-        return Reply(
-            text=f"I could not read the reviewer group ({exc.response['error']}), so nothing changed."
-        )
-    if not allowed:
-        return Reply(text=services.reviewers.why_not("promote a winner"))
+    refusal = services.roles.refusal(client, user_id, Role.REVIEWER, "promote a winner")
+    if refusal:
+        return Reply(text=refusal)
     with services.db() as session:
         try:
             promote(session, experiment_id, variant_id)

@@ -12,6 +12,7 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
 from bot.modals import on_submit
+from bot.roles import Role, guard
 from bot.services import Services
 from bot.verbs import Command, Reply, UsageError, Verb
 from bot.views.common import as_dicts, escape
@@ -186,7 +187,14 @@ def _saved_text(name: str, version: int, new_version: bool, text_changed: bool) 
 
 
 def register(app: App, services: Services) -> None:
-    on_submit(app, services, CALLBACK_ID, submit_template)
+    only_admins = guard(services.roles, Role.ADMIN, "change the template library")
+    on_submit(
+        app,
+        services,
+        CALLBACK_ID,
+        submit_template,
+        guard=guard(services.roles, Role.ADMIN, "change the template library", field="name"),
+    )
 
     @app.action(NEW_ACTION)
     def new_clicked(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
@@ -227,7 +235,7 @@ def register(app: App, services: Services) -> None:
             text=f"Preview of {escape(template.spec.name)}", blocks=as_dicts(blocks), replace_original=False
         )
 
-    @app.action(RETIRE_ACTION)
+    @app.action(RETIRE_ACTION, middleware=[only_admins])
     def retire_clicked(ack: Ack, body: dict[str, Any], respond: Respond, context: dict[str, Any]) -> None:
         ack()
         template_id = int(body["actions"][0]["value"])

@@ -14,10 +14,14 @@ from bot.services import Services
 Submit = Callable[[Services, WebClient, str, dict[str, Any]], dict[str, str] | None]
 
 
-def on_submit(app: App, services: Services, callback_id: str, submit: Submit) -> None:
-    """Answer the modal `callback_id`: close it when `submit` saves, show its errors under the fields if not."""
+def on_submit(
+    app: App, services: Services, callback_id: str, submit: Submit, *, guard: Callable[..., Any] | None = None
+) -> None:
+    """Answer the modal `callback_id`: close it when `submit` saves, show its errors under the fields if not.
 
-    @app.view(callback_id)
+    `guard` (bot.roles.guard) refuses people without the role the save needs, before `submit` runs."""
+
+    @app.view(callback_id, middleware=[guard] if guard else None)
     def submitted(ack: Ack, body: dict[str, Any], client: WebClient, context: dict[str, Any]) -> None:
         errors = submit(services, client, context["user_id"], body["view"])
         if errors:

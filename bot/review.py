@@ -14,10 +14,10 @@ from typing import Any
 import redis
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 
 from bot.forms import BadInput, read_button
 from bot.modals import on_submit
+from bot.roles import Role, guard
 from bot.services import Services
 from bot.verbs import Verb
 from bot.views.common import escape
@@ -53,8 +53,6 @@ Respond = Callable[..., Any]
 
 
 def register(app: App, services: Services) -> None:
-    reviewers = services.reviewers
-
     def decide(
         body: dict[str, Any], client: WebClient, user_id: str, respond: Respond, target: ContentStatus
     ) -> None:
@@ -62,16 +60,6 @@ def register(app: App, services: Services) -> None:
             content_id, seen = read_button(body, 2)
         except BadInput as exc:
             respond(text=str(exc))
-            return
-        try:
-            allowed = reviewers.allows(client, user_id)
-        except SlackApiError as exc:
-            respond(
-                text=f"I could not read the reviewer group ({exc.response['error']}), so nothing changed."
-            )
-            return
-        if not allowed:
-            respond(text=reviewers.why_not())
             return
         try:
             with services.db() as session:
@@ -96,14 +84,16 @@ def register(app: App, services: Services) -> None:
         verb = "approved it — ready to schedule" if target == ContentStatus.APPROVED else "rejected it"
         refresh(services, client, content, f"<@{user_id}> {verb}.")
 
-    @app.action(APPROVE)
+    only_reviewers = guard(services.roles, Role.REVIEWER, "approve or reject content")
+
+    @app.action(APPROVE, middleware=[only_reviewers])
     def approve_clicked(
         ack: Ack, body: dict[str, Any], client: WebClient, context: dict[str, Any], respond: Respond
     ) -> None:
         ack()
         decide(body, client, context["user_id"], respond, ContentStatus.APPROVED)
 
-    @app.action(REJECT)
+    @app.action(REJECT, middleware=[only_reviewers])
     def reject_clicked(
         ack: Ack, body: dict[str, Any], client: WebClient, context: dict[str, Any], respond: Respond
     ) -> None:

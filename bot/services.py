@@ -10,7 +10,7 @@ from functools import cached_property
 import redis
 from sqlalchemy.orm import Session
 
-from bot.reviewers import Reviewers
+from bot.roles import Roles
 from config.settings import Settings
 from storage.db import session_scope
 
@@ -22,9 +22,9 @@ class Services:
     redis: redis.Redis | None
 
     @cached_property
-    def reviewers(self) -> Reviewers:
+    def roles(self) -> Roles:
         # One per process, so the user group's members are read once a minute, not per surface.
-        return Reviewers(self.settings)
+        return Roles(self.settings)
 
     @contextmanager
     def db(self) -> Iterator[Session]:

@@ -34,6 +34,8 @@ class Settings(BaseSettings):
     alert_channel: str | None = None
     digest_channel: str | None = None
     reviewers: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    # Who may change channels and the template library; the reviewers when unset.
+    admins: Annotated[list[str], NoDecode] = Field(default_factory=list)
 
     anthropic_api_key: str | None = None
     anthropic_base_url: str | None = None
@@ -57,7 +59,7 @@ class Settings(BaseSettings):
     token_key: str | None = None
     timezone: str = "UTC"
 
-    @field_validator("reviewers", "alert_emails", mode="before")
+    @field_validator("reviewers", "admins", "alert_emails", mode="before")
     @classmethod
     def _split_list(cls, value: object) -> object:
         # People write these as "U1,U2" in .env; pydantic would otherwise expect JSON.

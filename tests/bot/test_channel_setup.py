@@ -10,7 +10,7 @@ from contentbot.local import LocalBot
 from storage.channels import channel_history, get_channel, list_channels
 from storage.db import session_scope
 
-USER = "U0BOB"
+USER = "U0ALICE"  # an admin: ADMINS defaults to the reviewers
 CHANNEL = "C0CONTENT"
 
 
@@ -112,7 +112,7 @@ def test_a_saved_change_is_audited_and_shown_in_channels(bot: LocalBot) -> None:
     assert entry.before["daily_cap"] == 3 and entry.after["daily_cap"] == 2
     listing = str(bot.workspace.slash(USER, "channels").json()["blocks"])
     assert "manual, up to 2/day, 90 min apart, Tue,Thu 18:00-21:00" in listing
-    assert "Last changed by <@U0BOB>" in listing and "posting mode, windows, daily cap" in listing
+    assert "Last changed by <@U0ALICE>" in listing and "posting mode, windows, daily cap" in listing
 
 
 def test_saving_without_changes_writes_no_audit(bot: LocalBot) -> None:
@@ -153,3 +153,14 @@ def test_connect_says_the_flow_is_not_there_yet(bot: LocalBot) -> None:
     assert bot.workspace.click(USER, action_id="channel_connect_tiktok", view_id=modal.id).status == 200
     notes = bot.standin.wait_for(lambda: bot.standin.ephemerals(CHANNEL, USER))
     assert "arrives with scheduling" in notes[-1].text
+
+
+def test_only_admins_change_a_channel_and_the_refusal_says_who_may(bot: LocalBot) -> None:
+    bot.workspace.slash("U0BOB", "channel setup Water")
+    [modal] = bot.standin.wait_for(lambda: bot.standin.modals("U0BOB"))
+    before = channel(bot, "Water")
+    reply = bot.workspace.submit("U0BOB", modal.id, {"daily_cap": {"daily_cap": number("1")}})
+    assert reply.errors == {"name": "Only admins may change channels; ask <@U0ALICE>."}
+    assert channel(bot, "Water") == before
+    with session_scope(bot.settings.database_url) as session:
+        assert channel_history(session, before.id) == []

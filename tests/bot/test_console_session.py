@@ -31,7 +31,9 @@ def test_help_and_channels_render_as_text(bot: LocalBot) -> None:
 
 
 def test_a_modal_is_filled_by_field_name_and_submitted(bot: LocalBot) -> None:
-    out = session(bot, ["/content channel setup Earth", "fill daily_cap 5", "submit"])
+    out = session(
+        bot, ["/content channel setup Earth", "fill daily_cap 5", "submit"], user="U0ALICE"
+    )  # an admin
     assert "Edit channel" in out
     assert "Daily cap" in out
     assert "Updated channel *Earth*" in out or "Updated channel Earth" in out
@@ -41,5 +43,7 @@ def test_a_modal_is_filled_by_field_name_and_submitted(bot: LocalBot) -> None:
 
 
 def test_an_inline_error_shows_under_the_field(bot: LocalBot) -> None:
-    out = session(bot, ["/content channel setup Earth", "fill windows Someday 10:00-11:00", "submit"])
+    out = session(
+        bot, ["/content channel setup Earth", "fill windows Someday 10:00-11:00", "submit"], user="U0ALICE"
+    )
     assert "is not a weekday" in out

@@ -10,11 +10,11 @@ from contentbot.local import LocalBot
 from standins.slack import Ephemeral, View
 from storage.channels import get_channel
 from storage.db import session_scope
-from storage.library import Template, list_templates, template_version
+from storage.library import Template, TemplateStatus, list_templates, template_version
 from tests.bot.slack_inputs import all_text, options, select, text
 from tests.measured_posts import publish_post
 
-USER = "U0BOB"
+USER = "U0ALICE"  # an admin: ADMINS defaults to the reviewers
 CHANNEL = "C0CONTENT"
 
 
@@ -239,3 +239,18 @@ def test_retiring_says_what_happened_and_twice_changes_nothing(bot: LocalBot) ->
     assert next_ephemeral(bot, count + 1).text == "*Gift panic* was already retired; nothing changed."
     assert "Gift panic" not in all_text(listing(bot, "hook").blocks)
     assert "*Gift panic* (retired) · hook" in all_text(listing(bot, "hook retired").blocks)
+
+
+def test_only_admins_retire_a_template(bot: LocalBot) -> None:
+    gift = template(bot, "gift-panic")
+    bob = "U0BOB"
+    before = len(bot.standin.ephemerals(CHANNEL, bob))
+    assert bot.workspace.slash(bob, "templates hook").status == 200
+    shown = bot.standin.wait_for(lambda: bot.standin.ephemerals(CHANNEL, bob)[before:])[0]
+    reply = bot.workspace.click(
+        bob, action_id="template_retire", value=str(gift.id), message=(CHANNEL, shown.ts)
+    )
+    assert reply.status == 200
+    answer = bot.standin.wait_for(lambda: bot.standin.ephemerals(CHANNEL, bob)[before + 1 :])[0]
+    assert answer.text == "Only admins may change the template library; ask <@U0ALICE>."
+    assert template(bot, "gift-panic").status == TemplateStatus.ACTIVE

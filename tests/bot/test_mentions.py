@@ -7,9 +7,19 @@ import re
 
 from contentbot.local import LocalBot
 from tests.bot.slack_inputs import text
-from tests.generation_helpers import REQUESTER, REVIEW, click, request, review_message, submit, thread_texts
+from tests.generation_helpers import (
+    REQUESTER,
+    REVIEW,
+    REVIEWER,
+    click,
+    request,
+    review_message,
+    submit,
+    thread_texts,
+)
 
 PINGS = ("<!channel>", "<!everyone>", "<!here>", "<@U0EVIL>")
+ADMIN = REVIEWER  # ADMINS defaults to the reviewers
 RAW_PING = re.compile(r"<!(channel|everyone|here)>|<@U0EVIL>")
 
 
@@ -45,11 +55,11 @@ def test_an_edit_is_escaped_on_the_review_message(bot: LocalBot) -> None:
 
 
 def test_a_channel_name_is_escaped_wherever_it_is_shown(bot: LocalBot) -> None:
-    bot.workspace.slash(REQUESTER, "channel setup Water")
-    [modal] = bot.standin.wait_for(lambda: bot.standin.modals(REQUESTER))
-    reply = bot.workspace.submit(REQUESTER, modal.id, {"name": {"name": text("Water <!everyone>")}})
+    bot.workspace.slash(ADMIN, "channel setup Water")
+    [modal] = bot.standin.wait_for(lambda: bot.standin.modals(ADMIN))
+    reply = bot.workspace.submit(ADMIN, modal.id, {"name": {"name": text("Water <!everyone>")}})
     assert reply.status == 200 and not reply.errors
-    bot.standin.wait_for(lambda: bot.standin.ephemerals("C0CONTENT", REQUESTER))
+    bot.standin.wait_for(lambda: bot.standin.ephemerals("C0CONTENT", ADMIN))
     listing = bot.workspace.slash(REQUESTER, "channels").body
     bot.workspace.open_home(REQUESTER)
     bot.standin.wait_for(lambda: bot.standin.home(REQUESTER))
