@@ -11,9 +11,10 @@ from __future__ import annotations
 import contextlib
 import html
 import re
+import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import zip_longest
 from typing import Any, TextIO
 
@@ -37,10 +38,13 @@ HELP = """\
 /content <text>          run the slash command in the current channel
 press N [option]         press button N (or pick an option in menu N); a bare N works too
 fill <field> <value>     type into a modal field (by #, block_id or label)
+fill <field>             type several lines into it; end with a line holding just .
+clear <field>            empty a modal field
 select <field> <option>  pick an option (by # or text) in a modal field; commas for several
 submit | cancel          submit or close the modal on screen
 home                     open the App Home tab
 thread <m#>              show a message's thread
+read <#channel> [N]      show a channel's last N messages (5), e.g. read #content-review
 as <user>                act as someone else
 help | quit"""
 
@@ -259,6 +263,17 @@ class _Control:
     element: dict[str, Any]
     message: tuple[str, str] | None = None
     view_id: str | None = None
+    # A list repeats an action_id once per item: the block says which item's button this is.
+    block_id: str | None = None
+
+
+@dataclass(frozen=True)
+class _Lines:
+    """A modal field taking several typed lines, until a line holding just `.`."""
+
+    view_id: str
+    block: dict[str, Any]
+    lines: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -270,9 +285,17 @@ class Settle:
     poll: float = 0.05
 
 
+DEFAULT_SETTLE = Settle()
+
+
 class Console:
     def __init__(
-        self, workspace: Workspace, standin: SlackStandIn, user: str, out: TextIO, settle: Settle = Settle()
+        self,
+        workspace: Workspace,
+        standin: SlackStandIn,
+        user: str,
+        out: TextIO,
+        settle: Settle = DEFAULT_SETTLE,
     ) -> None:
         self.workspace = workspace
         self.standin = standin
@@ -286,10 +309,13 @@ class Console:
         self._controls: dict[int, _Control] = {}
         self._next_control = 1
         self._message_labels: dict[tuple[str, str], str] = {}
+        self._typing: _Lines | None = None
         self._commands: dict[str, Callable[[str], None]] = {
             "press": self._press,
             "fill": self._fill,
             "select": self._fill,
+            "clear": self._clear,
+            "read": self._read,
             "submit": lambda _: self._submit(),
             "cancel": lambda _: self._cancel(),
             "home": lambda _: self._home(),
@@ -300,10 +326,18 @@ class Console:
 
     @property
     def prompt(self) -> str:
-        return f"{self.names[self.user]}> "
+        return "... " if self._typing else f"{self.names[self.user]}> "
+
+    @property
+    def behind(self) -> bool:
+        """Whether the workspace changed since this console last showed it."""
+        return self.standin.cursor > self._cursor
 
     def handle(self, line: str) -> None:
         """Do what one typed line asks, then show what changed."""
+        if self._typing is not None:
+            self._type_line(line.rstrip("\r\n"))
+            return
         line = line.strip()
         if not line:
             return
@@ -319,16 +353,28 @@ class Console:
             raise ConsoleError(f"unknown command {verb!r}; type help")
         action(rest.strip())
 
-    def show_new(self, *, hide_home: bool = False) -> None:
-        """Print what changed in the workspace since last time, as this person would see it."""
+    @property
+    def typing(self) -> bool:
+        """Whether lines go into a modal field (`fill <field>`) rather than being commands."""
+        return self._typing is not None
+
+    def show_new(self, *, hide_home: bool = False, lead: str = "") -> bool:
+        """Print what changed in the workspace since last time, as this person would see it.
+
+        `lead` goes before the first thing printed. True when anything was: changes only
+        others can see print nothing.
+        """
         changes = self.standin.changes(self._cursor)
         self._cursor += len(changes)
+        printed = False
         for change in changes:
             if hide_home and change.kind is ChangeKind.HOME_PUBLISHED:
                 continue
             shown = self._render_change(change)
             if shown:
-                self._say(shown)
+                self._say(shown if printed else lead + shown)
+                printed = True
+        return printed
 
     # -- commands ---------------------------------------------------------------------------------------
 
@@ -354,6 +400,7 @@ class Console:
             value=value,
             message=control.message,
             view_id=control.view_id,
+            block_id=control.block_id,
         )
         if reply.status != 200:
             raise ConsoleError(f"the app answered HTTP {reply.status}")
@@ -362,17 +409,38 @@ class Console:
     def _fill(self, rest: str) -> None:
         modal = self._modal()
         ref, _, raw = rest.partition(" ")
-        if not raw:
-            raise ConsoleError("usage: fill <field> <value>")
+        if not ref:
+            raise ConsoleError("usage: fill <field> <value>, or fill <field> for several lines")
         block = _find_input(modal, ref)
+        if raw:
+            self._set(modal.id, block, _typed_value(block["element"], raw, self.standin))
+            return
+        if not block["element"].get("multiline"):
+            raise ConsoleError(f"{_text(block.get('label'))} takes one line: fill {ref} <value>")
+        self._typing = _Lines(modal.id, block)
+        self._say("Type the lines; end with a line holding just .")
+
+    def _type_line(self, line: str) -> None:
+        assert self._typing is not None
+        if line.strip() != ".":
+            self._typing = replace(self._typing, lines=(*self._typing.lines, line))
+            return
+        typing, self._typing = self._typing, None
+        self._set(typing.view_id, typing.block, "\n".join(typing.lines) or None)
+
+    def _clear(self, rest: str) -> None:
+        modal = self._modal()
+        block = _find_input(modal, rest.strip())
+        self._set(modal.id, block, [] if is_multi(block["element"]["type"]) else None)
+
+    def _set(self, view_id: str, block: dict[str, Any], value: Any) -> None:
+        """Put what the person typed or picked into the view's state, as Slack's client does."""
         element = block["element"]
-        entry = {
-            "type": element["type"],
-            state_key(element["type"]): _typed_value(element, raw, self.standin),
-        }
-        updated = self.standin.set_view_state(modal.id, {block["block_id"]: {element["action_id"]: entry}})
+        entry = {"type": element["type"], state_key(element["type"]): value}
+        updated = self.standin.set_view_state(view_id, {block["block_id"]: {element["action_id"]: entry}})
         shown = _value_text(updated.state[block["block_id"]][element["action_id"]], self.names)
-        self._say(f"{_text(block.get('label'))} = {shown}")
+        label = _text(block.get("label"))
+        self._say(f"{label} = " + shown.replace("\n", "\n" + " " * (len(label) + 3)))
 
     def _submit(self) -> None:
         reply = self.workspace.submit(self.user, self._modal().id)
@@ -405,6 +473,20 @@ class Console:
             raise ConsoleError(f"no message {rest!r}; messages are labelled m1, m2, …")
         thread = self.standin.thread(*where)
         self._say("\n".join(self._render_message(m) for m in thread))
+
+    def _read(self, rest: str) -> None:
+        name, _, count = rest.partition(" ")
+        channel = next((c for c in self.standin.channels() if c.name == name.lstrip("#")), None)
+        if channel is None:
+            known = ", ".join("#" + c.name for c in self.standin.channels() if not c.id.startswith("D"))
+            raise ConsoleError(f"no channel {name!r}; channels are {known}")
+        if count and not count.strip().isdigit():
+            raise ConsoleError("usage: read <#channel> [number of messages]")
+        messages = self.standin.messages(channel.id)[-int(count or 5) :]
+        if not messages:
+            self._say(f"(#{channel.name} has no messages yet)")
+        for message in messages:
+            self._say(self._render_message(message))
 
     def _as(self, rest: str) -> None:
         user = self.standin.user_by_name(rest.lstrip("@"))
@@ -466,8 +548,8 @@ class Console:
         return text
 
     def _register(self, blocks: list[dict[str, Any]], where: _Control) -> None:
-        for _, element in controls_of(blocks):
-            self._controls[self._next_control] = _Control(element, where.message, where.view_id)
+        for block_id, element in controls_of(blocks):
+            self._controls[self._next_control] = _Control(element, where.message, where.view_id, block_id)
             self._next_control += 1
 
     def _say(self, text: str) -> None:
@@ -475,15 +557,36 @@ class Console:
 
 
 def _pick(element: Mapping[str, Any], choice: str) -> dict[str, Any]:
+    """The option numbered `choice`, or labelled or valued so, or the one option whose label
+    holds it as whole words (`Fire` for "Fire (Fire)", `hook` for "TikTok hook + caption")."""
     options = _options(element)
     if choice.isdigit() and 1 <= int(choice) <= len(options):
         return options[int(choice) - 1]
+    wanted = choice.strip().lower()
     for option in options:
-        if choice.lower() in (_text(option.get("text")).lower(), str(option.get("value")).lower()):
+        if wanted in (_text(option.get("text")).lower(), str(option.get("value")).lower()):
             return option
-    raise ConsoleError(
-        f"no option {choice!r}; choose from " + ", ".join(_text(o.get("text")) for o in options)
-    )
+    labels = [_text(o.get("text")) for o in options]
+    named = [o for o, label in zip(options, labels, strict=True) if _names(label.lower(), wanted)]
+    if len(named) == 1:
+        return named[0]
+    if named:
+        raise ConsoleError(
+            f"{choice!r} could be " + ", ".join(_text(o.get("text")) for o in named) + "; say which"
+        )
+    raise ConsoleError(f"no option {choice!r}; choose from " + ", ".join(labels))
+
+
+def _names(label: str, wanted: str) -> bool:
+    """Whether `wanted` is whole words of `label`: "fire" names "fire (fire)" and "hook" names
+    "tiktok hook + caption", but "fire" does not name "firework"."""
+    at = label.find(wanted)
+    while at >= 0:
+        end = at + len(wanted)
+        if not label[at - 1 : at].isalnum() and not label[end : end + 1].isalnum():
+            return True
+        at = label.find(wanted, at + 1)
+    return False
 
 
 def _find_input(view: View, ref: str) -> dict[str, Any]:
@@ -524,23 +627,77 @@ def run(
     *,
     stdin: TextIO,
     stdout: TextIO,
-    settle: Settle = Settle(),
+    settle: Settle = DEFAULT_SETTLE,
 ) -> None:
-    """The read-act-show loop, until `quit` or end of input."""
+    """The read-act-show loop, until `quit` or end of input.
+
+    What others post meanwhile (a worker's draft, say) prints as it arrives, above a fresh
+    prompt, as a Slack client shows new messages without waiting for you to type.
+    """
     console = Console(workspace, standin, user, stdout, settle)
     channel = standin.channel(console.channel).name
     stdout.write(f"Slack stand-in: you are {console.names[user]} in #{channel}. Type help.\n")
-    while True:
-        console.show_new()  # whatever arrived while the person was typing (a worker's post, say)
-        stdout.write(console.prompt)
-        stdout.flush()
-        line = stdin.readline()
-        if not line or line.strip() in ("quit", "exit"):
-            stdout.write("\n" if not line else "")
+    stdout.write(_kept(standin) + "\n")
+    # One writer at a time: the loop while it acts on a line, the follower while the person types.
+    screen = threading.Lock()
+    waiting = threading.Event()
+    done = threading.Event()
+    follower = threading.Thread(
+        target=_follow, args=(console, screen, waiting, done), name="console-follower", daemon=True
+    )
+    follower.start()
+    try:
+        while True:
+            with screen:
+                console.show_new()
+                stdout.write(console.prompt)
+                stdout.flush()
+                waiting.set()
+            line = stdin.readline()
+            with screen:
+                waiting.clear()
+                if not line or (not console.typing and line.strip() in ("quit", "exit")):
+                    stdout.write("\n" if not line else "")
+                    return
+                try:
+                    console.handle(line)
+                except (ConsoleError, LookupError, ValueError) as error:
+                    stdout.write(f"! {error}\n")
+                except httpx.HTTPError as error:
+                    stdout.write(f"! could not reach the app: {error}\n")
+    finally:
+        done.set()
+        follower.join()
+
+
+def _follow(
+    console: Console, screen: threading.Lock, waiting: threading.Event, done: threading.Event
+) -> None:
+    while not done.is_set():
+        with contextlib.suppress(TimeoutError):
+            console.standin.wait_for(lambda: console.behind or done.is_set(), timeout=0.5)
+        if done.is_set():
             return
-        try:
-            console.handle(line)
-        except (ConsoleError, LookupError, ValueError) as error:
-            stdout.write(f"! {error}\n")
-        except httpx.HTTPError as error:
-            stdout.write(f"! could not reach the app: {error}\n")
+        with screen:
+            if waiting.is_set() and console.behind:
+                # The new lines go above a fresh prompt; what the person had typed stays theirs.
+                if console.show_new(lead="\n"):
+                    console.out.write(console.prompt)
+                console.out.flush()
+        # While a line is being acted on the loop shows the changes itself; do not spin meanwhile.
+        waiting.wait(0.5)
+
+
+def _kept(standin: SlackStandIn) -> str:
+    if standin.state_file is None:
+        return "Messages last while the console runs: they are gone when it stops."
+    kept = {
+        standin.channel(channel).name: count
+        for channel, count in standin.kept_messages().items()
+        if not channel.startswith("D")
+    }
+    if not kept:
+        return f"Messages are kept in {standin.state_file} for next time."
+    listed = ", ".join(f"{count} in #{name}" for name, count in kept.items())
+    first = next(iter(kept))
+    return f"Kept from last time: messages {listed}. `read #{first}` shows the latest."
