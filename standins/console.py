@@ -86,7 +86,8 @@ def _control(number: int, element: Mapping[str, Any]) -> str:
     kind = element.get("type")
     if kind == "button":
         style = f" ({element['style']})" if element.get("style") else ""
-        return f"[{number}] {_text(element.get('text'))}{style}"
+        asks = " (asks first)" if element.get("confirm") else ""
+        return f"[{number}] {_text(element.get('text'))}{style}{asks}"
     if kind in ("static_select", "overflow", "radio_buttons", "checkboxes"):
         label = _text(element.get("placeholder")) or "choose"
         choices = " ".join(f"({i}) {_text(o.get('text'))}" for i, o in enumerate(_options(element), 1))
@@ -310,6 +311,8 @@ class Console:
         self._next_control = 1
         self._message_labels: dict[tuple[str, str], str] = {}
         self._typing: _Lines | None = None
+        # A pressed control whose `confirm` dialog is on screen, and the option picked with it.
+        self._confirming: tuple[_Control, str | None] | None = None
         self._commands: dict[str, Callable[[str], None]] = {
             "press": self._press,
             "fill": self._fill,
@@ -326,6 +329,8 @@ class Console:
 
     @property
     def prompt(self) -> str:
+        if self._confirming:
+            return "y/n? "
         return "... " if self._typing else f"{self.names[self.user]}> "
 
     @property
@@ -337,6 +342,13 @@ class Console:
         """Do what one typed line asks, then show what changed."""
         if self._typing is not None:
             self._type_line(line.rstrip("\r\n"))
+            return
+        if self._confirming is not None:
+            (control, value), self._confirming = self._confirming, None
+            if line.strip().lower() in ("y", "yes", _text(control.element["confirm"].get("confirm")).lower()):
+                self._click(control, value)
+            else:
+                self._say("(nothing sent)")
             return
         line = line.strip()
         if not line:
@@ -356,7 +368,7 @@ class Console:
     @property
     def typing(self) -> bool:
         """Whether lines go into a modal field (`fill <field>`) rather than being commands."""
-        return self._typing is not None
+        return self._typing is not None or self._confirming is not None
 
     def show_new(self, *, hide_home: bool = False, lead: str = "") -> bool:
         """Print what changed in the workspace since last time, as this person would see it.
@@ -394,6 +406,17 @@ class Console:
             if not choice:
                 raise ConsoleError("pick an option: press N <option # or text>")
             value = _pick(control.element, choice)["value"]
+        dialog = control.element.get("confirm")
+        if dialog:
+            # Slack's client asks first and sends nothing unless the person confirms.
+            self._confirming = (control, value)
+            yes = _text(dialog.get("confirm")) or "Yes"
+            no = _text(dialog.get("deny")) or "Cancel"
+            self._say(f"┌ {_text(dialog.get('title'))}\n│ {_text(dialog.get('text'))}\n└ [y] {yes}  [n] {no}")
+            return
+        self._click(control, value)
+
+    def _click(self, control: _Control, value: str | None) -> None:
         reply = self.workspace.click(
             self.user,
             action_id=control.element["action_id"],

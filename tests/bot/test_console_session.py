@@ -21,6 +21,7 @@ from standins.console import Settle, run
 from storage.channels import get_channel
 from storage.contents import get_content
 from storage.db import session_scope
+from storage.library import list_templates
 from tests.conftest import REDIS_URL
 
 
@@ -198,3 +199,17 @@ def test_messages_outlive_a_restart_and_their_buttons_still_work(
         assert float(new.ts) > float(second.standin.messages("C0REVIEW")[0].ts)
     finally:
         second.close()
+
+
+def test_a_button_that_asks_first_sends_nothing_until_confirmed(bot: LocalBot) -> None:
+    out = session(bot, ["/content templates water captions", "press 3", "n", "press 3", "yes"])
+    assert "[1] Preview  [2] Edit  [3] Retire (asks first)" in out
+    dialog = "bob> ┌ Retire this template?\n│ *Gift pick* leaves lists and pickers"
+    assert out.count(dialog) == 2
+    assert "└ [y] Retire  [n] Keep it\ny/n? (nothing sent)\nbob> " in out
+    assert "y/n? #content · contentbot (only visible to you)\n  Retired *Gift pick*" in out
+    with session_scope(bot.settings.database_url) as db:
+        listed = {
+            s.template.spec.key: s.template.status.value for s in list_templates(db, include_retired=True)
+        }
+    assert listed["gift-pick"] == "retired"
