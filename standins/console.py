@@ -721,6 +721,8 @@ def _kept(standin: SlackStandIn) -> str:
     }
     if not kept:
         return f"Messages are kept in {standin.state_file} for next time."
-    listed = ", ".join(f"{count} in #{name}" for name, count in kept.items())
+    listed = ", ".join(
+        f"{count} message{'s' if count != 1 else ''} in #{name}" for name, count in kept.items()
+    )
     first = next(iter(kept))
-    return f"Kept from last time: messages {listed}. `read #{first}` shows the latest."
+    return f"Kept from last time: {listed}. `read #{first}` shows the latest."

@@ -187,7 +187,7 @@ def test_messages_outlive_a_restart_and_their_buttons_still_work(
     try:
         out = session(second, ["read #content-review"], user="U0ALICE")
         assert re.search(
-            r"Kept from last time: messages \d+ in #content-review\. `read #content-review`", out
+            r"Kept from last time: \d+ messages in #content-review\. `read #content-review`", out
         )
         approve = re.search(r"\[(\d+)\] Approve", out)
         assert approve is not None, out
