@@ -1,25 +1,31 @@
 """A Slack workspace in the terminal: type `/content ...`, read the bot's answers, press its buttons.
 
 The bot runs for real (Bolt over HTTP, signed requests); only Slack is local, as the stand-in in
-`standins.slack`. This module renders what a person would see there as text and turns
-what they type into the requests Slack would send. It starts nothing itself: `run()` is handed a
-running stand-in and a `Workspace` pointed at the running app.
+`standins.slack`. This module shows what a person would see there as text (`standins.block_text`)
+and turns what they type into the requests Slack would send. It starts nothing itself: `run()` is
+handed a running stand-in and a `Workspace` pointed at the running app.
 """
 
 from __future__ import annotations
 
 import contextlib
-import html
 import re
 import threading
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
-from itertools import zip_longest
 from typing import Any, TextIO
 
 import httpx
 
+from standins.block_text import (
+    controls_of,
+    options_of,
+    render_message,
+    render_view,
+    text_of,
+    value_text,
+)
 from standins.slack import (
     Change,
     ChangeKind,
@@ -28,12 +34,10 @@ from standins.slack import (
     SlackStandIn,
     View,
     Workspace,
-    interactive_elements,
     is_multi,
     state_key,
 )
 
-RULE = "─" * 40
 HELP = """\
 /content <text>          run the slash command in the current channel
 press N [option]         press button N (or pick an option in menu N); a bare N works too
@@ -47,208 +51,6 @@ thread <m#>              show a message's thread
 read <#channel> [N]      show a channel's last N messages (5), e.g. read #content-review
 as <user>                act as someone else
 help | quit"""
-
-# ---------------------------------------------------------------------------------------------------
-# Rendering: Block Kit as text (pure functions)
-# ---------------------------------------------------------------------------------------------------
-
-_MENTION = re.compile(r"<@(\w+)(?:\|([^>]+))?>")
-_CHANNEL = re.compile(r"<#(\w+)(?:\|([^>]*))?>")
-_SPECIAL = re.compile(r"<!(\w+)(?:\|([^>]+))?>")
-_LINK = re.compile(r"<([^<>|@#!][^<>|]*)(?:\|([^>]+))?>")
-
-
-def render_mrkdwn(text: str, names: Mapping[str, str] | None = None) -> str:
-    """Slack's markup made readable: mentions become @name, links `label (url)`; *bold* stays."""
-    names = names or {}
-    text = _MENTION.sub(lambda m: "@" + (m.group(2) or names.get(m.group(1), m.group(1))), text)
-    text = _CHANNEL.sub(lambda m: "#" + (m.group(2) or names.get(m.group(1), m.group(1))), text)
-    text = _SPECIAL.sub(lambda m: "@" + (m.group(2) or m.group(1)), text)
-    text = _LINK.sub(lambda m: f"{m.group(2)} ({m.group(1)})" if m.group(2) else m.group(1), text)
-    # Slack escapes only these three in message text.
-    return html.unescape(text)
-
-
-def _text(obj: Mapping[str, Any] | None, names: Mapping[str, str] | None = None) -> str:
-    if not obj:
-        return ""
-    if obj.get("type") == "mrkdwn":
-        return render_mrkdwn(obj.get("text", ""), names)
-    return str(obj.get("text", ""))
-
-
-def _options(element: Mapping[str, Any]) -> list[dict[str, Any]]:
-    groups = element.get("option_groups") or []
-    return list(element.get("options") or [o for g in groups for o in g.get("options", [])])
-
-
-def _control(number: int, element: Mapping[str, Any]) -> str:
-    kind = element.get("type")
-    if kind == "button":
-        style = f" ({element['style']})" if element.get("style") else ""
-        asks = " (asks first)" if element.get("confirm") else ""
-        return f"[{number}] {_text(element.get('text'))}{style}{asks}"
-    if kind in ("static_select", "overflow", "radio_buttons", "checkboxes"):
-        label = _text(element.get("placeholder")) or "choose"
-        choices = " ".join(f"({i}) {_text(o.get('text'))}" for i, o in enumerate(_options(element), 1))
-        return f"[{number}] {label} ▾ {choices}"
-    return f"[{number}] <{kind}>"
-
-
-def _rich_text(element: Mapping[str, Any]) -> str:
-    if "elements" in element:
-        return "".join(_rich_text(e) for e in element["elements"])
-    if element.get("type") == "user":
-        return f"@{element.get('user_id', '')}"
-    if element.get("type") == "link":
-        return element.get("text") or element.get("url", "")
-    return str(element.get("text", ""))
-
-
-def _columns(fields: list[str], width: int = 38) -> list[str]:
-    rows = []
-    for i in range(0, len(fields), 2):
-        left = fields[i].splitlines()
-        right = fields[i + 1].splitlines() if i + 1 < len(fields) else []
-        rows.extend(f"{a:<{width}}  {b}".rstrip() for a, b in zip_longest(left, right, fillvalue=""))
-    return rows
-
-
-def _value_text(entry: Mapping[str, Any] | None, names: Mapping[str, str]) -> str:
-    if not entry:
-        return "(empty)"
-    value = entry.get(state_key(entry["type"])) if entry.get("type") else None
-    if value in (None, "", []):
-        return "(empty)"
-    items = value if isinstance(value, list) else [value]
-    shown = [_text(v.get("text")) if isinstance(v, dict) else names.get(str(v), str(v)) for v in items]
-    return ", ".join(shown)
-
-
-def render_blocks(
-    blocks: Iterable[Mapping[str, Any]],
-    *,
-    names: Mapping[str, str] | None = None,
-    start: int = 1,
-    state: Mapping[str, Mapping[str, Any]] | None = None,
-    errors: Mapping[str, str] | None = None,
-) -> str:
-    """Block Kit as lines of text; controls are numbered from `start` in `controls_of` order."""
-    names = names or {}
-    number = start
-    field = 0
-    lines: list[str] = []
-    for block in blocks:
-        kind = block.get("type")
-        if kind == "header":
-            lines.append(_text(block.get("text")).upper())
-        elif kind == "section":
-            if block.get("text"):
-                lines.extend(_text(block["text"], names).splitlines() or [""])
-            lines.extend(_columns([_text(f, names) for f in block.get("fields") or []]))
-            accessory = block.get("accessory")
-            if accessory and accessory.get("type") == "image":
-                lines.append(f"[image: {accessory.get('alt_text', '')}]")
-            elif accessory:
-                lines.append("  " + _control(number, accessory))
-                number += 1
-        elif kind == "context":
-            parts = [
-                _text(e, names) if "text" in e else f"[image: {e.get('alt_text', '')}]"
-                for e in block["elements"]
-            ]
-            lines.append("(" + " · ".join(parts) + ")")
-        elif kind == "divider":
-            lines.append(RULE)
-        elif kind == "image":
-            title = f" {_text(block['title'])}" if block.get("title") else ""
-            lines.append(f"[image: {block.get('alt_text', '')}]{title}")
-        elif kind == "actions":
-            controls = []
-            for element in block.get("elements") or []:
-                controls.append(_control(number, element))
-                number += 1
-            lines.append("  ".join(controls))
-        elif kind == "input":
-            field += 1
-            element = block.get("element") or {}
-            need = "optional" if block.get("optional") else "required"
-            head = f"#{field} {_text(block.get('label'))} ({need})"
-            if _options(element):
-                head += " ▾ " + " ".join(
-                    f"({i}) {_text(o.get('text'))}" for i, o in enumerate(_options(element), 1)
-                )
-            lines.append(head)
-            if block.get("hint"):
-                lines.append(f"   {_text(block['hint'])}")
-            entry = (state or {}).get(block.get("block_id", ""), {}).get(element.get("action_id", ""))
-            lines.append("   = " + _value_text(entry, names).replace("\n", "\n     "))
-            error = (errors or {}).get(block.get("block_id", ""))
-            if error:
-                lines.append(f"   ! {error}")
-        elif kind == "rich_text":
-            lines.extend(_rich_text(block).splitlines())
-        else:
-            lines.append(f"[{kind} block]")
-    return "\n".join(lines)
-
-
-def controls_of(blocks: Iterable[Mapping[str, Any]]) -> list[tuple[str, dict[str, Any]]]:
-    """(block_id, element) for each pressable control, in the order `render_blocks` numbers them."""
-    found = []
-    for block in blocks:
-        if block.get("type") in ("section", "actions"):
-            found.extend(
-                (block.get("block_id", ""), e)
-                for e in interactive_elements(block)
-                if e.get("type") != "image"
-            )
-    return found
-
-
-def render_message(
-    message: Message | Ephemeral, *, names: Mapping[str, str] | None = None, start: int = 1, label: str = ""
-) -> str:
-    """A message with a one-line heading: who wrote it, where, and whether only you can see it."""
-    names = names or {}
-    author = names.get(message.user, message.user) if isinstance(message, Message) else "contentbot"
-    heading = f"{label} · {author}" if label else author
-    if isinstance(message, Ephemeral):
-        heading += " (only visible to you)"
-    elif message.edited:
-        heading += " (edited)"
-    if message.thread_ts and message.thread_ts != message.ts:
-        heading = "↳ " + heading
-    body = (
-        render_blocks(message.blocks, names=names, start=start)
-        if message.blocks
-        else render_mrkdwn(message.text, names)
-    )
-    if isinstance(message, Message):
-        body += "".join(f"\n[file: {f['name']} “{f['title']}”]" for f in message.files)
-    return heading + "\n" + _indent(body)
-
-
-def render_view(view: View, *, names: Mapping[str, str] | None = None, start: int = 1) -> str:
-    """A modal or App Home, framed, with its inputs' current values and any errors under them."""
-    definition = view.definition
-    title = "App Home" if view.type == "home" else f"Modal: {_text(definition.get('title'))}"
-    body = render_blocks(view.blocks, names=names, start=start, state=view.state, errors=view.errors)
-    lines = [f"┌ {title}", _indent(body, "│ ")]
-    if view.type == "modal":
-        buttons = []
-        if definition.get("submit"):
-            buttons.append(f"[submit] {_text(definition['submit'])}")
-        buttons.append(f"[cancel] {_text(definition.get('close')) or 'Close'}")
-        lines.append("└ " + "  ".join(buttons))
-    else:
-        lines.append("└")
-    return "\n".join(lines)
-
-
-def _indent(text: str, prefix: str = "  ") -> str:
-    return "\n".join(prefix + line if line else prefix.rstrip() for line in text.splitlines())
-
 
 # ---------------------------------------------------------------------------------------------------
 # The REPL
@@ -345,7 +147,11 @@ class Console:
             return
         if self._confirming is not None:
             (control, value), self._confirming = self._confirming, None
-            if line.strip().lower() in ("y", "yes", _text(control.element["confirm"].get("confirm")).lower()):
+            if line.strip().lower() in (
+                "y",
+                "yes",
+                text_of(control.element["confirm"].get("confirm")).lower(),
+            ):
                 self._click(control, value)
             else:
                 self._say("(nothing sent)")
@@ -402,7 +208,7 @@ class Console:
         if control is None:
             raise ConsoleError(f"no button {number!r} on screen")
         value = None
-        if _options(control.element):
+        if options_of(control.element):
             if not choice:
                 raise ConsoleError("pick an option: press N <option # or text>")
             value = _pick(control.element, choice)["value"]
@@ -410,9 +216,11 @@ class Console:
         if dialog:
             # Slack's client asks first and sends nothing unless the person confirms.
             self._confirming = (control, value)
-            yes = _text(dialog.get("confirm")) or "Yes"
-            no = _text(dialog.get("deny")) or "Cancel"
-            self._say(f"┌ {_text(dialog.get('title'))}\n│ {_text(dialog.get('text'))}\n└ [y] {yes}  [n] {no}")
+            yes = text_of(dialog.get("confirm")) or "Yes"
+            no = text_of(dialog.get("deny")) or "Cancel"
+            self._say(
+                f"┌ {text_of(dialog.get('title'))}\n│ {text_of(dialog.get('text'))}\n└ [y] {yes}  [n] {no}"
+            )
             return
         self._click(control, value)
 
@@ -439,7 +247,7 @@ class Console:
             self._set(modal.id, block, _typed_value(block["element"], raw, self.standin))
             return
         if not block["element"].get("multiline"):
-            raise ConsoleError(f"{_text(block.get('label'))} takes one line: fill {ref} <value>")
+            raise ConsoleError(f"{text_of(block.get('label'))} takes one line: fill {ref} <value>")
         self._typing = _Lines(modal.id, block)
         self._say("Type the lines; end with a line holding just .")
 
@@ -461,8 +269,8 @@ class Console:
         element = block["element"]
         entry = {"type": element["type"], state_key(element["type"]): value}
         updated = self.standin.set_view_state(view_id, {block["block_id"]: {element["action_id"]: entry}})
-        shown = _value_text(updated.state[block["block_id"]][element["action_id"]], self.names)
-        label = _text(block.get("label"))
+        shown = value_text(updated.state[block["block_id"]][element["action_id"]], self.names)
+        label = text_of(block.get("label"))
         self._say(f"{label} = " + shown.replace("\n", "\n" + " " * (len(label) + 3)))
 
     def _submit(self) -> None:
@@ -547,7 +355,7 @@ class Console:
             if subject.user != self.user:
                 return None
             if change.kind is ChangeKind.VIEW_CLOSED:
-                return f"(modal closed: {_text(subject.definition.get('title'))})"
+                return f"(modal closed: {text_of(subject.definition.get('title'))})"
             return self._render_view(subject)
         if isinstance(subject, Ephemeral) and subject.user != self.user:
             return None
@@ -582,20 +390,20 @@ class Console:
 def _pick(element: Mapping[str, Any], choice: str) -> dict[str, Any]:
     """The option numbered `choice`, or labelled or valued so, or the one option whose label
     holds it as whole words (`Fire` for "Fire (Fire)", `hook` for "TikTok hook + caption")."""
-    options = _options(element)
+    options = options_of(element)
     if choice.isdigit() and 1 <= int(choice) <= len(options):
         return options[int(choice) - 1]
     wanted = choice.strip().lower()
     for option in options:
-        if wanted in (_text(option.get("text")).lower(), str(option.get("value")).lower()):
+        if wanted in (text_of(option.get("text")).lower(), str(option.get("value")).lower()):
             return option
-    labels = [_text(o.get("text")) for o in options]
+    labels = [text_of(o.get("text")) for o in options]
     named = [o for o, label in zip(options, labels, strict=True) if _names(label.lower(), wanted)]
     if len(named) == 1:
         return named[0]
     if named:
         raise ConsoleError(
-            f"{choice!r} could be " + ", ".join(_text(o.get("text")) for o in named) + "; say which"
+            f"{choice!r} could be " + ", ".join(text_of(o.get("text")) for o in named) + "; say which"
         )
     raise ConsoleError(f"no option {choice!r}; choose from " + ", ".join(labels))
 
@@ -617,7 +425,7 @@ def _find_input(view: View, ref: str) -> dict[str, Any]:
     if ref.isdigit() and 1 <= int(ref) <= len(inputs):
         return inputs[int(ref) - 1]
     for block in inputs:
-        if ref.lower() in (block["block_id"].lower(), _text(block.get("label")).lower()):
+        if ref.lower() in (block["block_id"].lower(), text_of(block.get("label")).lower()):
             return block
     raise ConsoleError(f"no field {ref!r} in this modal")
 
@@ -625,7 +433,7 @@ def _find_input(view: View, ref: str) -> dict[str, Any]:
 def _typed_value(element: Mapping[str, Any], raw: str, standin: SlackStandIn) -> Any:
     """What Slack's client would put in view.state for this element after the person typed `raw`."""
     kind = element["type"]
-    if _options(element):
+    if options_of(element):
         picks = (
             [_pick(element, part.strip()) for part in raw.split(",")]
             if is_multi(kind)
