@@ -88,9 +88,6 @@ class Settle:
     poll: float = 0.05
 
 
-DEFAULT_SETTLE = Settle()
-
-
 class Console:
     def __init__(
         self,
@@ -98,7 +95,7 @@ class Console:
         standin: SlackStandIn,
         user: str,
         out: TextIO,
-        settle: Settle = DEFAULT_SETTLE,
+        settle: Settle = Settle(),
     ) -> None:
         self.workspace = workspace
         self.standin = standin
@@ -458,7 +455,7 @@ def run(
     *,
     stdin: TextIO,
     stdout: TextIO,
-    settle: Settle = DEFAULT_SETTLE,
+    settle: Settle = Settle(),
 ) -> None:
     """The read-act-show loop, until `quit` or end of input.
 
@@ -522,6 +519,8 @@ def _follow(
 def _kept(standin: SlackStandIn) -> str:
     if standin.state_file is None:
         return "Messages last while the console runs: they are gone when it stops."
+    if standin.state_problem:
+        return f"The workspace starts empty: {standin.state_problem}"
     kept = {
         standin.channel(channel).name: count
         for channel, count in standin.kept_messages().items()

@@ -249,7 +249,6 @@ class _ResponseTarget:
 
 DEFAULT_USERS = (User("U0ALICE", "alice", "Alice Ames"), User("U0BOB", "bob", "Bob Bell"))
 DEFAULT_CHANNELS = (Channel("C0CONTENT", "content"),)
-BOT_USER = User("U0CONTENTBOT", "contentbot", "contentbot")
 
 
 class SlackStandIn:
@@ -265,7 +264,7 @@ class SlackStandIn:
         team_domain: str = "contentbot",
         app_id: str = "A0CONTENT",
         bot_id: str = "B0CONTENT",
-        bot_user: User = BOT_USER,
+        bot_user: User = User("U0CONTENTBOT", "contentbot", "contentbot"),
         posts_per_second_per_channel: int = 20,
         clock: Callable[[], float] = time.monotonic,
         state_file: Path | None = None,
@@ -299,6 +298,8 @@ class SlackStandIn:
         # Messages are what a workspace keeps; with a file they outlive the process, as in Slack.
         # Ephemerals, modals and triggers are gone on reload there too.
         self.state_file = state_file
+        # Why the kept messages could not be read back, when they could not.
+        self.state_problem: str | None = None
         if state_file is not None and state_file.exists():
             self._load(state_file)
         self._server = LoopbackServer(self._handle_http, name="Slack stand-in")
@@ -786,13 +787,22 @@ class SlackStandIn:
         os.replace(partial, path)
 
     def _load(self, path: Path) -> None:
-        state = json.loads(path.read_text())
-        for channel in state["channels"]:
-            self._channels.setdefault(channel["id"], Channel(**channel))
-        for message in state["messages"]:
-            self._messages[message["channel"]].append(Message(**message))
+        try:
+            state = json.loads(path.read_text())
+            channels = [Channel(**channel) for channel in state["channels"]]
+            messages = [Message(**message) for message in state["messages"]]
+            last = max((_ts_number(m.ts) for m in messages), default=0)
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            # Set aside, not deleted: starting empty beats refusing to start, and nothing is lost.
+            aside = path.with_name(path.name + ".unreadable")
+            os.replace(path, aside)
+            self.state_problem = f"{path} could not be read ({exc}); it is now {aside}."
+            return
+        for channel in channels:
+            self._channels.setdefault(channel.id, channel)
+        for message in messages:
+            self._messages[message.channel].append(message)
         # New timestamps and ids continue after the kept ones, as Slack's clock would.
-        last = max((_ts_number(m["ts"]) for m in state["messages"]), default=0)
         self._ids = itertools.count(last + 1)
 
     def kept_messages(self) -> dict[str, int]:
