@@ -10,9 +10,10 @@ from slack_sdk import WebClient
 
 from bot import channels, experiments, generate, library
 from bot.services import Services
-from bot.verbs import Command, Reply, UsageError, Verb, match_verb
+from bot.verbs import Command, Reply, UsageError, Verb, join_channel, match_verb
 from bot.views.common import as_dicts
 from bot.views.help import help_blocks, usage_blocks
+from storage.channels import list_channels
 
 log = logging.getLogger(__name__)
 
@@ -78,6 +79,13 @@ def run_command(services: Services, client: WebClient, body: dict[str, Any]) -> 
         return Reply(text=str(exc), blocks=usage_blocks(str(exc), VERBS))
     if verb.handler is None:
         return Reply(text=f"`/content {verb.name}` is not available yet: it arrives with {verb.coming_with}.")
+    if verb.channel_at is not None and len(args) > verb.channel_at:
+        with services.db() as session:
+            names = [channel.name for channel in list_channels(session)]
+        try:
+            args = join_channel(args, verb.channel_at, names)
+        except UsageError as exc:
+            return Reply(text=str(exc), blocks=usage_blocks(str(exc), [verb]))
     command = Command(
         services=services,
         client=client,

@@ -19,6 +19,7 @@ from bot.views.experiments import (
     NEW_ACTION,
     PROMOTE_ACTION,
     REPORT_ACTION,
+    STOP_ACTION,
     NewContext,
     list_blocks,
     new_view,
@@ -31,10 +32,13 @@ from storage.channels import list_channels
 from storage.experiments import (
     ExperimentError,
     ExperimentNotFound,
+    ExperimentStatus,
     create_experiment,
     experiment_report,
+    get_experiment,
     list_experiments,
     promote,
+    stop_experiment,
 )
 from storage.library import list_active
 
@@ -131,17 +135,42 @@ def submit_new(
 def promote_winner(services: Services, client: WebClient, user_id: str, value: str) -> Reply:
     """Promote for a reviewer; anyone else is told why not. The reply replaces the report."""
     experiment_id, variant_id = (int(part) for part in value.split(":"))
-    refusal = services.roles.refusal(client, user_id, Role.REVIEWER, "promote a winner")
-    if refusal:
-        return Reply(text=refusal)
+    refusal = _not_a_reviewer(services, client, user_id, "promote a winner")
+    if refusal is not None:
+        return refusal
     with services.db() as session:
         try:
-            promote(session, experiment_id, variant_id)
+            promote(session, experiment_id, variant_id, user_id)
         except (ExperimentError, ExperimentNotFound) as exc:
             return Reply(text=str(exc))
     log.info("experiment %s: variant %s promoted by %s", experiment_id, variant_id, user_id)
     report = report_reply(services, experiment_id)
     return Reply(text=f"Promoted the winner of experiment {experiment_id}.", blocks=report.blocks)
+
+
+def stop(services: Services, client: WebClient, user_id: str, value: str) -> Reply:
+    """Stop for a reviewer, recording who; anyone else is told why not. The reply replaces the report."""
+    experiment_id = int(value)
+    refusal = _not_a_reviewer(services, client, user_id, "stop an experiment")
+    if refusal is not None:
+        return refusal
+    with services.db() as session:
+        before = get_experiment(session, experiment_id)
+        if before is None:
+            return Reply(text=f"There is no experiment {experiment_id}.")
+        stop_experiment(session, experiment_id, user_id)
+    if before.status is not ExperimentStatus.RUNNING:
+        text = f"Experiment {experiment_id} had already ended ({before.status.value}); nothing changed."
+    else:
+        text = f"Stopped experiment {experiment_id}: new requests no longer get its variants."
+        log.info("experiment %s stopped by %s", experiment_id, user_id)
+    return Reply(text=text, blocks=report_reply(services, experiment_id).blocks)
+
+
+def _not_a_reviewer(services: Services, client: WebClient, user_id: str, action: str) -> Reply | None:
+    """Why `user_id` may not do `action`, or None when they may."""
+    refusal = services.roles.refusal(client, user_id, Role.REVIEWER, action)
+    return Reply(text=refusal) if refusal else None
 
 
 def register(app: App, services: Services) -> None:
@@ -165,4 +194,12 @@ def register(app: App, services: Services) -> None:
         ack()
         reply = promote_winner(services, client, context["user_id"], body["actions"][0]["value"])
         # A promoted report replaces the one clicked, so its button is gone; a refusal is said beside it.
+        respond(text=reply.text, blocks=as_dicts(reply.blocks), replace_original=bool(reply.blocks))
+
+    @app.action(STOP_ACTION)
+    def stop_clicked(
+        ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond, context: dict[str, Any]
+    ) -> None:
+        ack()
+        reply = stop(services, client, context["user_id"], body["actions"][0]["value"])
         respond(text=reply.text, blocks=as_dicts(reply.blocks), replace_original=bool(reply.blocks))

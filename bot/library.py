@@ -23,6 +23,7 @@ from bot.views.library import (
     NEW_ACTION,
     PAGE_ACTION,
     PREVIEW_ACTION,
+    RESTORE_ACTION,
     RETIRE_ACTION,
     EditContext,
     FieldError,
@@ -40,6 +41,7 @@ from storage.library import (
     create_template,
     get_template,
     list_templates,
+    restore_template,
     retire_template,
     save_template,
 )
@@ -254,6 +256,25 @@ def register(app: App, services: Services) -> None:
                 "Posts and experiments that used it keep their version."
             )
             log.info("template %s retired by %s", retirement.template.spec.key, context["user_id"])
+        respond(text=text, replace_original=False)
+
+    @app.action(RESTORE_ACTION, middleware=[only_admins])
+    def restore_clicked(ack: Ack, body: dict[str, Any], respond: Respond, context: dict[str, Any]) -> None:
+        ack()
+        template_id = int(body["actions"][0]["value"])
+        try:
+            with services.db() as session:
+                restored = restore_template(session, template_id)
+        except TemplateNotFound as exc:
+            respond(text=str(exc), replace_original=False)
+            return
+        template = restored.template
+        name = escape(template.spec.name)
+        if restored.already:
+            text = f"*{name}* is not retired; nothing changed."
+        else:
+            text = f"Restored *{name}* at version {template.version}: it shows in lists and pickers again."
+            log.info("template %s restored by %s", template.spec.key, context["user_id"])
         respond(text=text, replace_original=False)
 
     @app.action(PAGE_ACTION)

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import shlex
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -58,13 +57,76 @@ class Verb:
     def name(self) -> str:
         return " ".join(self.words)
 
+    @property
+    def channel_at(self) -> int | None:
+        """Which argument names a channel: the usage names the arguments, so it says where."""
+        names = [word.strip("[]<>.") for word in self.usage.split()[len(self.words) :]]
+        return names.index("channel") if "channel" in names else None
+
+
+# Straight and typographic quotes (Slack's clients may type either).
+_CLOSING = {'"': '"', "'": "'", "\u201c": "\u201d", "\u2018": "\u2019"}
+
 
 def split_command(text: str) -> list[str]:
-    try:
-        return shlex.split(text)
-    except ValueError as exc:
-        # An unmatched quote: tell the person instead of guessing where it ends.
-        raise UsageError(f"I could not read that command: {escape(str(exc))}.") from exc
+    """Words separated by spaces; a quote opening a word groups words until a quote ending one.
+
+    Any other quote is part of its word, so captions keep their apostrophes (`kids' pool`,
+    `don't`) and a quote that never closes is just a character: a command is never refused
+    for its quotes.
+    """
+    words: list[str] = []
+    i, end = 0, len(text)
+    while i < end:
+        if text[i].isspace():
+            i += 1
+            continue
+        closing = _CLOSING.get(text[i])
+        if closing is not None:
+            close = _closing_quote(text, i + 1, closing)
+            if close is not None:
+                words.append(text[i + 1 : close])
+                i = close + 1
+                continue
+        stop = i
+        while stop < end and not text[stop].isspace():
+            stop += 1
+        words.append(text[i:stop])
+        i = stop
+    return words
+
+
+def _closing_quote(text: str, start: int, quote: str) -> int | None:
+    """The first `quote` at or after `start` that ends a word (followed by a space or the end)."""
+    at = text.find(quote, start)
+    while at >= 0:
+        if at + 1 == len(text) or text[at + 1].isspace():
+            return at
+        at = text.find(quote, at + 1)
+    return None
+
+
+def join_channel(args: list[str], at: int, names: Iterable[str]) -> list[str]:
+    """`args` with the words from `at` that spell a channel name (the longest one) as one argument.
+
+    Channel names may hold spaces; matching the words against the names people gave lets them
+    type `Water Park` without quotes.
+    """
+    if at >= len(args):
+        return args
+    known = {_folded(name) for name in names}
+    for stop in range(len(args), at, -1):
+        if _folded(" ".join(args[at:stop])) in known:
+            return [*args[:at], " ".join(args[at:stop]), *args[stop:]]
+    listed = escape(", ".join(names))
+    raise UsageError(
+        f"`{escape(args[at])}` is not a channel; the channels are {listed}. "
+        'Type a name with spaces as it is, or in quotes: `"Water Park"`.'
+    )
+
+
+def _folded(name: str) -> str:
+    return " ".join(name.lower().split())
 
 
 def match_verb(text: str, verbs: Sequence[Verb]) -> tuple[Verb, list[str]]:

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import logging
 import sys
+from pathlib import Path
+
+from sqlalchemy.engine import make_url
 
 from config.settings import Settings
 from contentbot.local import USERS, start_local
@@ -29,10 +32,22 @@ def run_console(settings: Settings, user: str) -> None:
         if not note.startswith(("SLACK_", "Neither SLACK", "REVIEW_CHANNEL")):
             log.warning("%s", note)
     connection = connect(settings.redis_url, socket_timeout=WEB_SOCKET_TIMEOUT, in_process_fallback=True)
-    bot = start_local(settings, connection, with_clock=True)
+    bot = start_local(
+        settings, connection, with_clock=True, workspace_file=workspace_file(settings.database_url)
+    )
     stop_worker = start_worker_thread(connection, logging_level="WARNING")
     try:
         run(bot.workspace, bot.standin, user, stdin=sys.stdin, stdout=sys.stdout)
     finally:
         stop_worker.set()
         bot.close()
+
+
+def workspace_file(database_url: str) -> Path | None:
+    """Where the console keeps its workspace's messages: beside an SQLite database file, since
+    the messages' buttons name rows in it; None for a server database or one in memory."""
+    url = make_url(database_url)
+    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+        return None
+    database = Path(url.database)
+    return database.with_name(database.stem + ".slack.json")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import redis
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -57,9 +58,18 @@ class LocalBot:
         runtime.use(None)
 
 
-def start_local(settings: Settings, connection: redis.Redis, *, with_clock: bool = False) -> LocalBot:
-    """Start the stand-in and the web app on free loopback ports, with settings pointing at them."""
-    standin = SlackStandIn(users=USERS, channels=CHANNELS).start()
+def start_local(
+    settings: Settings,
+    connection: redis.Redis,
+    *,
+    with_clock: bool = False,
+    workspace_file: Path | None = None,
+) -> LocalBot:
+    """Start the stand-in and the web app on free loopback ports, with settings pointing at them.
+
+    With `workspace_file` the workspace's messages are kept there across restarts.
+    """
+    standin = SlackStandIn(users=USERS, channels=CHANNELS, state_file=workspace_file).start()
     secret = secrets.token_hex(16)
     settings = settings.model_copy(
         update={

@@ -1,24 +1,31 @@
 """A Slack workspace in the terminal: type `/content ...`, read the bot's answers, press its buttons.
 
 The bot runs for real (Bolt over HTTP, signed requests); only Slack is local, as the stand-in in
-`standins.slack`. This module renders what a person would see there as text and turns
-what they type into the requests Slack would send. It starts nothing itself: `run()` is handed a
-running stand-in and a `Workspace` pointed at the running app.
+`standins.slack`. This module shows what a person would see there as text (`standins.block_text`)
+and turns what they type into the requests Slack would send. It starts nothing itself: `run()` is
+handed a running stand-in and a `Workspace` pointed at the running app.
 """
 
 from __future__ import annotations
 
 import contextlib
-import html
 import re
+import threading
 import time
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
-from itertools import zip_longest
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
 from typing import Any, TextIO
 
 import httpx
 
+from standins.block_text import (
+    controls_of,
+    options_of,
+    render_message,
+    render_view,
+    text_of,
+    value_text,
+)
 from standins.slack import (
     Change,
     ChangeKind,
@@ -27,223 +34,23 @@ from standins.slack import (
     SlackStandIn,
     View,
     Workspace,
-    interactive_elements,
     is_multi,
     state_key,
 )
 
-RULE = "─" * 40
 HELP = """\
 /content <text>          run the slash command in the current channel
 press N [option]         press button N (or pick an option in menu N); a bare N works too
 fill <field> <value>     type into a modal field (by #, block_id or label)
+fill <field>             type several lines into it; end with a line holding just .
+clear <field>            empty a modal field
 select <field> <option>  pick an option (by # or text) in a modal field; commas for several
 submit | cancel          submit or close the modal on screen
 home                     open the App Home tab
 thread <m#>              show a message's thread
+read <#channel> [N]      show a channel's last N messages (5), e.g. read #content-review
 as <user>                act as someone else
 help | quit"""
-
-# ---------------------------------------------------------------------------------------------------
-# Rendering: Block Kit as text (pure functions)
-# ---------------------------------------------------------------------------------------------------
-
-_MENTION = re.compile(r"<@(\w+)(?:\|([^>]+))?>")
-_CHANNEL = re.compile(r"<#(\w+)(?:\|([^>]*))?>")
-_SPECIAL = re.compile(r"<!(\w+)(?:\|([^>]+))?>")
-_LINK = re.compile(r"<([^<>|@#!][^<>|]*)(?:\|([^>]+))?>")
-
-
-def render_mrkdwn(text: str, names: Mapping[str, str] | None = None) -> str:
-    """Slack's markup made readable: mentions become @name, links `label (url)`; *bold* stays."""
-    names = names or {}
-    text = _MENTION.sub(lambda m: "@" + (m.group(2) or names.get(m.group(1), m.group(1))), text)
-    text = _CHANNEL.sub(lambda m: "#" + (m.group(2) or names.get(m.group(1), m.group(1))), text)
-    text = _SPECIAL.sub(lambda m: "@" + (m.group(2) or m.group(1)), text)
-    text = _LINK.sub(lambda m: f"{m.group(2)} ({m.group(1)})" if m.group(2) else m.group(1), text)
-    # Slack escapes only these three in message text.
-    return html.unescape(text)
-
-
-def _text(obj: Mapping[str, Any] | None, names: Mapping[str, str] | None = None) -> str:
-    if not obj:
-        return ""
-    if obj.get("type") == "mrkdwn":
-        return render_mrkdwn(obj.get("text", ""), names)
-    return str(obj.get("text", ""))
-
-
-def _options(element: Mapping[str, Any]) -> list[dict[str, Any]]:
-    groups = element.get("option_groups") or []
-    return list(element.get("options") or [o for g in groups for o in g.get("options", [])])
-
-
-def _control(number: int, element: Mapping[str, Any]) -> str:
-    kind = element.get("type")
-    if kind == "button":
-        style = f" ({element['style']})" if element.get("style") else ""
-        return f"[{number}] {_text(element.get('text'))}{style}"
-    if kind in ("static_select", "overflow", "radio_buttons", "checkboxes"):
-        label = _text(element.get("placeholder")) or "choose"
-        choices = " ".join(f"({i}) {_text(o.get('text'))}" for i, o in enumerate(_options(element), 1))
-        return f"[{number}] {label} ▾ {choices}"
-    return f"[{number}] <{kind}>"
-
-
-def _rich_text(element: Mapping[str, Any]) -> str:
-    if "elements" in element:
-        return "".join(_rich_text(e) for e in element["elements"])
-    if element.get("type") == "user":
-        return f"@{element.get('user_id', '')}"
-    if element.get("type") == "link":
-        return element.get("text") or element.get("url", "")
-    return str(element.get("text", ""))
-
-
-def _columns(fields: list[str], width: int = 38) -> list[str]:
-    rows = []
-    for i in range(0, len(fields), 2):
-        left = fields[i].splitlines()
-        right = fields[i + 1].splitlines() if i + 1 < len(fields) else []
-        rows.extend(f"{a:<{width}}  {b}".rstrip() for a, b in zip_longest(left, right, fillvalue=""))
-    return rows
-
-
-def _value_text(entry: Mapping[str, Any] | None, names: Mapping[str, str]) -> str:
-    if not entry:
-        return "(empty)"
-    value = entry.get(state_key(entry["type"])) if entry.get("type") else None
-    if value in (None, "", []):
-        return "(empty)"
-    items = value if isinstance(value, list) else [value]
-    shown = [_text(v.get("text")) if isinstance(v, dict) else names.get(str(v), str(v)) for v in items]
-    return ", ".join(shown)
-
-
-def render_blocks(
-    blocks: Iterable[Mapping[str, Any]],
-    *,
-    names: Mapping[str, str] | None = None,
-    start: int = 1,
-    state: Mapping[str, Mapping[str, Any]] | None = None,
-    errors: Mapping[str, str] | None = None,
-) -> str:
-    """Block Kit as lines of text; controls are numbered from `start` in `controls_of` order."""
-    names = names or {}
-    number = start
-    field = 0
-    lines: list[str] = []
-    for block in blocks:
-        kind = block.get("type")
-        if kind == "header":
-            lines.append(_text(block.get("text")).upper())
-        elif kind == "section":
-            if block.get("text"):
-                lines.extend(_text(block["text"], names).splitlines() or [""])
-            lines.extend(_columns([_text(f, names) for f in block.get("fields") or []]))
-            accessory = block.get("accessory")
-            if accessory and accessory.get("type") == "image":
-                lines.append(f"[image: {accessory.get('alt_text', '')}]")
-            elif accessory:
-                lines.append("  " + _control(number, accessory))
-                number += 1
-        elif kind == "context":
-            parts = [
-                _text(e, names) if "text" in e else f"[image: {e.get('alt_text', '')}]"
-                for e in block["elements"]
-            ]
-            lines.append("(" + " · ".join(parts) + ")")
-        elif kind == "divider":
-            lines.append(RULE)
-        elif kind == "image":
-            title = f" {_text(block['title'])}" if block.get("title") else ""
-            lines.append(f"[image: {block.get('alt_text', '')}]{title}")
-        elif kind == "actions":
-            controls = []
-            for element in block.get("elements") or []:
-                controls.append(_control(number, element))
-                number += 1
-            lines.append("  ".join(controls))
-        elif kind == "input":
-            field += 1
-            element = block.get("element") or {}
-            need = "optional" if block.get("optional") else "required"
-            head = f"#{field} {_text(block.get('label'))} ({need})"
-            if _options(element):
-                head += " ▾ " + " ".join(
-                    f"({i}) {_text(o.get('text'))}" for i, o in enumerate(_options(element), 1)
-                )
-            lines.append(head)
-            if block.get("hint"):
-                lines.append(f"   {_text(block['hint'])}")
-            entry = (state or {}).get(block.get("block_id", ""), {}).get(element.get("action_id", ""))
-            lines.append("   = " + _value_text(entry, names).replace("\n", "\n     "))
-            error = (errors or {}).get(block.get("block_id", ""))
-            if error:
-                lines.append(f"   ! {error}")
-        elif kind == "rich_text":
-            lines.extend(_rich_text(block).splitlines())
-        else:
-            lines.append(f"[{kind} block]")
-    return "\n".join(lines)
-
-
-def controls_of(blocks: Iterable[Mapping[str, Any]]) -> list[tuple[str, dict[str, Any]]]:
-    """(block_id, element) for each pressable control, in the order `render_blocks` numbers them."""
-    found = []
-    for block in blocks:
-        if block.get("type") in ("section", "actions"):
-            found.extend(
-                (block.get("block_id", ""), e)
-                for e in interactive_elements(block)
-                if e.get("type") != "image"
-            )
-    return found
-
-
-def render_message(
-    message: Message | Ephemeral, *, names: Mapping[str, str] | None = None, start: int = 1, label: str = ""
-) -> str:
-    """A message with a one-line heading: who wrote it, where, and whether only you can see it."""
-    names = names or {}
-    author = names.get(message.user, message.user) if isinstance(message, Message) else "contentbot"
-    heading = f"{label} · {author}" if label else author
-    if isinstance(message, Ephemeral):
-        heading += " (only visible to you)"
-    elif message.edited:
-        heading += " (edited)"
-    if message.thread_ts and message.thread_ts != message.ts:
-        heading = "↳ " + heading
-    body = (
-        render_blocks(message.blocks, names=names, start=start)
-        if message.blocks
-        else render_mrkdwn(message.text, names)
-    )
-    if isinstance(message, Message):
-        body += "".join(f"\n[file: {f['name']} “{f['title']}”]" for f in message.files)
-    return heading + "\n" + _indent(body)
-
-
-def render_view(view: View, *, names: Mapping[str, str] | None = None, start: int = 1) -> str:
-    """A modal or App Home, framed, with its inputs' current values and any errors under them."""
-    definition = view.definition
-    title = "App Home" if view.type == "home" else f"Modal: {_text(definition.get('title'))}"
-    body = render_blocks(view.blocks, names=names, start=start, state=view.state, errors=view.errors)
-    lines = [f"┌ {title}", _indent(body, "│ ")]
-    if view.type == "modal":
-        buttons = []
-        if definition.get("submit"):
-            buttons.append(f"[submit] {_text(definition['submit'])}")
-        buttons.append(f"[cancel] {_text(definition.get('close')) or 'Close'}")
-        lines.append("└ " + "  ".join(buttons))
-    else:
-        lines.append("└")
-    return "\n".join(lines)
-
-
-def _indent(text: str, prefix: str = "  ") -> str:
-    return "\n".join(prefix + line if line else prefix.rstrip() for line in text.splitlines())
-
 
 # ---------------------------------------------------------------------------------------------------
 # The REPL
@@ -259,6 +66,17 @@ class _Control:
     element: dict[str, Any]
     message: tuple[str, str] | None = None
     view_id: str | None = None
+    # A list repeats an action_id once per item: the block says which item's button this is.
+    block_id: str | None = None
+
+
+@dataclass(frozen=True)
+class _Lines:
+    """A modal field taking several typed lines, until a line holding just `.`."""
+
+    view_id: str
+    block: dict[str, Any]
+    lines: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -272,7 +90,12 @@ class Settle:
 
 class Console:
     def __init__(
-        self, workspace: Workspace, standin: SlackStandIn, user: str, out: TextIO, settle: Settle = Settle()
+        self,
+        workspace: Workspace,
+        standin: SlackStandIn,
+        user: str,
+        out: TextIO,
+        settle: Settle = Settle(),
     ) -> None:
         self.workspace = workspace
         self.standin = standin
@@ -286,10 +109,15 @@ class Console:
         self._controls: dict[int, _Control] = {}
         self._next_control = 1
         self._message_labels: dict[tuple[str, str], str] = {}
+        self._typing: _Lines | None = None
+        # A pressed control whose `confirm` dialog is on screen, and the option picked with it.
+        self._confirming: tuple[_Control, str | None] | None = None
         self._commands: dict[str, Callable[[str], None]] = {
             "press": self._press,
             "fill": self._fill,
             "select": self._fill,
+            "clear": self._clear,
+            "read": self._read,
             "submit": lambda _: self._submit(),
             "cancel": lambda _: self._cancel(),
             "home": lambda _: self._home(),
@@ -300,10 +128,31 @@ class Console:
 
     @property
     def prompt(self) -> str:
-        return f"{self.names[self.user]}> "
+        if self._confirming:
+            return "y/n? "
+        return "... " if self._typing else f"{self.names[self.user]}> "
+
+    @property
+    def behind(self) -> bool:
+        """Whether the workspace changed since this console last showed it."""
+        return self.standin.cursor > self._cursor
 
     def handle(self, line: str) -> None:
         """Do what one typed line asks, then show what changed."""
+        if self._typing is not None:
+            self._type_line(line.rstrip("\r\n"))
+            return
+        if self._confirming is not None:
+            (control, value), self._confirming = self._confirming, None
+            if line.strip().lower() in (
+                "y",
+                "yes",
+                text_of(control.element["confirm"].get("confirm")).lower(),
+            ):
+                self._click(control, value)
+            else:
+                self._say("(nothing sent)")
+            return
         line = line.strip()
         if not line:
             return
@@ -319,16 +168,28 @@ class Console:
             raise ConsoleError(f"unknown command {verb!r}; type help")
         action(rest.strip())
 
-    def show_new(self, *, hide_home: bool = False) -> None:
-        """Print what changed in the workspace since last time, as this person would see it."""
+    @property
+    def typing(self) -> bool:
+        """Whether lines go into a modal field (`fill <field>`) rather than being commands."""
+        return self._typing is not None or self._confirming is not None
+
+    def show_new(self, *, hide_home: bool = False, lead: str = "") -> bool:
+        """Print what changed in the workspace since last time, as this person would see it.
+
+        `lead` goes before the first thing printed. True when anything was: changes only
+        others can see print nothing.
+        """
         changes = self.standin.changes(self._cursor)
         self._cursor += len(changes)
+        printed = False
         for change in changes:
             if hide_home and change.kind is ChangeKind.HOME_PUBLISHED:
                 continue
             shown = self._render_change(change)
             if shown:
-                self._say(shown)
+                self._say(shown if printed else lead + shown)
+                printed = True
+        return printed
 
     # -- commands ---------------------------------------------------------------------------------------
 
@@ -344,16 +205,30 @@ class Console:
         if control is None:
             raise ConsoleError(f"no button {number!r} on screen")
         value = None
-        if _options(control.element):
+        if options_of(control.element):
             if not choice:
                 raise ConsoleError("pick an option: press N <option # or text>")
             value = _pick(control.element, choice)["value"]
+        dialog = control.element.get("confirm")
+        if dialog:
+            # Slack's client asks first and sends nothing unless the person confirms.
+            self._confirming = (control, value)
+            yes = text_of(dialog.get("confirm")) or "Yes"
+            no = text_of(dialog.get("deny")) or "Cancel"
+            self._say(
+                f"┌ {text_of(dialog.get('title'))}\n│ {text_of(dialog.get('text'))}\n└ [y] {yes}  [n] {no}"
+            )
+            return
+        self._click(control, value)
+
+    def _click(self, control: _Control, value: str | None) -> None:
         reply = self.workspace.click(
             self.user,
             action_id=control.element["action_id"],
             value=value,
             message=control.message,
             view_id=control.view_id,
+            block_id=control.block_id,
         )
         if reply.status != 200:
             raise ConsoleError(f"the app answered HTTP {reply.status}")
@@ -362,17 +237,38 @@ class Console:
     def _fill(self, rest: str) -> None:
         modal = self._modal()
         ref, _, raw = rest.partition(" ")
-        if not raw:
-            raise ConsoleError("usage: fill <field> <value>")
+        if not ref:
+            raise ConsoleError("usage: fill <field> <value>, or fill <field> for several lines")
         block = _find_input(modal, ref)
+        if raw:
+            self._set(modal.id, block, _typed_value(block["element"], raw, self.standin))
+            return
+        if not block["element"].get("multiline"):
+            raise ConsoleError(f"{text_of(block.get('label'))} takes one line: fill {ref} <value>")
+        self._typing = _Lines(modal.id, block)
+        self._say("Type the lines; end with a line holding just .")
+
+    def _type_line(self, line: str) -> None:
+        assert self._typing is not None
+        if line.strip() != ".":
+            self._typing = replace(self._typing, lines=(*self._typing.lines, line))
+            return
+        typing, self._typing = self._typing, None
+        self._set(typing.view_id, typing.block, "\n".join(typing.lines) or None)
+
+    def _clear(self, rest: str) -> None:
+        modal = self._modal()
+        block = _find_input(modal, rest.strip())
+        self._set(modal.id, block, [] if is_multi(block["element"]["type"]) else None)
+
+    def _set(self, view_id: str, block: dict[str, Any], value: Any) -> None:
+        """Put what the person typed or picked into the view's state, as Slack's client does."""
         element = block["element"]
-        entry = {
-            "type": element["type"],
-            state_key(element["type"]): _typed_value(element, raw, self.standin),
-        }
-        updated = self.standin.set_view_state(modal.id, {block["block_id"]: {element["action_id"]: entry}})
-        shown = _value_text(updated.state[block["block_id"]][element["action_id"]], self.names)
-        self._say(f"{_text(block.get('label'))} = {shown}")
+        entry = {"type": element["type"], state_key(element["type"]): value}
+        updated = self.standin.set_view_state(view_id, {block["block_id"]: {element["action_id"]: entry}})
+        shown = value_text(updated.state[block["block_id"]][element["action_id"]], self.names)
+        label = text_of(block.get("label"))
+        self._say(f"{label} = " + shown.replace("\n", "\n" + " " * (len(label) + 3)))
 
     def _submit(self) -> None:
         reply = self.workspace.submit(self.user, self._modal().id)
@@ -405,6 +301,20 @@ class Console:
             raise ConsoleError(f"no message {rest!r}; messages are labelled m1, m2, …")
         thread = self.standin.thread(*where)
         self._say("\n".join(self._render_message(m) for m in thread))
+
+    def _read(self, rest: str) -> None:
+        name, _, count = rest.partition(" ")
+        channel = next((c for c in self.standin.channels() if c.name == name.lstrip("#")), None)
+        if channel is None:
+            known = ", ".join("#" + c.name for c in self.standin.channels() if not c.id.startswith("D"))
+            raise ConsoleError(f"no channel {name!r}; channels are {known}")
+        if count and not count.strip().isdigit():
+            raise ConsoleError("usage: read <#channel> [number of messages]")
+        messages = self.standin.messages(channel.id)[-int(count or 5) :]
+        if not messages:
+            self._say(f"(#{channel.name} has no messages yet)")
+        for message in messages:
+            self._say(self._render_message(message))
 
     def _as(self, rest: str) -> None:
         user = self.standin.user_by_name(rest.lstrip("@"))
@@ -442,7 +352,7 @@ class Console:
             if subject.user != self.user:
                 return None
             if change.kind is ChangeKind.VIEW_CLOSED:
-                return f"(modal closed: {_text(subject.definition.get('title'))})"
+                return f"(modal closed: {text_of(subject.definition.get('title'))})"
             return self._render_view(subject)
         if isinstance(subject, Ephemeral) and subject.user != self.user:
             return None
@@ -466,8 +376,8 @@ class Console:
         return text
 
     def _register(self, blocks: list[dict[str, Any]], where: _Control) -> None:
-        for _, element in controls_of(blocks):
-            self._controls[self._next_control] = _Control(element, where.message, where.view_id)
+        for block_id, element in controls_of(blocks):
+            self._controls[self._next_control] = _Control(element, where.message, where.view_id, block_id)
             self._next_control += 1
 
     def _say(self, text: str) -> None:
@@ -475,15 +385,36 @@ class Console:
 
 
 def _pick(element: Mapping[str, Any], choice: str) -> dict[str, Any]:
-    options = _options(element)
+    """The option numbered `choice`, or labelled or valued so, or the one option whose label
+    holds it as whole words (`Fire` for "Fire (Fire)", `hook` for "TikTok hook + caption")."""
+    options = options_of(element)
     if choice.isdigit() and 1 <= int(choice) <= len(options):
         return options[int(choice) - 1]
+    wanted = choice.strip().lower()
     for option in options:
-        if choice.lower() in (_text(option.get("text")).lower(), str(option.get("value")).lower()):
+        if wanted in (text_of(option.get("text")).lower(), str(option.get("value")).lower()):
             return option
-    raise ConsoleError(
-        f"no option {choice!r}; choose from " + ", ".join(_text(o.get("text")) for o in options)
-    )
+    labels = [text_of(o.get("text")) for o in options]
+    named = [o for o, label in zip(options, labels, strict=True) if _names(label.lower(), wanted)]
+    if len(named) == 1:
+        return named[0]
+    if named:
+        raise ConsoleError(
+            f"{choice!r} could be " + ", ".join(text_of(o.get("text")) for o in named) + "; say which"
+        )
+    raise ConsoleError(f"no option {choice!r}; choose from " + ", ".join(labels))
+
+
+def _names(label: str, wanted: str) -> bool:
+    """Whether `wanted` is whole words of `label`: "fire" names "fire (fire)" and "hook" names
+    "tiktok hook + caption", but "fire" does not name "firework"."""
+    at = label.find(wanted)
+    while at >= 0:
+        end = at + len(wanted)
+        if not label[at - 1 : at].isalnum() and not label[end : end + 1].isalnum():
+            return True
+        at = label.find(wanted, at + 1)
+    return False
 
 
 def _find_input(view: View, ref: str) -> dict[str, Any]:
@@ -491,7 +422,7 @@ def _find_input(view: View, ref: str) -> dict[str, Any]:
     if ref.isdigit() and 1 <= int(ref) <= len(inputs):
         return inputs[int(ref) - 1]
     for block in inputs:
-        if ref.lower() in (block["block_id"].lower(), _text(block.get("label")).lower()):
+        if ref.lower() in (block["block_id"].lower(), text_of(block.get("label")).lower()):
             return block
     raise ConsoleError(f"no field {ref!r} in this modal")
 
@@ -499,7 +430,7 @@ def _find_input(view: View, ref: str) -> dict[str, Any]:
 def _typed_value(element: Mapping[str, Any], raw: str, standin: SlackStandIn) -> Any:
     """What Slack's client would put in view.state for this element after the person typed `raw`."""
     kind = element["type"]
-    if _options(element):
+    if options_of(element):
         picks = (
             [_pick(element, part.strip()) for part in raw.split(",")]
             if is_multi(kind)
@@ -526,21 +457,79 @@ def run(
     stdout: TextIO,
     settle: Settle = Settle(),
 ) -> None:
-    """The read-act-show loop, until `quit` or end of input."""
+    """The read-act-show loop, until `quit` or end of input.
+
+    What others post meanwhile (a worker's draft, say) prints as it arrives, above a fresh
+    prompt, as a Slack client shows new messages without waiting for you to type.
+    """
     console = Console(workspace, standin, user, stdout, settle)
     channel = standin.channel(console.channel).name
     stdout.write(f"Slack stand-in: you are {console.names[user]} in #{channel}. Type help.\n")
-    while True:
-        console.show_new()  # whatever arrived while the person was typing (a worker's post, say)
-        stdout.write(console.prompt)
-        stdout.flush()
-        line = stdin.readline()
-        if not line or line.strip() in ("quit", "exit"):
-            stdout.write("\n" if not line else "")
+    stdout.write(_kept(standin) + "\n")
+    # One writer at a time: the loop while it acts on a line, the follower while the person types.
+    screen = threading.Lock()
+    waiting = threading.Event()
+    done = threading.Event()
+    follower = threading.Thread(
+        target=_follow, args=(console, screen, waiting, done), name="console-follower", daemon=True
+    )
+    follower.start()
+    try:
+        while True:
+            with screen:
+                console.show_new()
+                stdout.write(console.prompt)
+                stdout.flush()
+                waiting.set()
+            line = stdin.readline()
+            with screen:
+                waiting.clear()
+                if not line or (not console.typing and line.strip() in ("quit", "exit")):
+                    stdout.write("\n" if not line else "")
+                    return
+                try:
+                    console.handle(line)
+                except (ConsoleError, LookupError, ValueError) as error:
+                    stdout.write(f"! {error}\n")
+                except httpx.HTTPError as error:
+                    stdout.write(f"! could not reach the app: {error}\n")
+    finally:
+        done.set()
+        follower.join()
+
+
+def _follow(
+    console: Console, screen: threading.Lock, waiting: threading.Event, done: threading.Event
+) -> None:
+    while not done.is_set():
+        with contextlib.suppress(TimeoutError):
+            console.standin.wait_for(lambda: console.behind or done.is_set(), timeout=0.5)
+        if done.is_set():
             return
-        try:
-            console.handle(line)
-        except (ConsoleError, LookupError, ValueError) as error:
-            stdout.write(f"! {error}\n")
-        except httpx.HTTPError as error:
-            stdout.write(f"! could not reach the app: {error}\n")
+        with screen:
+            if waiting.is_set() and console.behind:
+                # The new lines go above a fresh prompt; what the person had typed stays theirs.
+                if console.show_new(lead="\n"):
+                    console.out.write(console.prompt)
+                console.out.flush()
+        # While a line is being acted on the loop shows the changes itself; do not spin meanwhile.
+        waiting.wait(0.5)
+
+
+def _kept(standin: SlackStandIn) -> str:
+    if standin.state_file is None:
+        return "Messages last while the console runs: they are gone when it stops."
+    if standin.state_problem:
+        return f"The workspace starts empty: {standin.state_problem}"
+    kept = {
+        standin.channel(channel).name: count
+        for channel, count in standin.kept_messages().items()
+        if not channel.startswith("D")
+    }
+    if not kept:
+        return f"Messages are kept in {standin.state_file} for next time."
+    listed = ", ".join(
+        f"{count} message{'s' if count != 1 else ''} in #{name}" for name, count in kept.items()
+    )
+    first = next(iter(kept))
+    return f"Kept from last time: {listed}. `read #{first}` shows the latest."

@@ -20,13 +20,15 @@ import hashlib
 import hmac
 import itertools
 import json
+import os
 import secrets
 import threading
 import time
 from collections import defaultdict, deque
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from enum import StrEnum
+from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import parse_qsl, urlencode
 
@@ -265,6 +267,7 @@ class SlackStandIn:
         bot_user: User = User("U0CONTENTBOT", "contentbot", "contentbot"),
         posts_per_second_per_channel: int = 20,
         clock: Callable[[], float] = time.monotonic,
+        state_file: Path | None = None,
     ) -> None:
         self.bot_token = bot_token
         self.team_id = team_id
@@ -292,6 +295,13 @@ class SlackStandIn:
         self._changes: list[Change] = []
         self._warnings: list[str] = []
         self._ids = itertools.count(1)
+        # Messages are what a workspace keeps; with a file they outlive the process, as in Slack.
+        # Ephemerals, modals and triggers are gone on reload there too.
+        self.state_file = state_file
+        # Why the kept messages could not be read back, when they could not.
+        self.state_problem: str | None = None
+        if state_file is not None and state_file.exists():
+            self._load(state_file)
         self._server = LoopbackServer(self._handle_http, name="Slack stand-in")
         self._methods: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
             "auth.test": self._auth_test,
@@ -757,12 +767,48 @@ class SlackStandIn:
     # -- helpers (lock held) ----------------------------------------------------------------------------
 
     def _next_ts(self) -> str:
-        micros = 1_700_000_000_000_000 + next(self._ids) * 100
+        micros = _TS_EPOCH + next(self._ids) * 100
         return f"{micros // 1_000_000}.{micros % 1_000_000:06d}"
 
     def _change(self, kind: ChangeKind, subject: Message | Ephemeral | View) -> None:
         self._changes.append(Change(len(self._changes) + 1, kind, subject))
+        if self.state_file is not None and isinstance(subject, Message):
+            self._save(self.state_file)
         self._cond.notify_all()
+
+    def _save(self, path: Path) -> None:
+        state = {
+            "channels": [asdict(c) for c in self._channels.values()],
+            "messages": [asdict(m) for messages in self._messages.values() for m in messages],
+        }
+        # Written whole, then renamed: a process killed mid-write leaves the last good file.
+        partial = path.with_name(path.name + ".partial")
+        partial.write_text(json.dumps(state))
+        os.replace(partial, path)
+
+    def _load(self, path: Path) -> None:
+        try:
+            state = json.loads(path.read_text())
+            channels = [Channel(**channel) for channel in state["channels"]]
+            messages = [Message(**message) for message in state["messages"]]
+            last = max((_ts_number(m.ts) for m in messages), default=0)
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            # Set aside, not deleted: starting empty beats refusing to start, and nothing is lost.
+            aside = path.with_name(path.name + ".unreadable")
+            os.replace(path, aside)
+            self.state_problem = f"{path} could not be read ({exc}); it is now {aside}."
+            return
+        for channel in channels:
+            self._channels.setdefault(channel.id, channel)
+        for message in messages:
+            self._messages[message.channel].append(message)
+        # New timestamps and ids continue after the kept ones, as Slack's clock would.
+        self._ids = itertools.count(last + 1)
+
+    def kept_messages(self) -> dict[str, int]:
+        """How many messages each channel holds, by channel id: after a restart, what was kept."""
+        with self._cond:
+            return {channel: len(found) for channel, found in self._messages.items() if found}
 
     def _resolve_channel(self, ref: str) -> str:
         if ref in self._channels:
@@ -921,6 +967,14 @@ class SlackStandIn:
 # ---------------------------------------------------------------------------------------------------
 # Wire-format helpers
 # ---------------------------------------------------------------------------------------------------
+
+
+_TS_EPOCH = 1_700_000_000_000_000  # microseconds; message timestamps count up from here
+
+
+def _ts_number(ts: str) -> int:
+    seconds, _, micros = ts.partition(".")
+    return (int(seconds) * 1_000_000 + int(micros) - _TS_EPOCH) // 100
 
 
 # Arguments that arrive as JSON text inside form bodies.
@@ -1126,8 +1180,13 @@ class Workspace:
         value: str | None = None,
         message: tuple[str, str] | None = None,
         view_id: str | None = None,
+        block_id: str | None = None,
     ) -> Reply:
-        """Press a button (or pick `value` in a select) on a message `(channel, ts)` or in a view."""
+        """Press a button (or pick `value` in a select) on a message `(channel, ts)` or in a view.
+
+        Without `block_id` it is the first control with `action_id`; a list with one button per
+        item repeats the action_id in each item's block, and `block_id` says which item's.
+        """
         if (message is None) == (view_id is None):
             raise ValueError("click needs exactly one of message=(channel, ts) or view_id=")
         payload: dict[str, Any] = {"type": "block_actions", **self._who(user)}
@@ -1154,8 +1213,8 @@ class Workspace:
             payload["container"] = {"type": "view", "view_id": view.id}
             payload["view"] = view.to_slack(self.standin)
             payload["state"] = {"values": view.state}
-        block_id, element = _find_element(blocks, action_id)
-        payload["actions"] = [_action(block_id, element, value)]
+        found_in, element = _find_element(blocks, action_id, block_id)
+        payload["actions"] = [_action(found_in, element, value)]
         return self._post(urlencode({"payload": json.dumps(payload)}), "application/x-www-form-urlencoded")
 
     def submit(self, user: str, view_id: str, values: Mapping[str, Mapping[str, Any]] | None = None) -> Reply:
@@ -1288,11 +1347,17 @@ class Workspace:
         """Send the last request again as Slack resends an event it thinks was missed: newly signed,
         with X-Slack-Retry-Num and X-Slack-Retry-Reason."""
         body, content_type, _ = self.last_sent
-        return self._post(body, content_type, {"X-Slack-Retry-Num": str(number), "X-Slack-Retry-Reason": reason})
+        return self._post(
+            body, content_type, {"X-Slack-Retry-Num": str(number), "X-Slack-Retry-Reason": reason}
+        )
 
 
-def _find_element(blocks: list[dict[str, Any]], action_id: str) -> tuple[str, dict[str, Any]]:
+def _find_element(
+    blocks: list[dict[str, Any]], action_id: str, block_id: str | None = None
+) -> tuple[str, dict[str, Any]]:
     for block in blocks:
+        if block_id is not None and block["block_id"] != block_id:
+            continue
         for element in interactive_elements(block):
             if element.get("action_id") == action_id:
                 return block["block_id"], element

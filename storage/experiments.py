@@ -10,7 +10,8 @@ channel): a content item records one variant, so two experiments could not both 
 
 Promotion ends the experiment (status `promoted`, winner recorded): it stops allocating, and the
 winner's template becomes the default of its kind for the channels the experiment covered: see
-`default_template_version`. Stopping ends it without a winner.
+`default_template_version`. Stopping ends it without a winner. Either way the experiment records
+who ended it and when.
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ from storage.models import (
     PostRow,
     TemplateRow,
     TemplateVersionRow,
+    utcnow,
 )
 
 MAX_VARIANTS = 6
@@ -89,6 +91,8 @@ class Experiment:
     created_by: str
     created_at: datetime
     variants: tuple[Variant, ...]
+    ended_by: str | None = None  # who stopped or promoted it
+    ended_at: datetime | None = None
 
     @property
     def winner(self) -> Variant | None:
@@ -300,7 +304,7 @@ def experiment_report(
 # --- Ending -----------------------------------------------------------------------------------------
 
 
-def promote(session: Session, experiment_id: int, variant_id: int) -> Experiment:
+def promote(session: Session, experiment_id: int, variant_id: int, user_id: str) -> Experiment:
     """Make `variant_id` the winner, if the report names it; see the module docstring for what follows.
 
     Promoting the same winner twice is harmless; anything else that cannot be done raises ExperimentError.
@@ -320,17 +324,19 @@ def promote(session: Session, experiment_id: int, variant_id: int) -> Experiment
         raise ExperimentError("winner", f"There is no winner to promote: {current.report.message}.")
     row.status = ExperimentStatus.PROMOTED.value
     row.winner_variant_id = variant_id
+    row.ended_by, row.ended_at = user_id, utcnow()
     session.flush()
     return _experiment(session, row)
 
 
-def stop_experiment(session: Session, experiment_id: int) -> Experiment:
-    """Stop allocating without a winner; stopping a stopped experiment changes nothing."""
+def stop_experiment(session: Session, experiment_id: int, user_id: str) -> Experiment:
+    """Stop allocating without a winner; stopping an ended experiment changes nothing."""
     row = session.get(ExperimentRow, experiment_id)
     if row is None:
         raise ExperimentNotFound(f"There is no experiment {experiment_id}.")
     if row.status == ExperimentStatus.RUNNING.value:
         row.status = ExperimentStatus.STOPPED.value
+        row.ended_by, row.ended_at = user_id, utcnow()
         session.flush()
     return _experiment(session, row)
 
@@ -397,6 +403,8 @@ def _experiment(session: Session, row: ExperimentRow) -> Experiment:
         winner_variant_id=row.winner_variant_id,
         created_by=row.created_by,
         created_at=row.created_at,
+        ended_by=row.ended_by,
+        ended_at=row.ended_at,
         variants=tuple(
             Variant(
                 id=variant.id,

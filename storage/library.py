@@ -92,7 +92,9 @@ class Saved:
 
 
 @dataclass(frozen=True)
-class Retirement:
+class StatusChange:
+    """A template retired or restored; `already` when it was so before and nothing changed."""
+
     template: Template
     already: bool
 
@@ -304,16 +306,25 @@ def save_template(session: Session, template_id: int, spec: TemplateSpec, user_i
     return Saved(_template(row, version), new_version=True, text_changed=text_changed)
 
 
-def retire_template(session: Session, template_id: int) -> Retirement:
+def retire_template(session: Session, template_id: int) -> StatusChange:
     """Retire a template: hidden from lists and pickers; posts keep the versions they used."""
+    return _set_status(session, template_id, TemplateStatus.RETIRED)
+
+
+def restore_template(session: Session, template_id: int) -> StatusChange:
+    """Bring a retired template back to lists and pickers, at the version it had."""
+    return _set_status(session, template_id, TemplateStatus.ACTIVE)
+
+
+def _set_status(session: Session, template_id: int, status: TemplateStatus) -> StatusChange:
     row = session.get(TemplateRow, template_id)
     if row is None:
         raise TemplateNotFound(f"There is no template {template_id}.")
-    already = row.status == TemplateStatus.RETIRED.value
+    already = row.status == status.value
     if not already:
-        row.status = TemplateStatus.RETIRED.value
+        row.status = status.value
         row.updated_at = utcnow()
-    return Retirement(_template(row, _current_versions(session, [row.id])[row.id]), already)
+    return StatusChange(_template(row, _current_versions(session, [row.id])[row.id]), already)
 
 
 def seed_library(session: Session, specs: Sequence[TemplateSpec]) -> SeedResult:

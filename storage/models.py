@@ -287,6 +287,9 @@ class ExperimentRow(Base):
     winner_variant_id: Mapped[int | None] = mapped_column(Integer)
     created_by: Mapped[str] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Who stopped or promoted it, and when: a reviewer's decision, kept for the record.
+    ended_by: Mapped[str | None] = mapped_column(String(32))
+    ended_at: Mapped[datetime | None] = mapped_column()
 
 
 class ExperimentVariantRow(Base):

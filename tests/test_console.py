@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 
-from standins.console import Settle, render_blocks, render_message, render_view, run
+from standins.block_text import render_blocks, render_message, render_view
+from standins.console import Settle, run
 from standins.slack import Message, SlackStandIn, View, Workspace
 from tests.standins.test_slack_standin import (
     BOT_TOKEN,

@@ -11,6 +11,7 @@ from slack_sdk.models.blocks import (
     ActionsBlock,
     Block,
     ButtonElement,
+    ConfirmObject,
     HeaderBlock,
     InputBlock,
     NumberInputElement,
@@ -35,6 +36,7 @@ CALLBACK_ID = "experiment_new"
 NEW_ACTION = "experiment_new"
 REPORT_ACTION = "experiment_report"
 PROMOTE_ACTION = "experiment_promote"
+STOP_ACTION = "experiment_stop"
 EVERY_CHANNEL = "all"
 DEFAULT_MIN_SAMPLE = 20
 # A message holds 50 blocks; one per experiment, plus the header and buttons.
@@ -96,25 +98,34 @@ def list_blocks(experiments: Sequence[Experiment]) -> list[Block]:
 
 
 def report_blocks(result: ExperimentReport) -> list[Block]:
-    """Per variant: posts, mean, 95% interval, probability to be best; the verdict; Promote when due."""
+    """Per variant: posts, mean, 95% interval, probability to be best; the verdict; Promote when due,
+    Stop while it runs."""
     experiment, report = result.experiment, result.report
     rows = [_variant_line(experiment, row) for row in report.variants]
     blocks: list[Block] = [
         HeaderBlock(text=f"Experiment {experiment.id}: {experiment.name}"[:150]),
         context(
-            f"{experiment.status.value.capitalize()} on {where(experiment)} · {KIND_LABELS[experiment.kind]}s · "
+            f"{_status(experiment)} on {where(experiment)} · {KIND_LABELS[experiment.kind]}s · "
             f"{experiment.metric.label} · {experiment.allocation.value} allocation · "
             f"at least {experiment.min_sample} measured posts per variant"
         ),
         section("\n".join(rows)),
     ]
-    verdict = report.message[0].upper() + report.message[1:]
-    icon = (
-        ":hourglass_flowing_sand:"
-        if not report.enough_data
-        else (":trophy:" if report.winner else ":scales:")
-    )
-    blocks.append(section(f"{icon} {escape(verdict)}."))
+    if not any(row.posts for row in report.variants):
+        # The estimates would be the prior alone; saying so beats showing it as if it were data.
+        verdict = (
+            f"No posts yet: the report fills in as the variants' posts are measured "
+            f"({experiment.min_sample} per variant before a winner is named)"
+        )
+        icon = ":hourglass_flowing_sand:"
+    else:
+        verdict = escape(report.message[0].upper() + report.message[1:])
+        icon = (
+            ":hourglass_flowing_sand:"
+            if not report.enough_data
+            else (":trophy:" if report.winner else ":scales:")
+        )
+    blocks.append(section(f"{icon} {verdict}."))
     winner = experiment.winner
     if experiment.status is ExperimentStatus.PROMOTED and winner is not None:
         blocks.append(
@@ -123,26 +134,59 @@ def report_blocks(result: ExperimentReport) -> list[Block]:
                 f"for {where(experiment)}; the experiment no longer allocates."
             )
         )
-    elif experiment.status is ExperimentStatus.RUNNING and result.winner is not None:
+    elif experiment.status is ExperimentStatus.RUNNING:
+        buttons = []
+        if result.winner is not None:
+            buttons.append(
+                ButtonElement(
+                    text=f"Promote {result.winner.label}",
+                    action_id=PROMOTE_ACTION,
+                    value=f"{experiment.id}:{result.winner.id}",
+                    style="primary",
+                )
+            )
+        buttons.append(_stop_button(experiment))
+        blocks.append(ActionsBlock(elements=buttons))
         blocks.append(
-            ActionsBlock(
-                elements=[
-                    ButtonElement(
-                        text=f"Promote {result.winner.label}",
-                        action_id=PROMOTE_ACTION,
-                        value=f"{experiment.id}:{result.winner.id}",
-                        style="primary",
-                    )
-                ]
+            context(
+                "Only reviewers can promote or stop. Promoting ends the experiment with a winner; "
+                "stopping ends it without one."
             )
         )
-        blocks.append(context("Only reviewers can promote. Promoting ends the experiment."))
     return blocks
+
+
+def _status(experiment: Experiment) -> str:
+    status = experiment.status.value.capitalize()
+    if experiment.ended_by is None or experiment.ended_at is None:
+        return status
+    return f"{status} by <@{experiment.ended_by}> on {experiment.ended_at:%Y-%m-%d %H:%M} UTC"
+
+
+def _stop_button(experiment: Experiment) -> ButtonElement:
+    return ButtonElement(
+        text="Stop",
+        action_id=STOP_ACTION,
+        value=str(experiment.id),
+        style="danger",
+        confirm=ConfirmObject(
+            title="Stop this experiment?",
+            text=(
+                f"*{escape(experiment.name)}* stops giving new requests a variant, and no winner "
+                "is promoted. Posts keep the variant they used. It cannot be restarted."
+            ),
+            confirm="Stop it",
+            deny="Keep it running",
+            style="danger",
+        ),
+    )
 
 
 def _variant_line(experiment: Experiment, row: VariantReport) -> str:
     name = variant_name(experiment.variant(row.variant))
     posts = f"{row.posts} post{'s' if row.posts != 1 else ''}"
+    if row.posts == 0:
+        return f"{name}: no posts yet"
     if row.mean is None or row.low is None or row.high is None:
         return f"{name}: {posts} · too few posts to estimate"
     best = "—" if row.p_best is None else f"{row.p_best:.1%}"

@@ -11,12 +11,22 @@ from bot.views.common import context, escape, section
 
 
 def help_blocks(verbs: Sequence[Verb]) -> list[Block]:
-    lines = [f"`/content {escape(verb.usage)}`: {escape(verb.summary)}" for verb in verbs]
+    lines = [_help_line(verb) for verb in verbs]
+    notes = ["Anyone may request content; only reviewers may approve it."]
+    if any(verb.handler is None for verb in verbs):
+        notes.append("_(not yet)_ marks verbs that are coming but do not work yet.")
     return [
         HeaderBlock(text="contentbot: what /content can do"),
         section("\n".join(lines)),
-        context("Anyone may request content; only reviewers may approve it."),
+        context(" ".join(notes)),
     ]
+
+
+def _help_line(verb: Verb) -> str:
+    line = f"`/content {escape(verb.usage)}`: {escape(verb.summary)}"
+    if verb.handler is None:
+        return f"{line} _(not yet: arrives with {escape(verb.coming_with)})_"
+    return line
 
 
 def usage_blocks(problem: str, verbs: Sequence[Verb]) -> list[Block]:

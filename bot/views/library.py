@@ -13,6 +13,7 @@ from slack_sdk.models.blocks import (
     Block,
     ButtonElement,
     CheckboxesElement,
+    ConfirmObject,
     ContextBlock,
     HeaderBlock,
     InputBlock,
@@ -41,6 +42,7 @@ CALLBACK_ID = "template_edit"
 PREVIEW_ACTION = "template_preview"
 EDIT_ACTION = "template_edit"
 RETIRE_ACTION = "template_retire"
+RESTORE_ACTION = "template_restore"
 NEW_ACTION = "template_new"
 PAGE_ACTION = "template_page"
 # A message holds 50 blocks; each template takes two (summary and buttons).
@@ -112,7 +114,9 @@ def list_blocks(
         buttons = [ButtonElement(text="Preview", action_id=PREVIEW_ACTION, value=str(template.id))]
         buttons.append(ButtonElement(text="Edit", action_id=EDIT_ACTION, value=str(template.id)))
         if template.status is TemplateStatus.ACTIVE:
-            buttons.append(ButtonElement(text="Retire", action_id=RETIRE_ACTION, value=str(template.id)))
+            buttons.append(_retire_button(template))
+        else:
+            buttons.append(ButtonElement(text="Restore", action_id=RESTORE_ACTION, value=str(template.id)))
         blocks.append(ActionsBlock(elements=buttons))
     footer = [ButtonElement(text="New template", action_id=NEW_ACTION, value="new", style="primary")]
     following = page.start + PAGE_SIZE
@@ -133,6 +137,24 @@ def list_blocks(
             )
         )
     return blocks
+
+
+def _retire_button(template: Template) -> ButtonElement:
+    return ButtonElement(
+        text="Retire",
+        action_id=RETIRE_ACTION,
+        value=str(template.id),
+        confirm=ConfirmObject(
+            title="Retire this template?",
+            text=(
+                f"*{escape(template.spec.name)}* leaves lists and pickers; posts and experiments "
+                "that used it keep their version. `/content templates retired` lists it to restore."
+            ),
+            confirm="Retire",
+            deny="Keep it",
+            style="danger",
+        ),
+    )
 
 
 def preview_blocks(template: Template) -> list[Block]:

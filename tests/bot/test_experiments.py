@@ -165,7 +165,104 @@ def test_the_report_says_not_enough_data_until_the_minimum_sample(bot: LocalBot)
         "*A* Gift panic v1: 5 posts · mean 4.02% (95% interval 3.49% to 4.58%) · probability to be best 0.0%\n"
         in text_shown
     )
-    assert not [b for b in shown.blocks if b["type"] == "actions"]  # nothing to promote
+    assert [e["text"]["text"] for e in buttons(shown)] == ["Stop"]  # nothing to promote
+
+
+def buttons(message: Ephemeral) -> list[dict[str, Any]]:
+    return [e for b in message.blocks if b["type"] == "actions" for e in b["elements"]]
+
+
+def test_a_report_with_no_posts_says_so_instead_of_showing_the_prior(bot: LocalBot) -> None:
+    experiment = start(bot, min_sample=5)
+    measure(bot, experiment, "B", posts=1, views=1000, saves=40)
+    text_shown = all_text(report(bot, BOB, experiment.id).blocks)
+    assert "*A* Gift panic v1: no posts yet\n*B* Three reasons v1: 1 post · mean" in text_shown
+    assert "Not enough data: A has 0 of 5 posts, B has 1 of 5 posts." in text_shown
+
+    empty = start_second(bot)
+    text_shown = all_text(report(bot, BOB, empty.id).blocks)
+    assert "*A* Gift pick v1: no posts yet\n*B* Save for later v1: no posts yet" in text_shown
+    assert "mean" not in text_shown and "interval" not in text_shown and "probability" not in text_shown
+    assert (
+        "No posts yet: the report fills in as the variants' posts are measured "
+        "(5 per variant before a winner is named)." in text_shown
+    )
+
+
+def start_second(bot: LocalBot) -> Experiment:
+    """Captions on Water: a second experiment that no post has reached."""
+    with session_scope(bot.settings.database_url) as session:
+        captions = {t.spec.key: t.id for t in list_active(session, TemplateKind.CAPTION)}
+        water = get_channel(session, "Water")
+        assert water is not None
+        return create_experiment(
+            session,
+            name="Captions",
+            template_ids=[captions["gift-pick"], captions["save-for-later"]],
+            metric=Metric.SAVE_RATE,
+            allocation=Allocation.EVEN,
+            min_sample=5,
+            channel_id=water.id,
+            created_by=ALICE,
+        )
+
+
+def test_a_reviewer_stops_a_running_experiment_and_it_is_recorded(bot: LocalBot) -> None:
+    experiment = start(bot, min_sample=5)
+    shown = report(bot, BOB, experiment.id)
+    stop = next(e for e in buttons(shown) if e["text"]["text"] == "Stop")
+    assert stop["style"] == "danger"
+    assert stop["confirm"]["title"]["text"] == "Stop this experiment?"
+    assert (stop["confirm"]["confirm"]["text"], stop["confirm"]["deny"]["text"]) == (
+        "Stop it",
+        "Keep it running",
+    )
+    assert "Only reviewers can promote or stop." in all_text(shown.blocks)
+
+    before = len(bot.standin.ephemerals(CHANNEL, BOB))
+    bot.workspace.click(BOB, action_id=stop["action_id"], message=(CHANNEL, shown.ts))
+    refusal = bot.standin.wait_for(
+        lambda: (
+            len(bot.standin.ephemerals(CHANNEL, BOB)) > before
+            and bot.standin.ephemerals(CHANNEL, BOB)[before]
+        )
+    )
+    assert refusal.text == "Only reviewers may stop an experiment; ask <@U0ALICE>."
+    with session_scope(bot.settings.database_url) as session:
+        assert assign_variant(session, fire_id(bot)) is not None  # still running
+
+    earlier = report(bot, ALICE, experiment.id)  # a report shown before the stop keeps its button
+    for_alice = report(bot, ALICE, experiment.id)
+    bot.workspace.click(ALICE, action_id=stop["action_id"], message=(CHANNEL, for_alice.ts))
+    stopped = bot.standin.wait_for(
+        lambda: next(
+            (
+                e
+                for e in bot.standin.ephemerals(CHANNEL, ALICE)
+                if e.ts == for_alice.ts and "Stopped" in e.text
+            ),
+            None,
+        )
+    )
+    assert stopped.text == f"Stopped experiment {experiment.id}: new requests no longer get its variants."
+    assert "Stopped by <@U0ALICE> on " in all_text(stopped.blocks)
+    assert buttons(stopped) == []
+    with session_scope(bot.settings.database_url) as session:
+        assert assign_variant(session, fire_id(bot)) is None
+        (ended,) = [e for e in list_experiments(session) if e.id == experiment.id]
+    assert ended.ended_by == ALICE and ended.ended_at is not None
+
+    bot.workspace.click(ALICE, action_id=stop["action_id"], message=(CHANNEL, earlier.ts))
+    again = bot.standin.wait_for(
+        lambda: next(
+            (e for e in bot.standin.ephemerals(CHANNEL, ALICE) if "already ended" in e.text),
+            None,
+        )
+    )
+    assert again.text == f"Experiment {experiment.id} had already ended (stopped); nothing changed."
+    with session_scope(bot.settings.database_url) as session:
+        (still,) = [e for e in list_experiments(session) if e.id == experiment.id]
+    assert still.ended_at == ended.ended_at  # the first stop stays on record
 
 
 def promote_button(message: Ephemeral) -> dict[str, Any]:

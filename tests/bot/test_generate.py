@@ -230,3 +230,28 @@ def test_history_shows_versions_and_the_last_change(offline_bot: LocalBot) -> No
 )
 def test_history_of_nothing_says_so(offline_bot: LocalBot, command: str, problem: str) -> None:
     assert problem in offline_bot.workspace.slash(REQUESTER, command).json()["text"]
+
+
+def test_a_one_line_request_keeps_apostrophes_and_finds_names_with_spaces(offline_bot: LocalBot) -> None:
+    from dataclasses import replace
+
+    from storage.channels import get_channel, save_channel
+
+    with session_scope(offline_bot.settings.database_url) as session:
+        water = get_channel(session, "Water")
+        assert water is not None
+        save_channel(session, replace(water, id=None, name="Water Park", hashtags=()), "U0ALICE")
+
+    assert request(offline_bot, "hook Water kids' pool float").startswith("Queued *#1 · TikTok hook")
+    assert content(offline_bot, 1).brief == "kids' pool float"
+
+    assert "for Water Park*" in request(offline_bot, "hook water park slide into summer")
+    assert "for Water Park*" in request(offline_bot, 'hook "Water Park" it\'s splash time')
+    assert content(offline_bot, 2).brief == "slide into summer"
+    assert content(offline_bot, 3).brief == "it's splash time"
+
+    refused = request(offline_bot, "hook Waterpark Fun slide")
+    assert refused.startswith(
+        "`Waterpark` is not a channel; the channels are Air, Water, Fire, Earth, Water Park."
+    )
+    assert 'or in quotes: `"Water Park"`' in refused

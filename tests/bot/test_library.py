@@ -254,3 +254,42 @@ def test_only_admins_retire_a_template(bot: LocalBot) -> None:
     answer = bot.standin.wait_for(lambda: bot.standin.ephemerals(CHANNEL, bob)[before + 1 :])[0]
     assert answer.text == "Only admins may change the template library; ask <@U0ALICE>."
     assert template(bot, "gift-panic").status == TemplateStatus.ACTIVE
+
+
+def buttons_of(message: Ephemeral, template_id: int) -> dict[str, dict[str, Any]]:
+    """The list's buttons for one template, by their text."""
+    return {
+        e["text"]["text"]: e
+        for b in message.blocks
+        if b["type"] == "actions"
+        for e in b["elements"]
+        if e.get("value") == str(template_id)
+    }
+
+
+def test_retire_asks_first_and_a_retired_template_can_be_restored(bot: LocalBot) -> None:
+    gift = template(bot, "gift-panic")
+    retire = buttons_of(listing(bot, "hook"), gift.id)["Retire"]
+    assert retire["confirm"]["title"]["text"] == "Retire this template?"
+    assert "*Gift panic* leaves lists and pickers" in retire["confirm"]["text"]["text"]
+    assert (retire["confirm"]["confirm"]["text"], retire["confirm"]["deny"]["text"]) == ("Retire", "Keep it")
+
+    shown = listing(bot, "hook")
+    count = len(bot.standin.ephemerals(CHANNEL, USER))
+    click(bot, shown, "template_retire", str(gift.id))
+    next_ephemeral(bot, count)
+
+    retired_list = listing(bot, "hook retired")
+    buttons = buttons_of(retired_list, gift.id)
+    assert list(buttons) == ["Preview", "Edit", "Restore"]
+    count = len(bot.standin.ephemerals(CHANNEL, USER))
+    click(bot, retired_list, buttons["Restore"]["action_id"], str(gift.id))
+    assert next_ephemeral(bot, count).text == (
+        "Restored *Gift panic* at version 1: it shows in lists and pickers again."
+    )
+    assert template(bot, "gift-panic").status.value == "active"
+    assert "*Gift panic* · hook" in all_text(listing(bot, "hook").blocks)
+
+    count = len(bot.standin.ephemerals(CHANNEL, USER))
+    click(bot, retired_list, buttons["Restore"]["action_id"], str(gift.id))
+    assert next_ephemeral(bot, count).text == "*Gift panic* is not retired; nothing changed."

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import threading
 from collections.abc import Iterator
+from pathlib import Path
 from socketserver import ThreadingMixIn
 from typing import Any
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
@@ -439,3 +440,23 @@ def test_app_home_is_published_when_opened(standin: SlackStandIn, workspace: Wor
     assert home.type == "home"
     assert [b["type"] for b in home.blocks] == ["header", "section"]
     assert [c.kind for c in standin.changes()] == [ChangeKind.HOME_PUBLISHED]
+
+
+def test_messages_are_kept_in_the_state_file_and_a_bad_file_is_set_aside(tmp_path: Path) -> None:
+    kept = tmp_path / "workspace.slack.json"
+    first = SlackStandIn(BOT_TOKEN, state_file=kept)
+    posted = first.seed_message("C0CONTENT", "U0ALICE", "hello")
+    reply = first.seed_message("C0CONTENT", "U0ALICE", "in the thread", thread_ts=posted.ts)
+    ephemeral_free = first.kept_messages()
+
+    second = SlackStandIn(BOT_TOKEN, state_file=kept)
+    assert second.thread("C0CONTENT", posted.ts) == [posted, reply]
+    assert second.kept_messages() == ephemeral_free == {"C0CONTENT": 2}
+    later = second.seed_message("C0CONTENT", "U0BOB", "after a restart")
+    assert float(later.ts) > float(reply.ts)  # the clock goes on from the kept messages
+
+    kept.write_text('{"channels": [], "messages": [{"ts": 1')  # cut short
+    third = SlackStandIn(BOT_TOKEN, state_file=kept)
+    assert third.kept_messages() == {}
+    assert third.state_problem is not None and "workspace.slack.json.unreadable" in third.state_problem
+    assert (tmp_path / "workspace.slack.json.unreadable").read_text().startswith('{"channels"')

@@ -199,15 +199,16 @@ def test_a_clear_winner_is_promoted_and_becomes_the_channel_default(seeded: str)
         result = experiment_report(session, experiment.id)
         winner = experiment.variant("B")
         with pytest.raises(ExperimentError, match="no winner to promote"):
-            promote(session, experiment.id, experiment.variant("A").id)
-        promoted = promote(session, experiment.id, winner.id)
-        again = promote(session, experiment.id, winner.id)
+            promote(session, experiment.id, experiment.variant("A").id, "U0ALICE")
+        promoted = promote(session, experiment.id, winner.id, "U0ALICE")
+        again = promote(session, experiment.id, winner.id, "U0BOB")
         fire = channel_id(session, "Fire")
         after = assign_variant(session, fire)
         default = default_template_version(session, fire, TemplateKind.HOOK)
         water_default = default_template_version(session, channel_id(session, "Water"), TemplateKind.HOOK)
     assert result.report.winner == "B" and result.winner == winner
     assert promoted.status is ExperimentStatus.PROMOTED and promoted.winner == winner
+    assert promoted.ended_by == "U0ALICE" and promoted.ended_at is not None
     assert again == promoted
     assert after is None  # a promoted experiment allocates no more
     assert default == winner.template_version_id
@@ -219,7 +220,7 @@ def test_the_default_follows_the_winning_template_to_its_newest_version(seeded: 
         experiment = start(session, min_sample=1)
         measured(session, experiment, "A", posts=2, views=10_000, saves=100)
         measured(session, experiment, "B", posts=2, views=10_000, saves=900)
-        promote(session, experiment.id, experiment.variant("B").id)
+        promote(session, experiment.id, experiment.variant("B").id, "U0ALICE")
         reasons = hooks(session, "three-reasons")[0]
         edited = save_template(session, reasons.id, replace(reasons.spec, name="3 reasons"), "U0ALICE")
         fire = channel_id(session, "Fire")
@@ -251,11 +252,14 @@ def test_posts_record_their_variant_and_keep_their_version_after_an_edit(seeded:
 def test_stopping_ends_allocation_without_a_winner(seeded: str) -> None:
     with session_scope(seeded) as session:
         experiment = start(session)
-        stopped = stop_experiment(session, experiment.id)
+        stopped = stop_experiment(session, experiment.id, "U0ALICE")
+        again = stop_experiment(session, experiment.id, "U0BOB")
         assert assign_variant(session, channel_id(session, "Fire")) is None
         # The channel is free for the next experiment.
         start(session, name="Next")
     assert stopped.status is ExperimentStatus.STOPPED and stopped.winner is None
+    assert stopped.ended_by == "U0ALICE" and stopped.ended_at is not None
+    assert again == stopped  # the first stop stays on record
 
 
 def test_requests_get_a_variant_only_from_agents_that_use_that_kind_of_template(seeded: str) -> None:

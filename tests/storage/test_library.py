@@ -19,6 +19,7 @@ from storage.library import (
     get_template,
     list_active,
     list_templates,
+    restore_template,
     retire_template,
     save_template,
     seed_library,
@@ -150,6 +151,20 @@ def test_retiring_hides_a_template_and_is_idempotent(database_url: str) -> None:
     assert not first.already and second.already
     assert second.template.status is TemplateStatus.RETIRED
     assert "gift-panic" not in active | listed and "gift-panic" in with_retired
+
+
+def test_restoring_brings_a_retired_template_back_at_its_version(database_url: str) -> None:
+    seed(database_url)
+    with session_scope(database_url) as session:
+        gift = by_key(session, "gift-panic")
+        retire_template(session, gift.id)
+        restored = restore_template(session, gift.id)
+        again = restore_template(session, gift.id)
+        active = {t.spec.key for t in list_active(session)}
+    assert not restored.already and again.already
+    assert restored.template.status is TemplateStatus.ACTIVE
+    assert restored.template.version_id == gift.version_id
+    assert "gift-panic" in active
 
 
 def test_performance_reads_views_at_24h_and_save_rate_from_snapshots(database_url: str) -> None:
