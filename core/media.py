@@ -62,7 +62,7 @@ def chunk_plan(video_size: int, chunk_size: int = DEFAULT_CHUNK) -> ChunkPlan:
     count = video_size // size
     if count == 1 and video_size > MAX_CHUNK:
         # One chunk would be over 64 MB, which must be split: two halves are each within bounds.
-        size = -(-video_size // 2)
+        size = video_size // 2
         count = video_size // size
     return ChunkPlan(video_size, size, count)
 

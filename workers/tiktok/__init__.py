@@ -14,6 +14,7 @@ retries (the job decides, knowing whether a publish_id is stored); every failure
 
 from __future__ import annotations
 
+import hashlib
 import time
 from collections.abc import Callable
 
@@ -29,6 +30,7 @@ from workers.tiktok.posting import CreatorInfo, InitResult, PostInfo, Posting, P
 from workers.tiktok.wire import DEFAULT_TIMEOUT, UPLOAD_TIMEOUT
 
 __all__ = [
+    "RATE_LIMITS",
     "SCOPES",
     "ChunkPlan",
     "CreatorInfo",
@@ -43,8 +45,24 @@ __all__ = [
     "VideoPage",
     "chunk_plan",
     "fail_reason_words",
+    "pace_key",
     "pkce_pair",
 ]
+
+# TikTok's limits per access token per sliding minute (reference §1.9), for workers.pacing. Direct
+# and inbox inits are documented as 6 each; sharing one budget is the safe reading.
+RATE_LIMITS: dict[str, int] = {
+    "init": 6,
+    "creator_info": 20,
+    "status": 30,
+    "video_list": 600,
+    "video_query": 600,
+}
+
+
+def pace_key(endpoint: str, access_token: str) -> str:
+    """The pacing key for an endpoint and token; the token itself never reaches Redis."""
+    return f"tiktok:{endpoint}:{hashlib.sha256(access_token.encode()).hexdigest()[:16]}"
 
 
 class TikTokClient(OAuth, Posting, Display):
