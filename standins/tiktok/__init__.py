@@ -135,7 +135,7 @@ class State:
     post_times: dict[str, list[float]] = field(default_factory=dict)  # direct inits, for the daily cap
     active_users: dict[str, float] = field(default_factory=dict)  # open_id -> last init
     post_scripts: deque[PostScript] = field(default_factory=deque)
-    faults: dict[str, deque[Fault]] = field(default_factory=dict)
+    faults: dict[str, deque[Fault | None]] = field(default_factory=dict)  # None: let one call through
     requests: list[RecordedRequest] = field(default_factory=list)
 
 
@@ -348,35 +348,48 @@ class TikTokStandIn:
             ]
         return sorted(posts, key=lambda post: post.published_at)
 
-    # Faults: each applies to the next `times` calls of `endpoint`, after any already queued
+    # Faults: each applies to the next `times` calls of `endpoint` once `after` more calls went through
+    # normally, behind any already queued
 
     def fail_next(
-        self, endpoint: Endpoint, code: str, *, status: int = 400, message: str = "", times: int = 1
+        self,
+        endpoint: Endpoint,
+        code: str,
+        *,
+        status: int = 400,
+        message: str = "",
+        times: int = 1,
+        after: int = 0,
     ) -> None:
         """Answer with this error (any code, any HTTP status: 200 too, as integrators report)."""
-        self._queue(endpoint, Fault("error", status, code, message or f"stand-in fault: {code}"), times)
+        fault = Fault("error", status, code, message or f"stand-in fault: {code}")
+        self._queue(endpoint, fault, times, after)
 
-    def rate_limit_next(self, endpoint: Endpoint, *, times: int = 1) -> None:
-        self.fail_next(endpoint, "rate_limit_exceeded", status=429, message=_RATE_LIMITED, times=times)
+    def rate_limit_next(self, endpoint: Endpoint, *, times: int = 1, after: int = 0) -> None:
+        self.fail_next(
+            endpoint, "rate_limit_exceeded", status=429, message=_RATE_LIMITED, times=times, after=after
+        )
 
-    def server_error_next(self, endpoint: Endpoint, *, status: int = 500, times: int = 1) -> None:
-        self.fail_next(endpoint, "internal_error", status=status, message=_INTERNAL, times=times)
+    def server_error_next(
+        self, endpoint: Endpoint, *, status: int = 500, times: int = 1, after: int = 0
+    ) -> None:
+        self.fail_next(endpoint, "internal_error", status=status, message=_INTERNAL, times=times, after=after)
 
-    def drop_next(self, endpoint: Endpoint, *, after_acting: bool, times: int = 1) -> None:
+    def drop_next(self, endpoint: Endpoint, *, after_acting: bool, times: int = 1, after: int = 0) -> None:
         """Hang up without answering; with `after_acting` the request has taken effect first (an init
         exists, a chunk is stored, a refresh token rotated): what a client sees when TikTok acted and
         the answer was lost."""
-        self._queue(endpoint, Fault("drop_after" if after_acting else "drop_before"), times)
+        self._queue(endpoint, Fault("drop_after" if after_acting else "drop_before"), times, after)
 
-    def slow_next(self, endpoint: Endpoint, seconds: float, *, times: int = 1) -> None:
+    def slow_next(self, endpoint: Endpoint, seconds: float, *, times: int = 1, after: int = 0) -> None:
         """Act, then hold the answer back for `seconds` (a client timeout after TikTok acted)."""
-        self._queue(endpoint, Fault("slow_after", seconds=seconds), times)
+        self._queue(endpoint, Fault("slow_after", seconds=seconds), times, after)
 
-    def _queue(self, endpoint: Endpoint, fault: Fault, times: int) -> None:
+    def _queue(self, endpoint: Endpoint, fault: Fault, times: int, after: int) -> None:
         if endpoint not in ROUTES.values():
             raise ValueError(f"no endpoint {endpoint!r}; known: {sorted(set(ROUTES.values()))}")
         with self._lock:
-            self.state.faults.setdefault(endpoint, deque()).extend([fault] * times)
+            self.state.faults.setdefault(endpoint, deque()).extend([None] * after + [fault] * times)
 
     # What tests look at
 
