@@ -19,9 +19,10 @@ optionally under a second host name). Run it by hand with `python -m standins.ti
 from __future__ import annotations
 
 import json
+import random
 import threading
 import time
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -180,6 +181,9 @@ class TikTokStandIn:
         self.pull_video_size = pull_video_size
         self.consent = Consent()
         self.state = State()
+        self._chaos: tuple[float, frozenset[str], float] = (0.0, frozenset(), 0.0)
+        self._random = random.Random()
+        self.chaos_injected: Counter[str] = Counter()  # "error" / "drop_after", for benchmark reports
         self._windows = SlidingWindow()
         self._lock = threading.RLock()
         self._stopping = threading.Event()
@@ -223,6 +227,11 @@ class TikTokStandIn:
             if self.consent.open_id is None:
                 self.consent.open_id = open_id
         return account
+
+    def account(self, open_id: str) -> Account:
+        """The account's record; change its fields to change what TikTok answers from now on."""
+        with self._lock:
+            return self.state.accounts[open_id]
 
     def authorize_as(
         self, open_id: str | None, *, scopes: Iterable[str] | None = None, refuse: bool = False
@@ -385,6 +394,23 @@ class TikTokStandIn:
         """Act, then hold the answer back for `seconds` (a client timeout after TikTok acted)."""
         self._queue(endpoint, Fault("slow_after", seconds=seconds), times, after)
 
+    def chaos(
+        self,
+        probability: float,
+        *,
+        endpoints: Iterable[Endpoint] | None = None,
+        after_acting_share: float = 0.5,
+        seed: int | None = None,
+    ) -> None:
+        """From now on every call to `endpoints` (default: all but the authorize page) fails
+        transiently with `probability`: a 503 before acting, or, for `after_acting_share` of them, a
+        connection dropped after acting. Scripted faults come first; `chaos(0)` stops it."""
+        chosen = set(ROUTES.values()) - {"authorize"} if endpoints is None else set(endpoints)
+        with self._lock:
+            self._chaos = (probability, frozenset(chosen), after_acting_share)
+            if seed is not None:
+                self._random.seed(seed)
+
     def _queue(self, endpoint: Endpoint, fault: Fault, times: int, after: int) -> None:
         if endpoint not in ROUTES.values():
             raise ValueError(f"no endpoint {endpoint!r}; known: {sorted(set(ROUTES.values()))}")
@@ -413,19 +439,32 @@ class TikTokStandIn:
             return api_error(
                 ApiError(404, "not_found", f"No such endpoint: {request.method} {request.path}"), now
             )
-        with self._lock:
-            queued = self.state.faults.get(endpoint)
-            fault = queued.popleft() if queued else None
+        fault = self._next_fault(endpoint)
         if fault is not None and fault.kind == "drop_before":
             return None
         if fault is not None and fault.kind == "error":
-            return api_error(ApiError(fault.status, fault.code, fault.message), now)
+            return _fault_answer(endpoint, fault, now)
         answer = self._answer(endpoint, request, params, now)
         if fault is not None and fault.kind == "drop_after":
             return None
         if fault is not None and fault.kind == "slow_after" and self._stopping.wait(fault.seconds):
             return None
         return answer
+
+    def _next_fault(self, endpoint: Endpoint) -> Fault | None:
+        with self._lock:
+            queued = self.state.faults.get(endpoint)
+            if queued:
+                return queued.popleft()
+            probability, endpoints, after_acting_share = self._chaos
+            if endpoint not in endpoints or self._random.random() >= probability:
+                return None
+            if self._random.random() < after_acting_share:
+                fault = Fault("drop_after")
+            else:
+                fault = Fault("error", 503, "internal_error", _INTERNAL)
+            self.chaos_injected[fault.kind] += 1
+            return fault
 
     def _answer(self, endpoint: Endpoint, request: Request, params: dict[str, str], now: float) -> Answer:
         try:
@@ -481,6 +520,16 @@ class TikTokStandIn:
         )
         with self._lock:
             self.state.requests.append(recorded)
+
+
+def _fault_answer(endpoint: Endpoint, fault: Fault, now: float) -> Answer:
+    """A scripted error in the shape the endpoint uses: OAuth's flat one, the upload host's bare
+    status, or the v2 envelope."""
+    if endpoint in ("authorize", "token", "revoke"):
+        return oauth_error(OAuthError(fault.code, fault.message, fault.status), now)
+    if endpoint == "upload":
+        return Answer(fault.status, fault.message.encode(), "text/plain")
+    return api_error(ApiError(fault.status, fault.code, fault.message), now)
 
 
 _RATE_LIMITED = "API rate limit exceeded; please retry later."

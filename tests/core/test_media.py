@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -30,7 +32,7 @@ def test_every_plan_follows_the_rules(size: int, wish: int) -> None:
     assert 1 <= len(ranges) <= 1000
     # Contiguous, in order, covering the file exactly once.
     assert ranges[0][0] == 0 and ranges[-1][1] == size - 1
-    assert all(a[1] + 1 == b[0] for a, b in zip(ranges, ranges[1:], strict=False))
+    assert all(a[1] + 1 == b[0] for a, b in pairwise(ranges))
     lengths = [last - first + 1 for first, last in ranges]
     assert all(length == plan.chunk_size for length in lengths[:-1])
     if len(lengths) > 1:
@@ -61,7 +63,9 @@ def test_small_files_go_whole() -> None:
 def test_plan_problem_names_what_tiktok_refuses() -> None:
     # The integrator's 158 MB file sent as one chunk (reference §1.2).
     assert plan_problem(158_000_000, 158_000_000, 1) == "a video over 64 MB must be sent in several chunks"
-    assert plan_problem(50_000_123, 10_000_000, 6) == "total_chunk_count must be floor(video_size / chunk_size)"
+    assert (
+        plan_problem(50_000_123, 10_000_000, 6) == "total_chunk_count must be floor(video_size / chunk_size)"
+    )
     assert plan_problem(50_000_000, 1_000_000, 50) == "chunk_size must be between 5 MB and 64 MB"
     assert plan_problem(3_000_000, 5_000_000, 0) == "total_chunk_count must be between 1 and 1000"
     assert plan_problem(5_000_000_000, 10_000_000, 500) == "video_size is over 4 GB"

@@ -556,7 +556,9 @@ def test_video_query_counts_change_with_time_and_a_dud_stays_at_zero(
     fields = "id,view_count,like_count,comment_count,share_count"
 
     def views() -> dict[str, int]:
-        videos = api(http, tiktok, "/v2/video/query/", token_of(tiktok), ids, fields=fields).json()["data"]["videos"]
+        videos = api(http, tiktok, "/v2/video/query/", token_of(tiktok), ids, fields=fields).json()["data"][
+            "videos"
+        ]
         return {video["id"]: video["view_count"] for video in videos}
 
     assert views() == {"7000000000000000001": 0, "7000000000000000002": 0}
@@ -663,3 +665,46 @@ def test_it_runs_by_hand() -> None:
     finally:
         process.terminate()
         process.wait(timeout=5)
+
+
+def test_scripted_faults_keep_each_endpoints_shape(http: httpx.Client, tiktok: TikTokStandIn) -> None:
+    tiktok.fail_next("token", "temporarily_unavailable", status=503)
+    form = {
+        "client_key": KEY,
+        "client_secret": SECRET,
+        "grant_type": "refresh_token",
+        "refresh_token": "rft.x",
+    }
+    oauth = http.post(tiktok.base_url + "/v2/oauth/token/", data=form)
+    assert oauth.status_code == 503 and set(oauth.json()) == {"error", "error_description", "log_id"}
+    assert oauth.json()["error"] == "temporarily_unavailable"
+    url = init(http, tiktok, token_of(tiktok)).json()["data"]["upload_url"]
+    tiktok.server_error_next("upload", status=502)
+    gateway = upload_all(http, url)
+    assert gateway.status_code == 502 and gateway.headers["content-type"] == "text/plain"
+    assert upload_all(http, url).status_code == 201  # the same chunk again
+
+
+def test_chaos_fails_a_share_of_calls_and_half_of_those_after_acting(
+    http: httpx.Client, tiktok: TikTokStandIn
+) -> None:
+    tiktok.limits["init"] = 1000
+    tiktok.account("alice").daily_post_cap = 1000
+    tiktok.chaos(0.3, endpoints=["init"], seed=7)
+    token = token_of(tiktok)
+    answered = dropped = failed = 0
+    for _ in range(200):
+        try:
+            answer = init(http, tiktok, token)
+        except httpx.RemoteProtocolError:
+            dropped += 1
+            continue
+        if answer.status_code == 503:
+            failed += 1
+        else:
+            answered += 1
+    assert (dropped, failed) == (tiktok.chaos_injected["drop_after"], tiktok.chaos_injected["error"])
+    assert 30 < dropped + failed < 90 and dropped > 10 and failed > 10
+    assert len(tiktok.publishes()) == answered + dropped  # a dropped init still happened
+    tiktok.chaos(0)
+    assert init(http, tiktok, token).status_code == 200

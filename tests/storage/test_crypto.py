@@ -21,7 +21,7 @@ def test_a_token_round_trips_and_is_not_stored_in_clear() -> None:
 
 @pytest.mark.parametrize("key", [None, "", "   "])
 def test_a_missing_key_says_how_to_make_one(key: str | None) -> None:
-    with pytest.raises(TokenKeyError, match="TOKEN_KEY is not set.*generate_key") as caught:
+    with pytest.raises(TokenKeyError, match=r"TOKEN_KEY is not set.*generate_key") as caught:
         TokenCipher(key)
     assert isinstance(caught.value, SetupError)
 

@@ -26,7 +26,9 @@ class FakeTime:
         self.now += seconds
 
 
-def test_the_seventh_init_in_a_minute_waits_for_the_first_to_leave_the_window(redis_conn: redis.Redis) -> None:
+def test_the_seventh_init_in_a_minute_waits_for_the_first_to_leave_the_window(
+    redis_conn: redis.Redis,
+) -> None:
     fake = FakeTime()
     pacer = Pacer(redis_conn, clock=fake.clock, sleep=fake.sleep)
     for _ in range(6):
@@ -70,5 +72,7 @@ def test_two_threads_share_one_budget(redis_conn: redis.Redis) -> None:
     grants.sort()
     assert len(grants) == 16
     # No window ever held more than `limit` grants (a little slack for the time between grant and note).
-    assert all(later - earlier >= window - 0.02 for earlier, later in zip(grants, grants[limit:], strict=False))
+    assert all(
+        later - earlier >= window - 0.02 for earlier, later in zip(grants, grants[limit:], strict=False)
+    )
     assert grants[-1] - grants[0] >= 3 * window - 0.02  # 16 grants need three full windows after the first

@@ -79,7 +79,8 @@ class Wire:
         log_id = error.get("log_id") if isinstance(error.get("log_id"), str) else None
         # Success is code "ok" alone: TikTok sends some failures under HTTP 200 (reference §5).
         if error["code"] != "ok":
-            message = error.get("message") if isinstance(error.get("message"), str) else ""
+            message = error.get("message")
+            message = message if isinstance(message, str) else ""
             raise api_error(error["code"], message, http_status=response.status_code, log_id=log_id)
         if not response.is_success:
             raise _bad_response(response, what, f"HTTP {response.status_code} with code ok")
