@@ -292,9 +292,19 @@ class TikTokStandIn:
         stuck: bool = False,
         fail_reason: str | None = None,
         series: Series | None = None,
+        expire_token_on_upload: bool = False,
     ) -> None:
-        """How the next `times` inits (direct or inbox) behave: slower, stuck, FAILED, a late public id."""
-        script = PostScript(processing_seconds, download_seconds, public_id_delay, stuck, fail_reason, series)
+        """How the next `times` inits (direct or inbox) behave: slower, stuck, FAILED, a late public id,
+        or an access token that lapses between the upload and the status fetch."""
+        script = PostScript(
+            processing_seconds,
+            download_seconds,
+            public_id_delay,
+            stuck,
+            fail_reason,
+            series,
+            expire_token_on_upload,
+        )
         with self._lock:
             self.state.post_scripts.extend([script] * times)
 

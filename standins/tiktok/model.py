@@ -122,6 +122,7 @@ class PostScript:
     stuck: bool = False  # processing never ends
     fail_reason: str | None = None
     series: Series | None = None
+    expire_token_on_upload: bool = False  # the init's access token lapses as the last chunk lands
 
 
 @dataclass
@@ -150,6 +151,7 @@ class Publish:
     stuck: bool = False
     fail_reason: str | None = None
     series: Series = field(default_factory=rising)
+    expire_token_on_upload: bool = False
     inbox_posted_at: float | None = None  # the creator finished the draft in the app
 
     def ready_at(self) -> float | None:
@@ -163,8 +165,8 @@ class Publish:
     def status(self, now: float) -> str:
         ready = self.ready_at()
         if ready is None or now < ready:
-            downloading = self.source == "PULL_FROM_URL" and now < self.created_at + self.download_seconds
-            return "PROCESSING_DOWNLOAD" if downloading or self.stuck else "PROCESSING_UPLOAD"
+            # The phase a publish is in until its verdict (a stuck one stays there for ever).
+            return "PROCESSING_DOWNLOAD" if self.source == "PULL_FROM_URL" else "PROCESSING_UPLOAD"
         if self.fail_reason:
             return "FAILED"
         if self.kind == "inbox" and (self.inbox_posted_at is None or now < self.inbox_posted_at):

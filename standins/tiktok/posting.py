@@ -123,6 +123,7 @@ def _create(
     script = state.post_scripts.popleft() if state.post_scripts else None
     if script is not None:
         publish.stuck, publish.fail_reason = script.stuck, script.fail_reason
+        publish.expire_token_on_upload = script.expire_token_on_upload
         for name in ("processing_seconds", "download_seconds", "public_id_delay", "series"):
             if getattr(script, name) is not None:
                 setattr(publish, name, getattr(script, name))
@@ -165,6 +166,8 @@ def upload(standin: TikTokStandIn, request: Request, params: dict[str, str], now
     publish.uploaded_bytes = last + 1
     if last_chunk:
         publish.upload_done_at = now
+        if publish.expire_token_on_upload:
+            standin.state.access_tokens[publish.access_token].expires_at = now
         return _raw(201, "", _progress(publish))
     return _raw(206, "", _progress(publish))
 

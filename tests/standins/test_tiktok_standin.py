@@ -436,7 +436,7 @@ def test_scripted_failures_and_stuck_processing(
     token = token_of(tiktok)
     answer = status(http, tiktok, token, failed).json()["data"]
     assert (answer["status"], answer["fail_reason"]) == ("FAILED", "duration_check_failed")
-    assert status(http, tiktok, token, stuck).json()["data"]["status"].startswith("PROCESSING_")
+    assert status(http, tiktok, token, stuck).json()["data"]["status"] == "PROCESSING_UPLOAD"
     assert tiktok.published("alice") == []
 
 
@@ -708,3 +708,10 @@ def test_chaos_fails_a_share_of_calls_and_half_of_those_after_acting(
     assert len(tiktok.publishes()) == answered + dropped  # a dropped init still happened
     tiktok.chaos(0)
     assert init(http, tiktok, token).status_code == 200
+
+
+def test_a_token_can_be_made_to_lapse_now(http: httpx.Client, tiktok: TikTokStandIn) -> None:
+    token = token_of(tiktok)
+    tiktok.expire_access_token(token)
+    lapsed = api(http, tiktok, "/v2/post/publish/creator_info/query/", token)
+    assert (lapsed.status_code, error_of(lapsed)) == (401, "access_token_invalid")

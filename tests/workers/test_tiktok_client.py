@@ -216,10 +216,10 @@ def test_a_token_expiring_between_upload_and_status_needs_no_second_init(
 ) -> None:
     tokens = client.exchange_code(connect(client)["code"], redirect_uri=REDIRECT)
     plan = chunk_plan(video.stat().st_size)
+    tiktok.script_next_posts(expire_token_on_upload=True)
     started = client.init_direct_post(tokens.access_token, PostInfo("SELF_ONLY", title="once"), plan)
     assert started.upload_url is not None
     client.upload(started.upload_url, video, plan)
-    tiktok.expire_access_token(tokens.access_token)
     expired = caught(client.fetch_status, tokens.access_token, started.publish_id)
     assert expired.token_expired and not expired.needs_reconnect
     clock.advance(10)
