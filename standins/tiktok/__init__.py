@@ -19,22 +19,20 @@ optionally under a second host name). Run it by hand with `python -m standins.ti
 from __future__ import annotations
 
 import json
-import random
 import threading
 import time
-from collections import Counter, deque
 from collections.abc import Iterable
-from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 from urllib.parse import parse_qsl
 
 from standins.loopback import Answer, LoopbackServer, Request
 from standins.tiktok import display, oauth, posting
+from standins.tiktok.faults import INTERNAL, RATE_LIMITED, ROUTES, Endpoint, Faults, fault_answer
 from standins.tiktok.model import (
     AccessToken,
     Account,
-    AuthCode,
     Clock,
+    Consent,
     Counts,
     ExtraVideo,
     Fault,
@@ -43,8 +41,8 @@ from standins.tiktok.model import (
     Publish,
     PublishedPost,
     RecordedRequest,
-    RefreshToken,
     Series,
+    State,
     rising,
     steps,
     zero,
@@ -64,32 +62,6 @@ __all__ = [
     "zero",
 ]
 
-Endpoint = Literal[
-    "authorize",
-    "token",
-    "revoke",
-    "user_info",
-    "creator_info",
-    "init",
-    "inbox_init",
-    "upload",
-    "status",
-    "video_list",
-    "video_query",
-]
-ROUTES: dict[tuple[str, str], Endpoint] = {
-    ("GET", "/v2/auth/authorize/"): "authorize",
-    ("POST", "/v2/oauth/token/"): "token",
-    ("POST", "/v2/oauth/revoke/"): "revoke",
-    ("GET", "/v2/user/info/"): "user_info",
-    ("POST", "/v2/post/publish/creator_info/query/"): "creator_info",
-    ("POST", "/v2/post/publish/video/init/"): "init",
-    ("POST", "/v2/post/publish/inbox/video/init/"): "inbox_init",
-    ("PUT", "/upload/"): "upload",
-    ("POST", "/v2/post/publish/status/fetch/"): "status",
-    ("POST", "/v2/video/list/"): "video_list",
-    ("POST", "/v2/video/query/"): "video_query",
-}
 # Per access token, per sliding minute (reference §1.9); Display's 600 may be per app in reality.
 DEFAULT_LIMITS: dict[str, int] = {
     "creator_info": 20,
@@ -113,31 +85,6 @@ _TOKEN_HANDLERS = {
     "video_query": display.video_query,
 }
 _OAUTH_HANDLERS = {"token": oauth.token, "revoke": oauth.revoke}
-
-
-@dataclass
-class Consent:
-    """What the next visitor of the authorize page answers."""
-
-    open_id: str | None = None
-    scopes: frozenset[str] | None = None  # None grants whatever is asked
-    refuse: bool = False
-
-
-@dataclass
-class State:
-    accounts: dict[str, Account] = field(default_factory=dict)
-    codes: dict[str, AuthCode] = field(default_factory=dict)
-    access_tokens: dict[str, AccessToken] = field(default_factory=dict)
-    refresh_tokens: dict[str, RefreshToken] = field(default_factory=dict)
-    publishes: dict[str, Publish] = field(default_factory=dict)
-    uploads: dict[str, str] = field(default_factory=dict)  # upload_id -> publish_id
-    extra_videos: dict[str, ExtraVideo] = field(default_factory=dict)
-    post_times: dict[str, list[float]] = field(default_factory=dict)  # direct inits, for the daily cap
-    active_users: dict[str, float] = field(default_factory=dict)  # open_id -> last init
-    post_scripts: deque[PostScript] = field(default_factory=deque)
-    faults: dict[str, deque[Fault | None]] = field(default_factory=dict)  # None: let one call through
-    requests: list[RecordedRequest] = field(default_factory=list)
 
 
 class TikTokStandIn:
@@ -181,9 +128,7 @@ class TikTokStandIn:
         self.pull_video_size = pull_video_size
         self.consent = Consent()
         self.state = State()
-        self._chaos: tuple[float, frozenset[str], float] = (0.0, frozenset(), 0.0)
-        self._random = random.Random()
-        self.chaos_injected: Counter[str] = Counter()  # "error" / "drop_after", for benchmark reports
+        self.faults = Faults()
         self._windows = SlidingWindow()
         self._lock = threading.RLock()
         self._stopping = threading.Event()
@@ -386,13 +331,13 @@ class TikTokStandIn:
 
     def rate_limit_next(self, endpoint: Endpoint, *, times: int = 1, after: int = 0) -> None:
         self.fail_next(
-            endpoint, "rate_limit_exceeded", status=429, message=_RATE_LIMITED, times=times, after=after
+            endpoint, "rate_limit_exceeded", status=429, message=RATE_LIMITED, times=times, after=after
         )
 
     def server_error_next(
         self, endpoint: Endpoint, *, status: int = 500, times: int = 1, after: int = 0
     ) -> None:
-        self.fail_next(endpoint, "internal_error", status=status, message=_INTERNAL, times=times, after=after)
+        self.fail_next(endpoint, "internal_error", status=status, message=INTERNAL, times=times, after=after)
 
     def drop_next(self, endpoint: Endpoint, *, after_acting: bool, times: int = 1, after: int = 0) -> None:
         """Hang up without answering; with `after_acting` the request has taken effect first (an init
@@ -415,17 +360,10 @@ class TikTokStandIn:
         """From now on every call to `endpoints` (default: all but the authorize page) fails
         transiently with `probability`: a 503 before acting, or, for `after_acting_share` of them, a
         connection dropped after acting. Scripted faults come first; `chaos(0)` stops it."""
-        chosen = set(ROUTES.values()) - {"authorize"} if endpoints is None else set(endpoints)
-        with self._lock:
-            self._chaos = (probability, frozenset(chosen), after_acting_share)
-            if seed is not None:
-                self._random.seed(seed)
+        self.faults.chaos(probability, endpoints, after_acting_share, seed)
 
     def _queue(self, endpoint: Endpoint, fault: Fault, times: int, after: int) -> None:
-        if endpoint not in ROUTES.values():
-            raise ValueError(f"no endpoint {endpoint!r}; known: {sorted(set(ROUTES.values()))}")
-        with self._lock:
-            self.state.faults.setdefault(endpoint, deque()).extend([None] * after + [fault] * times)
+        self.faults.queue(endpoint, fault, times, after)
 
     # What tests look at
 
@@ -449,32 +387,17 @@ class TikTokStandIn:
             return api_error(
                 ApiError(404, "not_found", f"No such endpoint: {request.method} {request.path}"), now
             )
-        fault = self._next_fault(endpoint)
+        fault = self.faults.next(endpoint)
         if fault is not None and fault.kind == "drop_before":
             return None
         if fault is not None and fault.kind == "error":
-            return _fault_answer(endpoint, fault, now)
+            return fault_answer(endpoint, fault, now)
         answer = self._answer(endpoint, request, params, now)
         if fault is not None and fault.kind == "drop_after":
             return None
         if fault is not None and fault.kind == "slow_after" and self._stopping.wait(fault.seconds):
             return None
         return answer
-
-    def _next_fault(self, endpoint: Endpoint) -> Fault | None:
-        with self._lock:
-            queued = self.state.faults.get(endpoint)
-            if queued:
-                return queued.popleft()
-            probability, endpoints, after_acting_share = self._chaos
-            if endpoint not in endpoints or self._random.random() >= probability:
-                return None
-            if self._random.random() < after_acting_share:
-                fault = Fault("drop_after")
-            else:
-                fault = Fault("error", 503, "internal_error", _INTERNAL)
-            self.chaos_injected[fault.kind] += 1
-            return fault
 
     def _answer(self, endpoint: Endpoint, request: Request, params: dict[str, str], now: float) -> Answer:
         try:
@@ -487,7 +410,7 @@ class TikTokStandIn:
                     return posting.upload(self, request, params, now)
                 token = self._caller(request, now)
                 if not self._windows.allow((token.value, endpoint), self.limits[endpoint], 60.0, now):
-                    raise ApiError(429, "rate_limit_exceeded", _RATE_LIMITED)
+                    raise ApiError(429, "rate_limit_exceeded", RATE_LIMITED)
                 return _TOKEN_HANDLERS[endpoint](self, token, request, now)
         except OAuthError as error:
             return oauth_error(error, now)
@@ -530,17 +453,3 @@ class TikTokStandIn:
         )
         with self._lock:
             self.state.requests.append(recorded)
-
-
-def _fault_answer(endpoint: Endpoint, fault: Fault, now: float) -> Answer:
-    """A scripted error in the shape the endpoint uses: OAuth's flat one, the upload host's bare
-    status, or the v2 envelope."""
-    if endpoint in ("authorize", "token", "revoke"):
-        return oauth_error(OAuthError(fault.code, fault.message, fault.status), now)
-    if endpoint == "upload":
-        return Answer(fault.status, fault.message.encode(), "text/plain")
-    return api_error(ApiError(fault.status, fault.code, fault.message), now)
-
-
-_RATE_LIMITED = "API rate limit exceeded; please retry later."
-_INTERNAL = "Something went wrong. Please try again later."

@@ -8,6 +8,7 @@ thread has to tick.
 from __future__ import annotations
 
 import threading
+from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -269,3 +270,27 @@ class Fault:
     code: str = "internal_error"
     message: str = "Something went wrong. Please try again later."
     seconds: float = 0.0
+
+
+@dataclass
+class Consent:
+    """What the next visitor of the authorize page answers."""
+
+    open_id: str | None = None
+    scopes: frozenset[str] | None = None  # None grants whatever is asked
+    refuse: bool = False
+
+
+@dataclass
+class State:
+    accounts: dict[str, Account] = field(default_factory=dict)
+    codes: dict[str, AuthCode] = field(default_factory=dict)
+    access_tokens: dict[str, AccessToken] = field(default_factory=dict)
+    refresh_tokens: dict[str, RefreshToken] = field(default_factory=dict)
+    publishes: dict[str, Publish] = field(default_factory=dict)
+    uploads: dict[str, str] = field(default_factory=dict)  # upload_id -> publish_id
+    extra_videos: dict[str, ExtraVideo] = field(default_factory=dict)
+    post_times: dict[str, list[float]] = field(default_factory=dict)  # direct inits, for the daily cap
+    active_users: dict[str, float] = field(default_factory=dict)  # open_id -> last init
+    post_scripts: deque[PostScript] = field(default_factory=deque)
+    requests: list[RecordedRequest] = field(default_factory=list)

@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 
 from standins.loopback import Answer, Request
 from standins.tiktok.model import AccessToken, AuthCode, RefreshToken
-from standins.tiktok.wire import OAuthError, form_body, log_id, query
+from standins.tiktok.wire import OAuthError, form_body, query
 
 if TYPE_CHECKING:
     from standins.tiktok import TikTokStandIn
@@ -96,7 +96,8 @@ def revoke(standin: TikTokStandIn, request: Request, now: float) -> Answer:
     refresh = standin.state.refresh_tokens
     for value in [value for value, stored in refresh.items() if stored.open_id == access.open_id]:
         del refresh[value]
-    return Answer.json({"log_id": log_id(now)})
+    # The docs show no success body; an empty 200 is the strictest reading for a client.
+    return Answer(200, b"", "application/json")
 
 
 def new_tokens(

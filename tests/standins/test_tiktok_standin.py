@@ -703,7 +703,7 @@ def test_chaos_fails_a_share_of_calls_and_half_of_those_after_acting(
             failed += 1
         else:
             answered += 1
-    assert (dropped, failed) == (tiktok.chaos_injected["drop_after"], tiktok.chaos_injected["error"])
+    assert (dropped, failed) == (tiktok.faults.injected["drop_after"], tiktok.faults.injected["error"])
     assert 30 < dropped + failed < 90 and dropped > 10 and failed > 10
     assert len(tiktok.publishes()) == answered + dropped  # a dropped init still happened
     tiktok.chaos(0)

@@ -88,9 +88,11 @@ class Wire:
         return data if isinstance(data, dict) else {}
 
     def call_oauth(self, path: str, form: dict[str, str], *, what: str, acting: bool) -> dict[str, Any]:
-        """An OAuth call: a form-encoded body, a flat JSON answer."""
+        """An OAuth call: a form-encoded body, a flat JSON answer (or none: revoke's success)."""
         request = self._http.build_request("POST", self.api_url + path, data=form)
         response = self.send(request, what=what, acting=acting)
+        if response.is_success and not response.content.strip():
+            return {}
         payload = _json_object(response, what)
         # The status of OAuth errors is not documented (it may be 200): the body decides.
         if payload.get("error"):
