@@ -6,6 +6,7 @@ import hashlib
 import subprocess
 import sys
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
@@ -715,3 +716,24 @@ def test_a_token_can_be_made_to_lapse_now(http: httpx.Client, tiktok: TikTokStan
     tiktok.expire_access_token(token)
     lapsed = api(http, tiktok, "/v2/post/publish/creator_info/query/", token)
     assert (lapsed.status_code, error_of(lapsed)) == (401, "access_token_invalid")
+
+
+def test_concurrent_clients_meet_exact_limits(tiktok: TikTokStandIn) -> None:
+    tiktok.account("alice").daily_post_cap = 100
+    tokens = [token_of(tiktok) for _ in range(5)]
+
+    def attempt(token: str) -> int:
+        with httpx.Client(timeout=5) as own:
+            return init(own, tiktok, token).status_code
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        codes = list(pool.map(attempt, [token for token in tokens for _ in range(9)]))
+    assert codes.count(200) == 5 * 6 and codes.count(429) == 5 * 3
+    assert len(tiktok.publishes("alice")) == 30
+    assert len({p.publish_id for p in tiktok.publishes()}) == 30
+
+
+def test_the_authorize_page_refuses_an_unknown_client(http: httpx.Client, tiktok: TikTokStandIn) -> None:
+    params = {"client_key": "other", "response_type": "code", "redirect_uri": REDIRECT, "state": "s"}
+    answer = http.get(tiktok.base_url + "/v2/auth/authorize/", params=params)
+    assert answer.status_code == 400 and "location" not in answer.headers
