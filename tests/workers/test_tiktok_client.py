@@ -495,3 +495,35 @@ def test_paced_inits_wait_for_the_window_instead_of_meeting_a_429(
     assert len(tiktok.publishes("alice")) == 13  # no 429 on the way
     assert clock() - started == pytest.approx(120)  # two full windows were waited out
     assert token not in str(redis_conn.keys("*"))
+
+
+@pytest.mark.parametrize(
+    ("code", "retryable", "reconnect"),
+    [
+        ("server_error", True, False),
+        ("temporarily_unavailable", True, False),
+        ("invalid_grant", False, True),
+        ("unsupported_grant_type", False, False),
+        ("something_new", False, False),
+    ],
+)
+def test_oauth_error_categories(
+    client: TikTokClient, tiktok: TikTokStandIn, code: str, retryable: bool, reconnect: bool
+) -> None:
+    tiktok.fail_next("token", code, status=400, message="as TikTok said it")
+    error = caught(client.refresh, "rft.any")
+    assert (error.code, error.retryable, error.needs_reconnect) == (code, retryable, reconnect)
+    assert error.message == "as TikTok said it" and error.log_id
+
+
+def test_status_of_a_wrong_or_foreign_publish_id(
+    client: TikTokClient, tiktok: TikTokStandIn, token: str
+) -> None:
+    unknown = caught(client.fetch_status, token, "v_pub_file~v2-1.1")
+    assert unknown.code == "invalid_publish_id" and not unknown.retryable
+    started = client.init_direct_post(token, PostInfo("SELF_ONLY"), chunk_plan(1000))
+    foreign = caught(client.fetch_status, str(tiktok.issue_tokens("bob")["access_token"]), started.publish_id)
+    assert (
+        foreign.code == "token_not_authorized_for_specified_publish_id"
+        and "another TikTok account" in foreign.reason
+    )
