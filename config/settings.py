@@ -42,6 +42,8 @@ class Settings(BaseSettings):
     anthropic_model: str = "claude-sonnet-5-5"
 
     tiktok_api_url: str = "https://open.tiktokapis.com"
+    # The consent page lives on TikTok's web host, not the API host (reference §2).
+    tiktok_auth_url: str = "https://www.tiktok.com"
     tiktok_client_key: str | None = None
     tiktok_client_secret: str | None = None
     public_url: str | None = None
