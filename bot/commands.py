@@ -8,7 +8,7 @@ from typing import Any
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
-from bot import channels, experiments, generate, library
+from bot import channels, experiments, generate, library, schedule
 from bot.services import Services
 from bot.verbs import Command, Reply, UsageError, Verb, join_channel, match_verb
 from bot.views.common import as_dicts
@@ -62,7 +62,13 @@ PLANNED: list[Verb] = [
 ]
 
 # Each surface module brings its own verbs, in the order `help` lists them.
-SURFACE_VERBS: list[Verb] = [*channels.VERBS, *generate.VERBS, *library.VERBS, *experiments.VERBS]
+SURFACE_VERBS: list[Verb] = [
+    *channels.VERBS,
+    *generate.VERBS,
+    *schedule.VERBS,
+    *library.VERBS,
+    *experiments.VERBS,
+]
 _PROVIDED = {verb.words for verb in SURFACE_VERBS}
 VERBS: list[Verb] = [
     Verb(("help",), "help", "this list", show_help, max_args=0),

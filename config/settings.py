@@ -59,6 +59,8 @@ class Settings(BaseSettings):
     alert_emails: Annotated[list[str], NoDecode] = Field(default_factory=list)
 
     token_key: str | None = None
+    # Without TikTok credentials, posts go to this folder instead: one JSON file per request.
+    sandbox_dir: str = "sandbox"
     timezone: str = "UTC"
 
     @field_validator("reviewers", "admins", "alert_emails", mode="before")

@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
@@ -189,3 +190,37 @@ def should_retry(
     nobody chose. Permanent errors fail at once.
     """
     return error_retryable and attempt < max_attempts and now - started < deadline
+
+
+# --- the post as the bot sees it -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Post:
+    id: int
+    content_id: int
+    version_id: int
+    channel_id: int
+    channel_name: str
+    scheduled_at: datetime
+    status: PostStatus
+    posting_mode: str  # direct | draft | manual, fixed when scheduled
+    caption: str
+    media: str | None
+    privacy_level: str | None
+    sandbox: bool
+    attempts: int
+    publish_id: str | None
+    public_id: str | None
+    product_id: str | None
+    failure: str | None
+    log_id: str | None
+    created_by: str
+    slack_channel: str | None
+    slack_ts: str | None
+    started_at: datetime | None
+    published_at: datetime | None
+
+    def lateness(self) -> timedelta | None:
+        """How long after its time the post started, once it has."""
+        return None if self.started_at is None else self.started_at - self.scheduled_at

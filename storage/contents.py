@@ -375,6 +375,13 @@ def versions(session: Session, content_id: int) -> list[Version]:
     return [_version(row) for row in rows]
 
 
+def version_row_id(session: Session, content_id: int, number: int) -> int:
+    """The row id of a content item's version `number` (posts refer to versions by it)."""
+    return session.scalars(
+        select(VersionRow.id).where(VersionRow.content_id == content_id, VersionRow.number == number)
+    ).one()
+
+
 def latest_version(session: Session, content_id: int) -> Version | None:
     row = session.scalar(
         select(VersionRow).where(VersionRow.content_id == content_id).order_by(VersionRow.number.desc())

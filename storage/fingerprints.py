@@ -17,11 +17,12 @@ from core.fingerprint import (
     bands,
     find_conflicts,
 )
+from core.posts import INACTIVE
 from storage.models import ChannelRow, PostRow, VersionRow
 from storage.sqlfunctions import hamming64
 
 # Posts that will never go out cannot collide with anything.
-INACTIVE_POST_STATUSES = ("cancelled", "failed")
+INACTIVE_POST_STATUSES = tuple(s.value for s in INACTIVE)
 
 
 def to_signed64(value: int) -> int:

@@ -9,6 +9,7 @@ from typing import Any, ClassVar
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     DateTime,
     Dialect,
     ForeignKey,
@@ -19,6 +20,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -218,6 +220,23 @@ class PostRow(Base):
     tiktok_video_id: Mapped[str | None] = mapped_column(String(64), index=True)
     published_at: Mapped[datetime | None] = mapped_column()
     created_by: Mapped[str] = mapped_column(String(32))
+    # Publishing: the job `publish-<installation>-<id>-<attempts>` holds the row until lease_until.
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    lease_until: Mapped[datetime | None] = mapped_column()
+    posting_mode: Mapped[str] = mapped_column(String(16), default="draft", server_default="draft")
+    privacy_level: Mapped[str | None] = mapped_column(String(32))
+    caption: Mapped[str] = mapped_column(Text, default="", server_default="")
+    media: Mapped[str | None] = mapped_column(Text)  # a file path or an https URL
+    sandbox: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # Stored the moment TikTok's init answers, before any byte is sent: it is never initialised again.
+    publish_id: Mapped[str | None] = mapped_column(String(128), unique=True, index=True)
+    public_id: Mapped[str | None] = mapped_column(String(64))
+    started_at: Mapped[datetime | None] = mapped_column()
+    failure: Mapped[str | None] = mapped_column(Text)
+    log_id: Mapped[str | None] = mapped_column(String(128))
+    override: Mapped[str | None] = mapped_column(Text)  # a reviewer's reason to post despite a check
+    slack_channel: Mapped[str | None] = mapped_column(String(32))
+    slack_ts: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

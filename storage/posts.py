@@ -1,14 +1,24 @@
-"""Posts: one version of a content item on one channel at one time."""
+"""Posts: one version of a content item on one channel at one time, and the moves of its publishing.
+
+Every move is a conditional UPDATE from the states core.posts allows, and a worker's writes are
+conditional on its attempt, so a clock, a worker and a person pressing Cancel cannot both win.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, or_, select, update
 from sqlalchemy.orm import Session
 
+from core.posts import CANCELLABLE, Post, PostStatus, TransitionError, sources
 from storage.fingerprints import INACTIVE_POST_STATUSES
-from storage.models import ContentRow, PostRow, VersionRow
+from storage.models import ChannelRow, ContentRow, PostRow, VersionRow, utcnow
+
+# What a publishing job may take a lease on: a due post, or one whose outcome it resumes.
+_LEASABLE = (PostStatus.QUEUED, PostStatus.PUBLISHING, PostStatus.PROCESSING, PostStatus.NEEDS_RECONCILE)
 
 
 def create_post(
@@ -20,6 +30,7 @@ def create_post(
     created_by: str,
     status: str = "scheduled",
     product_id: str | None = None,
+    **details: Any,
 ) -> PostRow:
     version = session.get_one(VersionRow, version_id)
     content = session.get_one(ContentRow, version.content_id)
@@ -34,10 +45,41 @@ def create_post(
         template_version_id=version.template_version_id,
         experiment_variant_id=content.experiment_variant_id,
         created_by=created_by,
+        **details,
     )
     session.add(row)
     session.flush()
     return row
+
+
+def get_post(session: Session, post_id: int) -> Post | None:
+    row = session.get(PostRow, post_id, populate_existing=True)
+    return _post(session, row) if row else None
+
+
+def upcoming(session: Session, channel_id: int | None = None, limit: int = 30) -> list[Post]:
+    """Posts not yet done, soonest first."""
+    query = select(PostRow).where(
+        PostRow.status.not_in([*INACTIVE_POST_STATUSES, PostStatus.PUBLISHED.value])
+    )
+    if channel_id is not None:
+        query = query.where(PostRow.channel_id == channel_id)
+    rows = session.scalars(query.order_by(PostRow.scheduled_at, PostRow.id).limit(limit))
+    return [_post(session, row) for row in rows]
+
+
+def taken_times(session: Session, channel_id: int, since: datetime, until: datetime) -> list[datetime]:
+    """The times of the channel's live posts in [since, until): what slots must keep clear of."""
+    return list(
+        session.scalars(
+            select(PostRow.scheduled_at).where(
+                PostRow.channel_id == channel_id,
+                PostRow.scheduled_at >= since,
+                PostRow.scheduled_at < until,
+                PostRow.status.not_in(INACTIVE_POST_STATUSES),
+            )
+        )
+    )
 
 
 def count_scheduled(session: Session, since: datetime, until: datetime) -> dict[int, int]:
@@ -52,3 +94,209 @@ def count_scheduled(session: Session, since: datetime, until: datetime) -> dict[
         .group_by(PostRow.channel_id)
     )
     return {channel_id: count for channel_id, count in session.execute(query)}
+
+
+# --- The clock's side -----------------------------------------------------------------------------
+
+
+def take_due(session: Session, now: datetime, limit: int = 500) -> list[Post]:
+    """Due posts moved scheduled → queued as their next attempt, soonest first; the caller enqueues them.
+
+    On PostgreSQL the rows are locked with SKIP LOCKED, so two clocks (a leader change) never take
+    the same row; the conditional UPDATE makes that true on SQLite too.
+    """
+    query = (
+        select(PostRow.id)
+        .where(PostRow.status == PostStatus.SCHEDULED.value, PostRow.scheduled_at <= now)
+        .order_by(PostRow.scheduled_at)
+        .limit(limit)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    taken = [
+        post_id
+        for post_id in session.scalars(query).all()
+        if _move(session, post_id, PostStatus.QUEUED, attempts=PostRow.attempts + 1)
+    ]
+    return _posts(session, taken)
+
+
+def lapsed(session: Session, now: datetime) -> list[Post]:
+    """Posts whose worker died (the lease lapsed) become needs_reconcile as their next attempt."""
+    stale = session.execute(
+        select(PostRow.id, PostRow.attempts).where(
+            PostRow.status.in_([PostStatus.PUBLISHING.value, PostStatus.PROCESSING.value]),
+            PostRow.lease_until < now,
+        )
+    ).all()
+    # A publishing row without a publish_id may still have sent an init whose answer was lost: only
+    # TikTok can tell, so it is reconciled too, never simply sent again.
+    moved = [
+        post_id
+        for post_id, attempt in stale
+        if _move(
+            session,
+            post_id,
+            PostStatus.NEEDS_RECONCILE,
+            attempt=attempt,
+            lease_until=None,
+            attempts=PostRow.attempts + 1,
+        )
+    ]
+    return _posts(session, moved)
+
+
+def waiting_for_a_job(session: Session, before: datetime) -> list[Post]:
+    """Queued or unsettled posts untouched since `before`: their job may be lost (Redis flushed)."""
+    ids = session.scalars(
+        select(PostRow.id).where(
+            PostRow.status.in_([PostStatus.QUEUED.value, PostStatus.NEEDS_RECONCILE.value]),
+            PostRow.updated_at < before,
+            or_(PostRow.lease_until.is_(None), PostRow.lease_until < before),
+        )
+    )
+    return _posts(session, ids)
+
+
+# --- The worker's side ----------------------------------------------------------------------------
+
+
+def claim(session: Session, post_id: int, attempt: int, lease_until: datetime, now: datetime) -> bool:
+    """Take the post's lease for attempt `attempt`: a due post becomes publishing; one being resumed
+    keeps its state. False when another worker holds it or it moved on."""
+    result = session.execute(
+        update(PostRow)
+        .where(
+            PostRow.id == post_id,
+            PostRow.attempts == attempt,
+            PostRow.status.in_([s.value for s in _LEASABLE]),
+            or_(PostRow.lease_until.is_(None), PostRow.lease_until < now),
+        )
+        .values(lease_until=lease_until)
+    )
+    if result.rowcount != 1:
+        return False
+    _move(session, post_id, PostStatus.PUBLISHING, attempt=attempt, started_at=now)
+    return True
+
+
+def renew(session: Session, post_id: int, attempt: int, lease_until: datetime) -> bool:
+    result = session.execute(
+        update(PostRow)
+        .where(PostRow.id == post_id, PostRow.attempts == attempt, PostRow.lease_until.is_not(None))
+        .values(lease_until=lease_until)
+    )
+    return result.rowcount == 1
+
+
+def release(session: Session, post_id: int, attempt: int) -> bool:
+    """Give the lease back; a post with no publish_id returns to queued for RQ's retry of this attempt."""
+    result = session.execute(
+        update(PostRow).where(PostRow.id == post_id, PostRow.attempts == attempt).values(lease_until=None)
+    )
+    row = session.get(PostRow, post_id, populate_existing=True)
+    if row is not None and row.status == PostStatus.PUBLISHING.value and row.publish_id is None:
+        session.execute(
+            update(PostRow)
+            .where(PostRow.id == post_id, PostRow.attempts == attempt)
+            .values(status=PostStatus.QUEUED.value)
+        )
+    return result.rowcount == 1
+
+
+def record_publish_id(session: Session, post_id: int, attempt: int, publish_id: str) -> bool:
+    """Keep TikTok's publish_id the moment init answers: from now on the post is only resumed."""
+    return _move(session, post_id, PostStatus.PROCESSING, attempt=attempt, publish_id=publish_id)
+
+
+def move(session: Session, post_id: int, attempt: int | None, target: PostStatus, **values: Any) -> bool:
+    """A worker's (attempt) or a person's (None) move; False when the post was not where it could."""
+    if target in (PostStatus.PUBLISHED, PostStatus.FAILED, PostStatus.AWAITING_POSTER, PostStatus.CANCELLED):
+        values.setdefault("lease_until", None)
+    return _move(session, post_id, target, attempt=attempt, **values)
+
+
+def cancel(session: Session, post_id: int) -> Post:
+    if not _move(session, post_id, PostStatus.CANCELLED, lease_until=None):
+        post = get_post(session, post_id)
+        if post is None:
+            raise TransitionError(f"there is no post {post_id}")
+        raise TransitionError(
+            f"post {post_id} is {post.status.label}; only {_labels(CANCELLABLE)} posts can be cancelled"
+        )
+    post = get_post(session, post_id)
+    assert post is not None
+    return post
+
+
+def set_thread(session: Session, post_id: int, channel: str, ts: str) -> None:
+    session.execute(update(PostRow).where(PostRow.id == post_id).values(slack_channel=channel, slack_ts=ts))
+
+
+# --- Rows to values -------------------------------------------------------------------------------
+
+
+def _move(
+    session: Session,
+    post_id: int,
+    target: PostStatus,
+    *,
+    attempt: int | None = None,
+    where: Iterable[ColumnElement[bool]] = (),
+    **values: Any,
+) -> bool:
+    conditions: list[ColumnElement[bool]] = [
+        PostRow.id == post_id,
+        PostRow.status.in_([s.value for s in sources(target)]),
+        *where,
+    ]
+    if attempt is not None:
+        conditions.append(PostRow.attempts == attempt)
+    if target in (PostStatus.SCHEDULED, PostStatus.QUEUED):
+        # A post holding a publish_id is resumed, never sent again (core.posts), unless TikTok failed it.
+        conditions.append(or_(PostRow.publish_id.is_(None), PostRow.status == PostStatus.FAILED.value))
+    result = session.execute(
+        update(PostRow).where(*conditions).values(status=target.value, updated_at=utcnow(), **values)
+    )
+    return result.rowcount == 1
+
+
+def _labels(states: Iterable[PostStatus]) -> str:
+    return ", ".join(sorted(s.label for s in states))
+
+
+def _posts(session: Session, ids: Iterable[int]) -> list[Post]:
+    wanted = list(ids)
+    if not wanted:
+        return []
+    rows = session.scalars(select(PostRow).where(PostRow.id.in_(wanted)).order_by(PostRow.scheduled_at))
+    return [_post(session, row) for row in rows]
+
+
+def _post(session: Session, row: PostRow) -> Post:
+    channel_name = session.scalar(select(ChannelRow.name).where(ChannelRow.id == row.channel_id)) or ""
+    return Post(
+        id=row.id,
+        content_id=row.content_id,
+        version_id=row.version_id,
+        channel_id=row.channel_id,
+        channel_name=channel_name,
+        scheduled_at=row.scheduled_at,
+        status=PostStatus(row.status),
+        posting_mode=row.posting_mode,
+        caption=row.caption,
+        media=row.media,
+        privacy_level=row.privacy_level,
+        sandbox=row.sandbox,
+        attempts=row.attempts,
+        publish_id=row.publish_id,
+        public_id=row.public_id,
+        product_id=row.product_id,
+        failure=row.failure,
+        log_id=row.log_id,
+        created_by=row.created_by,
+        slack_channel=row.slack_channel,
+        slack_ts=row.slack_ts,
+        started_at=row.started_at,
+        published_at=row.published_at,
+    )

@@ -19,12 +19,13 @@ from redis.lock import Lock
 
 from storage.db import optimize, session_scope
 from storage.heartbeats import beat
-from workers import generate, jobs
+from workers import generate, jobs, publish
 from workers.queues import enqueue_once
 
 log = logging.getLogger(__name__)
 
 TICK_SECONDS = 5
+PUBLISH_TICK_SECONDS = 1
 LEASE_SECONDS = 15
 WORKER_HEARTBEAT_SECONDS = 30
 MAINTAIN_HOURS = 6
@@ -67,6 +68,13 @@ class Clock:
         generate.recover(self.connection, self.database_url, now)
         return True
 
+    def publish_tick(self, now: datetime | None = None) -> bool:
+        """Due posts, every second: a post starts within a second or two of its time, never early."""
+        if not self.leader.hold():
+            return False
+        publish.sweep(self.connection, self.database_url, now or datetime.now(UTC))
+        return True
+
     def maintain(self) -> bool:
         """Database housekeeping the leader does a few times a day."""
         if not self.leader.hold():
@@ -89,6 +97,14 @@ def build_scheduler(clock: Clock, timezone: str, scheduler: BaseScheduler | None
         "interval",
         seconds=TICK_SECONDS,
         id="tick",
+        replace_existing=True,
+        next_run_time=datetime.now(ZoneInfo(timezone)),
+    )
+    scheduler.add_job(
+        clock.publish_tick,
+        "interval",
+        seconds=PUBLISH_TICK_SECONDS,
+        id="posts",
         replace_existing=True,
         next_run_time=datetime.now(ZoneInfo(timezone)),
     )

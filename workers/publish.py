@@ -1,0 +1,275 @@
+"""Publishing: a due post goes out once, on time, in its channel's posting mode; its thread says how.
+
+    enqueue_publish(connection, database_url, post)   the job `publish-<installation>-<post id>-<attempt>`
+                                                      on the `posts` queue, which workers drain first
+    publish_post(post_id, attempt)                    the job (a leased job: workers/leases.py)
+    sweep(connection, database_url, now)              the clock's pass every second: due posts, dead
+                                                      workers, lost jobs
+
+The clock finds due posts itself (RQ's enqueue_at starts jobs up to a second early and holds them for
+minutes when a worker dies). A job holds its post through a lease renewed every few seconds; a worker
+that dies is noticed within LEASE, and its post is resumed, not redone: TikTok's publish_id is stored
+the moment init answers, and a post with one is only ever asked about again (core.posts).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import redis
+from rq import Retry
+from rq.job import Job
+from slack_sdk.errors import SlackApiError
+
+from bot.views.posts import link, post_blocks, post_title
+from config.settings import Settings
+from core.posts import Post, PostStatus, from_tiktok_status
+from storage import posts
+from storage.db import session_scope
+from storage.installation import installation_id
+from workers import leases
+from workers.leases import JobError, Lease, Policy
+from workers.publishers import Publisher, SandboxPublisher, media_bytes, plan_for
+from workers.queues import LIVE, enqueue_once, job_status
+from workers.runtime import settings as current_settings
+from workers.slack import slack_client
+from workers.tiktok import TikTokError, fail_reason_words
+
+log = logging.getLogger(__name__)
+
+# A dead worker's post is resumed within LEASE plus a clock tick.
+LEASE = timedelta(seconds=10)
+# Before init: rate limits, 5xx and timeouts are tried again soon, inside a minute.
+RETRY_INTERVALS = (2, 5, 15, 30)
+POLICY = Policy(lease=LEASE, retry_intervals=RETRY_INTERVALS)
+JOB_TIMEOUT = 15 * 60
+# TikTok usually finishes within a minute; past this the post says so in its thread and keeps waiting.
+STILL_PROCESSING_AFTER = timedelta(minutes=5)
+POLL_SECONDS = 3.0
+# A post that starts this long after its time is reported late.
+LATE_AFTER = timedelta(seconds=60)
+# Queued posts untouched this long have their job checked: Redis may have lost it.
+LOST_AFTER = timedelta(seconds=30)
+
+
+def job_id(database_url: str, post_id: int, attempt: int) -> str:
+    return f"publish-{installation_id(database_url)}-{post_id}-{attempt}"
+
+
+def enqueue_publish(connection: redis.Redis, database_url: str, post: Post) -> Job:
+    return enqueue_once(
+        connection,
+        "posts",
+        publish_post,
+        post.id,
+        post.attempts,
+        job_id=job_id(database_url, post.id, post.attempts),
+        job_timeout=JOB_TIMEOUT,
+    )
+
+
+def sweep(connection: redis.Redis, database_url: str, now: datetime) -> list[int]:
+    """The clock's pass: due posts queued, dead workers' posts handed to a new attempt, lost jobs
+    enqueued again. Returns the ids of posts it enqueued."""
+    with session_scope(database_url) as session:
+        due = posts.take_due(session, now)
+    with session_scope(database_url) as session:
+        resumed = posts.lapsed(session, now)
+        waiting = posts.waiting_for_a_job(session, now - LOST_AFTER)
+    for post in resumed:
+        log.warning("post %s: its worker stopped mid-publish; resuming as attempt %s", post.id, post.attempts)
+    lost = [p for p in waiting if job_status(connection, job_id(database_url, p.id, p.attempts)) not in LIVE]
+    for post in [*due, *resumed, *lost]:
+        enqueue_publish(connection, database_url, post)
+    return [post.id for post in [*due, *resumed, *lost]]
+
+
+def publish_post(post_id: int, attempt: int) -> str | Retry:
+    settings = current_settings()
+    return leases.run(Publication(settings, post_id, attempt), settings.database_url, POLICY)
+
+
+@dataclass
+class Publication:
+    """Publishing's steps in the leased-job lifecycle."""
+
+    settings: Settings
+    row_id: int
+    attempt: int
+
+    def claim(self, session: Any, until: datetime) -> bool:
+        return posts.claim(session, self.row_id, self.attempt, until, datetime.now(UTC))
+
+    def renew(self, session: Any, until: datetime) -> bool:
+        return posts.renew(session, self.row_id, self.attempt, until)
+
+    def release(self, session: Any) -> bool:
+        return posts.release(session, self.row_id, self.attempt)
+
+    def not_claimed(self) -> str:
+        return f"post {self.row_id} attempt {self.attempt}: not due, or another worker has it"
+
+    def give_up(self, reason: str) -> str:
+        self._move(PostStatus.FAILED, failure=reason)
+        return f"post {self.row_id}: failed: {reason}"
+
+    def work(self, lease: Lease) -> str:
+        post = self._post()
+        publisher = publisher_for(self.settings, post)
+        if post.publish_id is None and post.status is PostStatus.PUBLISHING:
+            self._say_started(post)
+            if post.posting_mode == "manual":
+                self._move(PostStatus.AWAITING_POSTER)
+                self._note(
+                    f"Time to post this by hand on {post.channel_name}: press *Posted* and paste the link."
+                )
+                return f"post {post.id}: handed to its poster"
+            post = self._init(post, publisher)
+        return self._follow(post, publisher, lease)
+
+    # --- steps ----------------------------------------------------------------------------------
+
+    def _init(self, post: Post, publisher: Publisher) -> Post:
+        try:
+            # The sandbox takes a post with no video (trying the product out); TikTok needs one.
+            media = b"\0" if publisher.sandbox and not post.media else media_bytes(post)
+            plan = plan_for(media)
+        except (OSError, ValueError) as exc:
+            raise JobError(f"the video cannot be read: {exc}", retryable=False) from exc
+        try:
+            started = publisher.init(post, plan)
+        except TikTokError as exc:
+            if exc.after_acting_possible:
+                # TikTok may have acted on an init whose answer was lost: ask, never send again.
+                self._move(PostStatus.NEEDS_RECONCILE, failure=exc.reason, log_id=exc.log_id)
+                raise JobError(exc.reason, retryable=False) from exc
+            raise JobError(exc.reason, retryable=exc.retryable) from exc
+        with session_scope(self.settings.database_url) as session:
+            if not posts.record_publish_id(session, post.id, self.attempt, started.publish_id):
+                raise JobError(
+                    "the post was cancelled or taken over while TikTok accepted it", retryable=False
+                )
+        try:
+            publisher.upload(started, media)
+        except TikTokError as exc:
+            # The publish_id is stored: the status poll below (or the next attempt) settles it.
+            log.warning("post %s: upload interrupted (%s); resuming from the status", post.id, exc.reason)
+        return self._post()
+
+    def _follow(self, post: Post, publisher: Publisher, lease: Lease) -> str:
+        """Poll TikTok's status for the stored publish_id until it settles, the lease is lost, or a
+        person must act."""
+        if post.publish_id is None:
+            # needs_reconcile with no publish_id: an init may have been lost; TikTok shows nothing we
+            # could match, so the post goes back on the schedule for a new attempt.
+            self._move(PostStatus.SCHEDULED, failure=None)
+            return f"post {post.id}: no publish id to resume; back on the schedule"
+        warned = False
+        started = time.monotonic()
+        while not lease.lost.is_set():
+            try:
+                status = publisher.status(post.publish_id)
+            except TikTokError as exc:
+                if exc.retryable or exc.after_acting_possible:
+                    time.sleep(POLL_SECONDS)
+                    continue
+                raise JobError(exc.reason, retryable=False) from exc
+            target = from_tiktok_status(status.status)
+            if target is PostStatus.PUBLISHED:
+                public = status.public_post_ids[0] if status.public_post_ids else None
+                self._move(
+                    PostStatus.PUBLISHED, public_id=public, published_at=datetime.now(UTC), failure=None
+                )
+                done = self._post()
+                url = link(done)
+                self._note(
+                    f"Posted{' (sandbox: nothing reached TikTok)' if done.sandbox else ''}."
+                    + (f" {url}" if url and not done.sandbox else "")
+                )
+                return f"post {post.id}: published"
+            if target is PostStatus.AWAITING_POSTER:
+                self._move(PostStatus.AWAITING_POSTER)
+                self._note(
+                    "The video is in the TikTok inbox: open TikTok, add the caption and product, and post it."
+                )
+                return f"post {post.id}: in the creator's inbox"
+            if target is PostStatus.FAILED:
+                words, _ = fail_reason_words(status.fail_reason or "")
+                self._move(PostStatus.FAILED, failure=words or status.fail_reason or "TikTok failed the post")
+                return f"post {post.id}: failed at TikTok"
+            if post.status is not PostStatus.PROCESSING:
+                self._move(PostStatus.PROCESSING)
+                post = self._post()
+            waited = timedelta(seconds=time.monotonic() - started)
+            if not warned and waited > STILL_PROCESSING_AFTER:
+                self._note(f"Still processing at TikTok after {int(waited.total_seconds() // 60)} minutes.")
+                warned = True
+            time.sleep(POLL_SECONDS)
+        return f"post {post.id}: lease lost while waiting for TikTok"
+
+    # --- storage and Slack ----------------------------------------------------------------------
+
+    def _post(self) -> Post:
+        with session_scope(self.settings.database_url) as session:
+            found = posts.get_post(session, self.row_id)
+        assert found is not None
+        return found
+
+    def _move(self, target: PostStatus, **values: Any) -> None:
+        with session_scope(self.settings.database_url) as session:
+            moved = posts.move(session, self.row_id, self.attempt, target, **values)
+        if moved:
+            show_post(self.settings, self._post())
+
+    def _say_started(self, post: Post) -> None:
+        late = datetime.now(UTC) - post.scheduled_at
+        show_post(self.settings, post)
+        if late > LATE_AFTER:
+            self._note(
+                f":warning: Started {int(late.total_seconds())} s late (the clock or the workers were down)."
+            )
+
+    def _note(self, text: str) -> None:
+        note(self.settings, self._post(), text)
+
+
+def publisher_for(settings: Settings, post: Post) -> Publisher:
+    """The sandbox for sandbox posts (no TikTok credentials when they were scheduled)."""
+    if post.sandbox or not (settings.tiktok_client_key and settings.tiktok_client_secret):
+        return SandboxPublisher(Path(settings.sandbox_dir))
+    raise JobError(f"channel {post.channel_name} has no connected TikTok account", retryable=False)
+
+
+def show_post(settings: Settings, post: Post, *, client: Any = None) -> None:
+    """Post the post's message, or update it in place, in REVIEW_CHANNEL."""
+    client = client or slack_client(settings)
+    text = f"{post_title(post)}: {post.status.label}"
+    blocks = post_blocks(post, settings.tz)
+    try:
+        if post.slack_channel and post.slack_ts:
+            client.chat_update(channel=post.slack_channel, ts=post.slack_ts, text=text, blocks=blocks)
+            return
+        if not settings.review_channel:
+            return
+        answer = client.chat_postMessage(channel=settings.review_channel, text=text, blocks=blocks)
+        with session_scope(settings.database_url) as session:
+            posts.set_thread(session, post.id, settings.review_channel, str(answer["ts"]))
+    except SlackApiError as exc:
+        log.error("post %s: its message could not be shown: %s", post.id, exc.response["error"])
+
+
+def note(settings: Settings, post: Post, text: str) -> None:
+    """A line in the post's thread."""
+    if not (post.slack_channel and post.slack_ts):
+        return
+    try:
+        slack_client(settings).chat_postMessage(
+            channel=post.slack_channel, thread_ts=post.slack_ts, text=text
+        )
+    except SlackApiError as exc:
+        log.error("post %s: could not add to its thread: %s", post.id, exc.response["error"])
