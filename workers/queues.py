@@ -11,6 +11,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 import redis
+from redis.backoff import ExponentialWithJitterBackoff, NoBackoff
+from redis.retry import Retry
 from rq import Queue, Worker
 from rq.exceptions import DuplicateJobError, NoSuchJobError
 from rq.job import Job, JobStatus
@@ -25,8 +27,9 @@ QUEUE_NAMES = ("posts", "high", "default", "low")
 WORKER_TTL = 60
 DEQUEUE_TIMEOUT = WORKER_TTL - 15
 WORKER_SOCKET_TIMEOUT = DEQUEUE_TIMEOUT + 15
-# A listener answers Slack within 3 s, so the web process's own calls give up well before that.
-WEB_SOCKET_TIMEOUT = 1.0
+# A listener answers Slack within 3 s and may call Redis twice (the replay check, the enqueue), so the
+# web process's calls give up after half a second and are not retried: a hung Redis costs at most 1 s.
+WEB_SOCKET_TIMEOUT = 0.5
 CLOCK_SOCKET_TIMEOUT = 5.0
 
 # Jobs that are still going to run; any other state means the id is spent.
@@ -57,6 +60,7 @@ def connect(redis_url: str, *, socket_timeout: float, in_process_fallback: bool 
         socket_timeout=socket_timeout,
         socket_keepalive=True,
         health_check_interval=30,
+        retry=_retry(socket_timeout),
     )
     try:
         connection.ping()
@@ -81,9 +85,17 @@ def with_timeout(connection: redis.Redis, socket_timeout: float) -> redis.Redis:
         return connection  # in-process: no sockets to time out
     pool = connection.connection_pool.__class__(
         connection_class=connection.connection_pool.connection_class,
-        **{**kwargs, "socket_timeout": socket_timeout},
+        **{**kwargs, "socket_timeout": socket_timeout, "retry": _retry(socket_timeout)},
     )
     return redis.Redis(connection_pool=pool)
+
+
+def _retry(socket_timeout: float) -> Retry:
+    """redis-py retries a failed call 3 times with back-off by default: right for a worker, but a
+    listener with Slack's 3 s to answer cannot wait for it."""
+    if socket_timeout <= WEB_SOCKET_TIMEOUT:
+        return Retry(NoBackoff(), 0)
+    return Retry(ExponentialWithJitterBackoff(base=0.5, cap=5), 3)
 
 
 def queues(connection: redis.Redis) -> list[Queue]:

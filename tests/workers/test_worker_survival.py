@@ -142,3 +142,35 @@ def test_healthz_is_503_until_a_worker_beats_and_app_home_says_generation_is_sta
         assert httpx.get(f"{bot.web.url}/healthz").json()["workers"] >= 1
     finally:
         stop.set()
+
+
+def test_a_hung_redis_still_gets_an_answer_within_slacks_3_s_and_the_request_is_kept(
+    database_url: str,
+) -> None:
+    from standins.slack import Workspace
+    from storage.db import session_scope
+    from storage.models import ContentRow
+    from tests.generation_helpers import ORIGIN, REQUESTER, start_bot
+    from workers.queues import WEB_SOCKET_TIMEOUT
+
+    with RedisServer() as server:
+        bot = start_bot(database_url, connect(server.url, socket_timeout=WEB_SOCKET_TIMEOUT))
+        # Slack gives up on an app after 3 s: a client with that patience stands in for it.
+        slack = Workspace(
+            bot.standin,
+            app_url=bot.web.url,
+            signing_secret=bot.settings.slack_signing_secret or "",
+            timeout=3.0,
+        )
+        try:
+            assert server.process is not None
+            server.process.send_signal(signal.SIGSTOP)
+            reply = slack.slash(REQUESTER, "generate hook Air kites that loop", channel=ORIGIN)
+            assert reply.status == 200
+            assert "queue (Redis) is unreachable" in reply.json()["text"]
+            with session_scope(database_url) as session:
+                assert session.query(ContentRow).count() == 1  # kept once; the clock queues it later
+        finally:
+            server.process.send_signal(signal.SIGCONT)
+            slack.close()
+            bot.close()
