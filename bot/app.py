@@ -8,7 +8,18 @@ from slack_bolt import App
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
-from bot import channels, commands, experiments, generate, home, library, replays, review, schedule
+from bot import (
+    channels,
+    commands,
+    contents,
+    experiments,
+    generate,
+    home,
+    library,
+    replays,
+    review,
+    schedule,
+)
 from bot.services import Services
 
 log = logging.getLogger(__name__)
@@ -30,7 +41,7 @@ def build_app(services: Services) -> App:
     )
     app.middleware(replays.once(services.redis))
     commands.register(app, services)
-    for surface in (channels, generate, review, schedule, library, experiments):
+    for surface in (channels, generate, review, contents, schedule, library, experiments):
         surface.register(app, services)
     home.register(app, services)
     return app

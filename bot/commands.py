@@ -8,7 +8,7 @@ from typing import Any
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
-from bot import channels, experiments, generate, library, schedule
+from bot import channels, contents, experiments, generate, library, schedule
 from bot.services import Services
 from bot.verbs import Command, Reply, UsageError, Verb, join_channel, match_verb
 from bot.views.common import as_dicts
@@ -65,6 +65,7 @@ PLANNED: list[Verb] = [
 SURFACE_VERBS: list[Verb] = [
     *channels.VERBS,
     *generate.VERBS,
+    *contents.VERBS,
     *schedule.VERBS,
     *library.VERBS,
     *experiments.VERBS,

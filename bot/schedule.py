@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from slack_bolt import Ack, App
+from slack_sdk import WebClient
 
 from bot.forms import BadInput, read_button
 from bot.roles import Role, guard
@@ -46,12 +47,20 @@ PRIVACY_WORDS = {
 
 
 def schedule(command: Command) -> Reply:
-    services, args = command.services, list(command.args)
+    args = list(command.args)
     if len(args) < 2 or not args[0].lstrip("#").isdigit():
         raise UsageError(
             "`schedule` needs a content id and a channel, e.g. `/content schedule 12 Water next`."
         )
-    content_id, channel_name, rest = int(args[0].lstrip("#")), args[1], args[2:]
+    return place(
+        command.services, command.client, command.user_id, int(args[0].lstrip("#")), args[1], args[2:]
+    )
+
+
+def place(
+    services: Services, client: WebClient, user_id: str, content_id: int, channel_name: str, rest: list[str]
+) -> Reply:
+    """Schedule content `content_id` on `channel_name`; `rest` holds the time, privacy and video words."""
     media = None
     if "video" in rest:
         at = rest.index("video")
@@ -125,7 +134,7 @@ def schedule(command: Command) -> Reply:
             version_id=version_row_id(session, content_id, version.number),
             channel_id=channel.id,
             scheduled_at=at,
-            created_by=command.user_id,
+            created_by=user_id,
             posting_mode=channel.posting_mode.value,
             privacy_level=privacy,
             caption=caption_of(version.fields),
@@ -134,10 +143,10 @@ def schedule(command: Command) -> Reply:
         )
         post = posts.get_post(session, row.id)
     assert post is not None
-    show_post(settings, post, client=command.client)
+    show_post(settings, post, client=client)
     with services.db() as session:
         post = posts.get_post(session, row.id) or post
-    note(settings, post, f"Scheduled by <@{command.user_id}> for {when(at, settings.tz)}.")
+    note(settings, post, f"Scheduled by <@{user_id}> for {when(at, settings.tz)}.")
     sandbox_note = " It goes to the local sandbox (no TikTok credentials)." if post.sandbox else ""
     return Reply(
         text=f"Scheduled post {post.id}: content #{content_id} on {escape(channel.name)} at {when(at, settings.tz)}.{sandbox_note}"

@@ -40,8 +40,11 @@ _SOURCES: Mapping[ContentStatus, frozenset[ContentStatus]] = {
         {ContentStatus.GENERATING, ContentStatus.IN_REVIEW, ContentStatus.FAILED}
     ),
     ContentStatus.GENERATING: frozenset({ContentStatus.QUEUED, ContentStatus.CHANGES_REQUESTED}),
-    # in_review → in_review is a person's edit: a new version, still waiting for a decision.
-    ContentStatus.IN_REVIEW: frozenset({ContentStatus.GENERATING, ContentStatus.IN_REVIEW}),
+    # in_review → in_review is a person's edit: a new version, still waiting for a decision;
+    # rejected → in_review a reviewer reopening it.
+    ContentStatus.IN_REVIEW: frozenset(
+        {ContentStatus.GENERATING, ContentStatus.IN_REVIEW, ContentStatus.REJECTED}
+    ),
     ContentStatus.CHANGES_REQUESTED: frozenset({ContentStatus.IN_REVIEW}),
     ContentStatus.APPROVED: frozenset({ContentStatus.IN_REVIEW}),
     ContentStatus.REJECTED: frozenset({ContentStatus.IN_REVIEW}),

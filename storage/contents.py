@@ -137,6 +137,32 @@ def waiting(session: Session, limit: int = 30) -> list[Content]:
     return sorted(contents, key=key)[:limit]
 
 
+def by_state(
+    session: Session, states: Iterable[ContentStatus], channel_id: int | None = None, limit: int = 30
+) -> list[Content]:
+    """Content in `states` (on one channel, or all), newest first."""
+    query = select(ContentRow).where(ContentRow.status.in_(_values(states)))
+    if channel_id is not None:
+        query = query.where(ContentRow.channel_id == channel_id)
+    rows = session.scalars(query.order_by(ContentRow.updated_at.desc(), ContentRow.id.desc()).limit(limit))
+    return [_content(session, row) for row in rows]
+
+
+def reopen(session: Session, content_id: int, user_id: str) -> Content:
+    """A rejected item back in review, as it was; raises TransitionError when it is not rejected."""
+    if not _move(
+        session,
+        content_id,
+        ContentStatus.IN_REVIEW,
+        from_={ContentStatus.REJECTED},
+        reviewed_by=user_id,
+        reviewed_at=utcnow(),
+        decided_version=None,
+    ):
+        raise _refusal(session, content_id, ContentStatus.IN_REVIEW)
+    return _required(session, content_id)
+
+
 def queue_position(session: Session, content: Content) -> int:
     """1 when `content` is next to be generated: workers take higher priorities first, then the oldest."""
     ahead = 0

@@ -24,6 +24,7 @@ S = ContentStatus
         (S.IN_REVIEW, S.IN_REVIEW),  # a person's edit
         (S.IN_REVIEW, S.QUEUED),  # regenerate
         (S.FAILED, S.QUEUED),  # try again
+        (S.REJECTED, S.IN_REVIEW),  # a reviewer reopens it
     ],
 )
 def test_allowed_moves(current: ContentStatus, target: ContentStatus) -> None:
