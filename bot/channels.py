@@ -9,6 +9,7 @@ from typing import Any
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
+from bot.forms import field_errors
 from bot.modals import on_submit
 from bot.roles import Role, guard
 from bot.services import Services
@@ -16,9 +17,10 @@ from bot.verbs import Command, Reply, UsageError, Verb
 from bot.views.channel_setup import CALLBACK_ID, CONNECT_ACTION, SetupContext, read_setup, setup_view
 from bot.views.channels import channels_blocks, check_blocks
 from bot.views.common import escape
-from core.channels import Channel, ChannelError, validate_channel
+from core.channels import Channel
 from core.elements import Element
 from core.fingerprint import Fingerprint
+from core.forms import FieldError
 from storage.channels import (
     NameTaken,
     get_channel,
@@ -87,9 +89,8 @@ def submit_setup(
             channel, allow_second = read_setup(
                 view["state"]["values"], base or Channel(name="", element=Element.AIR)
             )
-            validate_channel(channel)
-        except ChannelError as exc:
-            return {exc.field: str(exc)}
+        except FieldError as exc:
+            return field_errors(exc)
         rivals = others_with_element(session, channel.element, channel.id)
         if rivals and not allow_second:
             names = ", ".join(escape(c.name) for c in rivals)

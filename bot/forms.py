@@ -9,8 +9,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from core.forms import FieldError
+
 # The largest id a database column holds (PostgreSQL's integer).
 MAX_ID = 2**31 - 1
+
+
+def field_errors(exc: FieldError) -> dict[str, str]:
+    """A modal's inline errors, by block id, from one field error or many (core.forms)."""
+    return dict(getattr(exc, "errors", {exc.field: str(exc)}))
 
 
 class BadInput(ValueError):

@@ -10,6 +10,7 @@ from enum import StrEnum
 from typing import Any
 
 from core.elements import Element
+from core.forms import Errors, FieldError
 from core.templates import TemplateError, check_template, render
 
 # TikTok allows about 15 API posts a day per account, shared with every other app that posts
@@ -35,14 +36,6 @@ class PostingMode(StrEnum):
         return {"direct": "direct post", "draft": "TikTok inbox draft", "manual": "manual"}[self.value]
 
 
-class ChannelError(ValueError):
-    """A channel field that cannot be accepted; `field` names it, the message says why."""
-
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
-        self.field = field
-
-
 @dataclass(frozen=True)
 class PostingWindow:
     """Local times on some weekdays (0 = Monday) when the channel may post."""
@@ -64,10 +57,10 @@ def parse_window(text: str) -> PostingWindow:
     """Parse a window written as people write them: `Mon-Fri 16:00-20:00`, `Sat,Sun 10:00-12:00`."""
     match = _WINDOW.match(text)
     if not match:
-        raise ChannelError("windows", f"{text.strip()!r} is not a window like 'Mon-Fri 16:00-20:00'")
+        raise FieldError("windows", f"{text.strip()!r} is not a window like 'Mon-Fri 16:00-20:00'")
     start, end = parse_time(match["start"]), parse_time(match["end"])
     if start >= end:
-        raise ChannelError("windows", f"{text.strip()!r} ends before it starts")
+        raise FieldError("windows", f"{text.strip()!r} ends before it starts")
     return PostingWindow(days=parse_days(match["days"]), start=start, end=end)
 
 
@@ -81,9 +74,9 @@ def parse_time(text: str, field: str = "windows") -> time:
     """`9:00` or `18:30` as a time of day; `field` names the channel field in the error."""
     hours, _, minutes = text.strip().partition(":")
     if not (hours.isdigit() and len(minutes) == 2 and minutes.isdigit()):
-        raise ChannelError(field, f"{text.strip()!r} is not a time like 18:30")
+        raise FieldError(field, f"{text.strip()!r} is not a time like 18:30")
     if int(hours) > 23 or int(minutes) > 59:
-        raise ChannelError(field, f"{text.strip()} is not a time of day")
+        raise FieldError(field, f"{text.strip()} is not a time of day")
     return time(int(hours), int(minutes))
 
 
@@ -104,7 +97,7 @@ def parse_days(text: str, field: str = "windows") -> frozenset[int]:
 def _weekday(text: str, field: str) -> int:
     key = text.strip()[:3].capitalize()
     if key not in WEEKDAYS:
-        raise ChannelError(field, f"{text!r} is not a weekday (Mon, Tue, ... Sun)")
+        raise FieldError(field, f"{text!r} is not a weekday (Mon, Tue, ... Sun)")
     return WEEKDAYS.index(key)
 
 
@@ -220,20 +213,31 @@ class Channel:
 
 
 def validate_channel(channel: Channel) -> None:
-    """Raise ChannelError for the first field a person must fix."""
+    """Raise FieldErrors naming every field a person must fix, including rules that cannot all be met."""
+    errors = Errors()
     if not channel.name.strip():
-        raise ChannelError("name", "A channel needs a name.")
-    if len(channel.name) > 80:
-        raise ChannelError("name", "Keep the name under 80 characters.")
+        errors.add("name", "A channel needs a name.")
+    elif len(channel.name) > 80:
+        errors.add("name", "Keep the name under 80 characters.")
     if not 1 <= channel.daily_cap <= MAX_DAILY_CAP:
         limit = f"The daily cap must be 1 to {MAX_DAILY_CAP}"
-        raise ChannelError("daily_cap", f"{limit}: TikTok allows about 15 API posts a day per account.")
+        errors.add("daily_cap", f"{limit}: TikTok allows about 15 API posts a day per account.")
     if channel.min_gap < timedelta(0):
-        raise ChannelError("min_gap", "The minimum gap cannot be negative.")
+        errors.add("min_gap", "The minimum gap cannot be negative.")
     for tag in channel.hashtags:
         if not re.fullmatch(r"#?\w+", tag):
-            raise ChannelError("hashtags", f"{tag!r} is not a hashtag (letters, digits and _ only).")
-    check_branding(channel.branding_template)
+            errors.add("hashtags", f"{tag!r} is not a hashtag (letters, digits and _ only).")
+    with errors.checking():
+        check_branding(channel.branding_template)
+    if not errors.errors.keys() & {"daily_cap", "min_gap"}:
+        for problem in impossible_rules(channel.windows, channel.daily_cap, channel.min_gap):
+            errors.add("daily_cap", problem)
+    errors.raise_any()
+
+
+def parse_hashtags(text: str) -> tuple[str, ...]:
+    """Hashtags as people type them: separated by spaces, commas or new lines, `#` added where missing."""
+    return tuple(f"#{tag.lstrip('#')}" for tag in re.split(r"[\s,]+", text) if tag.strip("#"))
 
 
 def channel_from_mapping(data: Mapping[str, Any]) -> Channel:
@@ -264,7 +268,7 @@ def seed_channels(data: Sequence[Mapping[str, Any]]) -> list[Channel]:
     channels = [channel_from_mapping(item) for item in data]
     elements = [c.element for c in channels]
     if sorted(elements) != sorted(set(elements)):
-        raise ChannelError("element", "The seed data gives two channels the same element.")
+        raise FieldError("element", "The seed data gives two channels the same element.")
     return channels
 
 
@@ -274,13 +278,11 @@ BRANDING_VARIABLES = ("caption", "hashtags", "channel", "element")
 
 
 def check_branding(body: str) -> None:
-    """Raise ChannelError (field branding_template) unless the template can render."""
+    """Raise FieldError (field branding_template) unless the template can render."""
     try:
         check_template(body, BRANDING_VARIABLES, allow_unused=True)
     except TemplateError as exc:
-        raise ChannelError(
-            "branding_template", f"{exc}. It may use {', '.join(BRANDING_VARIABLES)}."
-        ) from exc
+        raise FieldError("branding_template", f"{exc}. It may use {', '.join(BRANDING_VARIABLES)}.") from exc
 
 
 def apply_branding(channel: Channel, caption: str, extra_hashtags: Sequence[str] = ()) -> str:

@@ -26,13 +26,13 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
 from core.channels import (
-    ChannelError,
     PostingWindow,
     describe_days,
     describe_gap,
     parse_days,
     parse_time,
 )
+from core.forms import FieldError
 
 # How far ahead "next free slot" looks before it says nothing fits.
 HORIZON = timedelta(days=60)
@@ -66,16 +66,16 @@ class SlotRule:
 def parse_rule(text: str) -> SlotRule:
     """A rule as people type it: `Mon,Wed,Fri 18:30`, `Tue-Thu 12:00,18:00`, `daily 09:00`.
 
-    Raises ChannelError (field `slot_rules`) naming the part that cannot be read.
+    Raises FieldError (field `slot_rules`) naming the part that cannot be read.
     """
     written = " ".join(text.split())
     first_digit = next((i for i, char in enumerate(written) if char.isdigit()), len(written))
     words, clock = written[:first_digit].strip(), written[first_digit:]
     if not written:
-        raise ChannelError(FIELD, "A slot rule needs days and a time, as in 'Mon,Wed,Fri 18:30'.")
+        raise FieldError(FIELD, "A slot rule needs days and a time, as in 'Mon,Wed,Fri 18:30'.")
     if not words or not clock:
         missing = "days before the time" if clock else "a time"
-        raise ChannelError(FIELD, f"{written!r} needs {missing}, as in 'Mon,Wed,Fri 18:30' or 'daily 09:00'.")
+        raise FieldError(FIELD, f"{written!r} needs {missing}, as in 'Mon,Wed,Fri 18:30' or 'daily 09:00'.")
     days = _DAY_WORDS.get(words.lower()) or parse_days(words, FIELD)
     parts = [part for part in re.split(r"[,\s]+", clock) if part]
     return SlotRule(days=days, times=tuple(sorted({parse_time(part, FIELD) for part in parts})))

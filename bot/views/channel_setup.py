@@ -22,8 +22,17 @@ from slack_sdk.models.blocks.basic_components import MarkdownTextObject
 from slack_sdk.models.views import View
 
 from bot.views.common import text_input
-from core.channels import MAX_DAILY_CAP, BrandVoice, Channel, ChannelError, PostingMode, parse_windows
+from core.channels import (
+    MAX_DAILY_CAP,
+    BrandVoice,
+    Channel,
+    PostingMode,
+    parse_hashtags,
+    parse_windows,
+    validate_channel,
+)
 from core.elements import Element
+from core.forms import Errors, FieldError
 
 CALLBACK_ID = "channel_setup"
 CONNECT_ACTION = "channel_connect_tiktok"
@@ -169,8 +178,10 @@ def setup_view(channel: Channel, context: SetupContext) -> View:
 def read_setup(values: dict[str, dict[str, Any]], base: Channel) -> tuple[Channel, bool]:
     """The channel the person filled in, and whether they confirmed a second channel for the element.
 
-    Raises ChannelError naming the block to mark, for anything a person must fix.
+    Raises FieldErrors naming every block to mark, for anything a person must fix (the channel's own
+    rules included: core.channels.validate_channel).
     """
+    errors = Errors()
 
     def text(block: str) -> str:
         return (values.get(block, {}).get(block, {}).get("value") or "").strip()
@@ -184,17 +195,17 @@ def read_setup(values: dict[str, dict[str, Any]], base: Channel) -> tuple[Channe
         try:
             return int(raw)
         except ValueError:
-            raise ChannelError(block, f"{raw!r} is not a whole number.") from None
+            raise FieldError(block, f"{raw!r} is not a whole number.") from None
 
     def words(block: str) -> tuple[str, ...]:
         return tuple(w.strip() for w in text(block).split(",") if w.strip())
 
     if not selected("element"):
-        raise ChannelError("element", "Choose an element.")
+        errors.add("element", "Choose an element.")
     channel = Channel(
         id=base.id,
         name=text("name"),
-        element=Element(selected("element")),
+        element=Element(selected("element") or base.element),
         voice=BrandVoice(
             tone=text("tone"),
             words_to_use=words("words_to_use"),
@@ -203,13 +214,18 @@ def read_setup(values: dict[str, dict[str, Any]], base: Channel) -> tuple[Channe
             cta_style=text("cta_style"),
         ),
         branding_template=text("branding_template"),
-        hashtags=tuple(text("hashtags").replace(",", " ").split()),
+        hashtags=parse_hashtags(text("hashtags")),
         posting_mode=PostingMode(selected("posting_mode") or base.posting_mode),
-        windows=parse_windows(text("windows")),
-        daily_cap=number("daily_cap"),
-        min_gap=timedelta(minutes=number("min_gap")),
+        windows=errors.read(lambda: parse_windows(text("windows")), base.windows),
+        daily_cap=errors.read(lambda: number("daily_cap"), base.daily_cap),
+        min_gap=timedelta(
+            minutes=errors.read(lambda: number("min_gap"), int(base.min_gap.total_seconds() // 60))
+        ),
         owner_user_id=values.get("owner", {}).get("owner", {}).get("selected_user") or None,
         tiktok_username=base.tiktok_username,
     )
+    with errors.checking():
+        validate_channel(channel)
+    errors.raise_any()
     allow = values.get(ALLOW_SECOND, {}).get(ALLOW_SECOND, {}).get("selected_options") or []
     return channel, bool(allow)

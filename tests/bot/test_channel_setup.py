@@ -164,3 +164,41 @@ def test_only_admins_change_a_channel_and_the_refusal_says_who_may(bot: LocalBot
     assert channel(bot, "Water") == before
     with session_scope(bot.settings.database_url) as session:
         assert channel_history(session, before.id) == []
+
+
+def test_every_wrong_field_is_marked_in_one_submit(bot: LocalBot) -> None:
+    modal = open_setup(bot, "Water")
+    before = channel(bot, "Water")
+    reply = bot.workspace.submit(
+        USER,
+        modal.id,
+        {
+            "name": {"name": text("W" * 81)},
+            "windows": {"windows": text("Someday 10:00-11:00")},
+            "min_gap": {"min_gap": number("-5")},
+            "branding_template": {"branding_template": text("{{ caption }")},
+        },
+    )
+    assert set(reply.errors) == {"name", "windows", "min_gap", "branding_template"}
+    assert channel(bot, "Water") == before
+
+
+def test_rules_that_cannot_be_met_are_refused_saying_what_fits(bot: LocalBot) -> None:
+    modal = open_setup(bot, "Water")
+    reply = bot.workspace.submit(
+        USER,
+        modal.id,
+        {
+            "windows": {"windows": text("Mon-Fri 17:00-20:00")},
+            "daily_cap": {"daily_cap": number("15")},
+            "min_gap": {"min_gap": number("180")},
+        },
+    )
+    assert "at most 2 posts 3 h apart fit in 17:00-20:00" in reply.errors["daily_cap"]
+
+
+def test_hashtags_typed_on_one_line_become_separate_tags(bot: LocalBot) -> None:
+    modal = open_setup(bot, "Water")
+    reply = bot.workspace.submit(USER, modal.id, {"hashtags": {"hashtags": text("#a #b, c\nd")}})
+    assert reply.status == 200 and not reply.errors
+    assert channel(bot, "Water").hashtags == ("#a", "#b", "#c", "#d")

@@ -47,14 +47,14 @@ def test_help_and_channels_render_as_text(bot: LocalBot) -> None:
 
 def test_a_modal_is_filled_by_field_name_and_submitted(bot: LocalBot) -> None:
     out = session(
-        bot, ["/content channel setup Earth", "fill daily_cap 5", "submit"], user="U0ALICE"
+        bot, ["/content channel setup Earth", "fill daily_cap 2", "submit"], user="U0ALICE"
     )  # an admin
     assert "Edit channel" in out
     assert "Daily cap" in out
     assert "Updated channel *Earth*" in out or "Updated channel Earth" in out
     with session_scope(bot.settings.database_url) as db:
         earth = get_channel(db, "Earth")
-    assert earth is not None and earth.daily_cap == 5
+    assert earth is not None and earth.daily_cap == 2
 
 
 def test_an_inline_error_shows_under_the_field(bot: LocalBot) -> None:
@@ -87,7 +87,7 @@ def test_a_field_takes_several_lines_and_can_be_cleared(bot: LocalBot) -> None:
             ".",
             "fill windows",
             "Mon-Fri 09:00-12:00",
-            "Sat 10:00-11:00",
+            "Sat 10:00-13:00",
             ".",
             "submit",
         ],
@@ -96,11 +96,11 @@ def test_a_field_takes_several_lines_and_can_be_cleared(bot: LocalBot) -> None:
     assert "alice> Type the lines; end with a line holding just .\n... ... ... " in out
     indent = " " * (len(label) + 3)
     assert f"{label} = Mon-Fri 09:00-12:00\n{indent}quit\n" in out
-    assert f"{label} = Mon-Fri 09:00-12:00\n{indent}Sat 10:00-11:00\n" in out
+    assert f"{label} = Mon-Fri 09:00-12:00\n{indent}Sat 10:00-13:00\n" in out
     with session_scope(bot.settings.database_url) as db:
         earth = get_channel(db, "Earth")
     assert earth is not None
-    assert [w.describe() for w in earth.windows] == ["Mon-Fri 09:00-12:00", "Sat 10:00-11:00"]
+    assert [w.describe() for w in earth.windows] == ["Mon-Fri 09:00-12:00", "Sat 10:00-13:00"]
 
     out = session(bot, ["/content channel setup Earth", "clear windows", "clear 9", "submit"], user="U0ALICE")
     assert f"{label} = (empty)\n" in out and "Hashtags = (empty)\n" in out

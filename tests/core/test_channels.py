@@ -8,7 +8,6 @@ import pytest
 
 from core.channels import (
     Channel,
-    ChannelError,
     PostingMode,
     parse_window,
     parse_windows,
@@ -16,6 +15,7 @@ from core.channels import (
     validate_channel,
 )
 from core.elements import Element
+from core.forms import FieldError
 from templates import load_library
 
 
@@ -46,7 +46,7 @@ def test_windows_parse_and_describe(text: str, days: set[int], described: str) -
     ],
 )
 def test_bad_windows_say_what_is_wrong(text: str, problem: str) -> None:
-    with pytest.raises(ChannelError, match=problem) as info:
+    with pytest.raises(FieldError, match=problem) as info:
         parse_window(text)
     assert info.value.field == "windows"
 
@@ -68,7 +68,7 @@ def test_windows_split_on_lines_and_semicolons() -> None:
 )
 def test_validation_names_the_field(change: dict, field: str) -> None:
     channel = Channel(**{"name": "Air", "element": Element.AIR, **change})
-    with pytest.raises(ChannelError) as info:
+    with pytest.raises(FieldError) as info:
         validate_channel(channel)
     assert info.value.field == field
 
@@ -93,5 +93,5 @@ def test_seed_file_gives_one_channel_per_element() -> None:
 
 def test_seed_data_with_two_channels_of_one_element_is_refused() -> None:
     data = load_library("channels")
-    with pytest.raises(ChannelError, match="same element"):
+    with pytest.raises(FieldError, match="same element"):
         seed_channels([data[0], {**data[1], "element": data[0]["element"]}])

@@ -11,7 +11,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from core.channels import ChannelError, PostingWindow, impossible_rules, parse_days, parse_windows
+from core.channels import PostingWindow, impossible_rules, parse_days, parse_windows
+from core.forms import FieldError
 from core.slots import (
     NextSlot,
     SlotRule,
@@ -76,7 +77,7 @@ def test_rules_parse_and_describe(text: str, days: set[int], times: list[str], d
     ],
 )
 def test_bad_rules_name_the_bad_part(text: str, problem: str) -> None:
-    with pytest.raises(ChannelError, match=re.escape(problem)) as caught:
+    with pytest.raises(FieldError, match=re.escape(problem)) as caught:
         parse_rule(text)
     assert caught.value.field == "slot_rules"
 
