@@ -12,6 +12,7 @@ import redis
 from slack_bolt import App
 from slack_sdk import WebClient
 
+from bot.forms import field_errors
 from bot.modals import on_submit
 from bot.services import Services
 from bot.verbs import Command, Reply, UsageError, Verb
@@ -19,7 +20,6 @@ from bot.views.common import escape
 from bot.views.generate import (
     CALLBACK_ID,
     MAX_BRIEF,
-    FormError,
     GenerateForm,
     generate_view,
     history_blocks,
@@ -30,6 +30,7 @@ from bot.views.generate import (
 )
 from core.agents import AgentKind
 from core.content import Priority
+from core.forms import FieldError
 from storage.channels import get_channel, list_channels
 from storage.contents import create_request, get_content, queue_position, versions, waiting
 from storage.library import list_active
@@ -155,8 +156,8 @@ def submit_request(
         return {"brief": problem}
     try:
         form = read_generate(view["state"]["values"])
-    except FormError as exc:
-        return {exc.block: str(exc)}
+    except FieldError as exc:
+        return field_errors(exc)
     text = request_content(services, user_id, form)
     origin = origin_of(view)
     if origin:

@@ -23,6 +23,7 @@ from bot.views.review import model_note, title
 from core.agents import AgentKind, Product
 from core.channels import Channel
 from core.content import Content, ContentStatus, Priority
+from core.forms import Errors
 from core.versions import Version, diff
 
 CALLBACK_ID = "generate_request"
@@ -30,14 +31,6 @@ MAX_BRIEF = 2000
 MAX_FACTS = 10
 # Slack lists at most 100 options in a menu.
 MAX_TEMPLATE_OPTIONS = 100
-
-
-class FormError(ValueError):
-    """A field of the request modal that must be fixed; `block` names it."""
-
-    def __init__(self, block: str, message: str) -> None:
-        super().__init__(message)
-        self.block = block
 
 
 @dataclass(frozen=True)
@@ -102,7 +95,8 @@ def origin_of(view: dict[str, Any]) -> str:
 
 
 def read_generate(values: dict[str, dict[str, Any]]) -> GenerateForm:
-    """The request the person filled in; FormError names the first field to fix."""
+    """The request the person filled in; FieldErrors names every field to fix."""
+    errors = Errors()
 
     def text(block: str) -> str:
         return (values.get(block, {}).get(block, {}).get("value") or "").strip()
@@ -112,16 +106,17 @@ def read_generate(values: dict[str, dict[str, Any]]) -> GenerateForm:
         return option.get("value", "")
 
     if not selected("channel"):
-        raise FormError("channel", "Choose the channel the content is for.")
+        errors.add("channel", "Choose the channel the content is for.")
     brief = text("brief")
     if not brief:
-        raise FormError("brief", "Write a brief: what the content should say.")
+        errors.add("brief", "Write a brief: what the content should say.")
     facts = tuple(line.strip() for line in text("product_facts").splitlines() if line.strip())
     if len(facts) > MAX_FACTS:
-        raise FormError("product_facts", f"Keep to {MAX_FACTS} key facts; these are {len(facts)}.")
+        errors.add("product_facts", f"Keep to {MAX_FACTS} key facts; these are {len(facts)}.")
     product_title = text("product_title")
     if (facts or text("product_category")) and not product_title:
-        raise FormError("product_title", "Name the product the category and facts are about.")
+        errors.add("product_title", "Name the product the category and facts are about.")
+    errors.raise_any()
     template = selected("template")
     return GenerateForm(
         agent=AgentKind(selected("agent") or AgentKind.TIKTOK_SCRIPT),

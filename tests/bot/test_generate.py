@@ -154,6 +154,19 @@ def test_a_bad_modal_field_is_named_and_nothing_is_queued(
     assert not offline_bot.run_jobs()
 
 
+def test_every_bad_modal_field_is_named_in_one_submit(offline_bot: LocalBot) -> None:
+    request(offline_bot, "")
+    [modal] = offline_bot.standin.modals(REQUESTER)
+    filled = {
+        "channel": {"channel": select("1")},
+        "brief": {"brief": text("kites")},
+        "product_facts": {"product_facts": text("\n".join(f"fact {i}" for i in range(11)))},
+    }
+    reply = offline_bot.workspace.submit(REQUESTER, modal.id, filled)
+    assert set(reply.errors) == {"product_facts", "product_title"}
+    assert not offline_bot.run_jobs()
+
+
 @pytest.mark.parametrize(
     ("command", "problem"),
     [
