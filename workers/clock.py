@@ -19,7 +19,7 @@ from redis.lock import Lock
 
 from storage.db import optimize, session_scope
 from storage.heartbeats import beat
-from workers import generate, jobs, publish
+from workers import generate, heartbeat, publish
 from workers.queues import enqueue_once
 
 log = logging.getLogger(__name__)
@@ -64,7 +64,7 @@ class Clock:
         with session_scope(self.database_url) as session:
             beat(session, "clock", now)
         slot = int(now.timestamp()) // WORKER_HEARTBEAT_SECONDS
-        enqueue_once(self.connection, "low", jobs.heartbeat, "worker", job_id=f"heartbeat-worker-{slot}")
+        enqueue_once(self.connection, "low", heartbeat.heartbeat, "worker", job_id=f"heartbeat-worker-{slot}")
         generate.recover(self.connection, self.database_url, now)
         return True
 

@@ -10,14 +10,14 @@ from rq.job import JobStatus
 
 from storage.db import session_scope
 from storage.heartbeats import last_beats
-from workers import jobs
+from workers import heartbeat
 from workers.clock import Clock
 from workers.queues import QUEUE_NAMES, enqueue_once
 from workers.worker import make_worker
 
 
 def test_a_job_round_trips_through_a_forking_worker(env: dict[str, str], redis_conn: redis.Redis) -> None:
-    job = enqueue_once(redis_conn, "default", jobs.heartbeat, "worker", job_id="heartbeat-test")
+    job = enqueue_once(redis_conn, "default", heartbeat.heartbeat, "worker", job_id="heartbeat-test")
     assert job is not None
     assert make_worker(redis_conn).work(burst=True)
     job.refresh()
@@ -28,15 +28,15 @@ def test_a_job_round_trips_through_a_forking_worker(env: dict[str, str], redis_c
 
 
 def test_the_same_job_id_is_enqueued_once(redis_conn: redis.Redis) -> None:
-    first = enqueue_once(redis_conn, "low", jobs.heartbeat, job_id="heartbeat-once")
-    second = enqueue_once(redis_conn, "low", jobs.heartbeat, job_id="heartbeat-once")
+    first = enqueue_once(redis_conn, "low", heartbeat.heartbeat, job_id="heartbeat-once")
+    second = enqueue_once(redis_conn, "low", heartbeat.heartbeat, job_id="heartbeat-once")
     assert first.id == second.id == "heartbeat-once"  # the live job, not a second one
     assert Queue("low", connection=redis_conn).job_ids == ["heartbeat-once"]
 
 
 def test_workers_drain_queues_in_priority_order(env: dict[str, str], redis_conn: redis.Redis) -> None:
     for name in reversed(QUEUE_NAMES):
-        enqueue_once(redis_conn, name, jobs.heartbeat, name, job_id=f"beat-{name}")
+        enqueue_once(redis_conn, name, heartbeat.heartbeat, name, job_id=f"beat-{name}")
     worker = make_worker(redis_conn, in_thread=True)
     assert [q.name for q in worker.queues] == ["posts", "high", "default", "low"]
     worker.work(burst=True)
@@ -88,8 +88,8 @@ def test_the_leader_keeps_the_database_statistics_fresh(env: dict[str, str], red
 
 def test_an_id_whose_job_already_ran_is_queued_again(env: dict[str, str], redis_conn: redis.Redis) -> None:
     # RQ keeps a finished job for 500 s; a restored database asking for the same id must still get a job.
-    enqueue_once(redis_conn, "low", jobs.heartbeat, "worker", job_id="ran-before")
+    enqueue_once(redis_conn, "low", heartbeat.heartbeat, "worker", job_id="ran-before")
     assert make_worker(redis_conn, in_thread=True).work(burst=True)
-    again = enqueue_once(redis_conn, "low", jobs.heartbeat, "worker", job_id="ran-before")
+    again = enqueue_once(redis_conn, "low", heartbeat.heartbeat, "worker", job_id="ran-before")
     assert again.get_status(refresh=True) == "queued"
     assert Queue("low", connection=redis_conn).job_ids == ["ran-before"]

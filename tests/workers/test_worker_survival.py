@@ -23,7 +23,7 @@ from contentbot.processes import start_worker_thread
 from storage.migrate import upgrade
 from tests.conftest import REDIS_URL
 from tests.redis_server import RedisServer
-from workers import jobs, runtime
+from workers import heartbeat, runtime
 from workers.queues import DEQUEUE_TIMEOUT, WORKER_SOCKET_TIMEOUT, connect, enqueue_once
 from workers.worker import make_worker, supervise
 
@@ -73,7 +73,7 @@ def test_a_worker_process_idle_past_every_socket_timeout_takes_the_next_job(
         until(lambda: Queue("low", connection=redis_conn).connection.smembers("rq:workers"))
         time.sleep(7)  # idle longer than redis-py's default 5 s socket timeout
         assert worker.poll() is None, "the worker quit while idle"
-        job = enqueue_once(redis_conn, "low", jobs.heartbeat, "worker", job_id="after-idle")
+        job = enqueue_once(redis_conn, "low", heartbeat.heartbeat, "worker", job_id="after-idle")
         until(lambda: job.get_status(refresh=True) == "finished")
     finally:
         worker.send_signal(signal.SIGTERM)
@@ -102,7 +102,7 @@ def test_a_supervised_worker_carries_on_after_redis_freezes_past_its_timeout(
             server.process.send_signal(signal.SIGSTOP)
             time.sleep(5)
             server.process.send_signal(signal.SIGCONT)
-            job = enqueue_once(connection, "low", jobs.heartbeat, "worker", job_id="after-freeze")
+            job = enqueue_once(connection, "low", heartbeat.heartbeat, "worker", job_id="after-freeze")
             until(lambda: job.get_status(refresh=True) == "finished", timeout=60)
             assert thread.is_alive()
         finally:
