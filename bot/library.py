@@ -94,6 +94,7 @@ def parse_filters(words: Sequence[str]) -> Filters:
     elements = {e.value: e for e in Element}
     for word in words:
         lowered = word.lower()
+        value: Any
         if lowered in categories():
             slot, value = "category", lowered
         elif lowered in _KIND_WORDS:

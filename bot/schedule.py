@@ -63,8 +63,8 @@ def place(
     """Schedule content `content_id` on `channel_name`; `rest` holds the time, privacy and video words."""
     media = None
     if "video" in rest:
-        at = rest.index("video")
-        media, rest = " ".join(rest[at + 1 :]) or None, rest[:at]
+        video_at = rest.index("video")
+        media, rest = " ".join(rest[video_at + 1 :]) or None, rest[:video_at]
     privacy_words = [w for w in rest if w.lower() in PRIVACY_WORDS]
     when_words = [w for w in rest if w.lower() not in PRIVACY_WORDS]
     now = datetime.now(UTC)

@@ -136,13 +136,19 @@ class GenerationContext:
 
 
 class Written(Protocol):
-    """What a writer hands back: the answer (unchecked) and what it cost."""
+    """What a writer hands back: the answer (unchecked) and what it cost (read-only, so frozen
+    dataclasses qualify)."""
 
-    data: dict[str, Any]
-    model: str
-    input_tokens: int
-    output_tokens: int
-    latency_ms: float
+    @property
+    def data(self) -> dict[str, Any]: ...
+    @property
+    def model(self) -> str: ...
+    @property
+    def input_tokens(self) -> int: ...
+    @property
+    def output_tokens(self) -> int: ...
+    @property
+    def latency_ms(self) -> float: ...
 
 
 class Writer(Protocol):

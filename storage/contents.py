@@ -17,6 +17,7 @@ from core.agents import AgentKind, Product
 from core.content import CLAIMABLE, WAITING, Content, ContentStatus, Priority, TransitionError, sources
 from core.fingerprint import Fingerprint
 from core.versions import Version
+from storage.db import affected
 from storage.experiments import assign_variant, default_template_version
 from storage.fingerprints import fingerprint_columns
 from storage.models import ChannelRow, ContentRow, VersionRow, utcnow
@@ -194,7 +195,7 @@ def renew(session: Session, content_id: int, attempt: int, lease_until: datetime
         )
         .values(lease_until=lease_until)
     )
-    return result.rowcount == 1
+    return affected(result) == 1
 
 
 def release(session: Session, content_id: int, attempt: int) -> bool:
@@ -296,7 +297,7 @@ def next_attempt(session: Session, content_id: int, attempt: int) -> bool:
         )
         .values(attempts=ContentRow.attempts + 1)
     )
-    return result.rowcount == 1
+    return affected(result) == 1
 
 
 # --- Review (the people's side) -------------------------------------------------------------------------
@@ -439,7 +440,7 @@ def _move(
         conditions.append(ContentRow.attempts == attempt)
     conditions.extend(where)
     result = session.execute(update(ContentRow).where(*conditions).values(status=target.value, **values))
-    return result.rowcount == 1
+    return affected(result) == 1
 
 
 def _refusal(session: Session, content_id: int, target: ContentStatus) -> TransitionError:

@@ -9,9 +9,9 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import CursorResult, Engine, Result, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 _engines: dict[tuple[str, int], Engine] = {}
@@ -80,6 +80,11 @@ def optimize(url: str) -> None:
     if engine.dialect.name == "sqlite":
         with engine.begin() as conn:
             conn.exec_driver_sql("ANALYZE")
+
+
+def affected(result: Result[Any]) -> int:
+    """How many rows an UPDATE or DELETE changed: the conditional writes read it to know who won."""
+    return cast(CursorResult[Any], result).rowcount
 
 
 def dispose_all() -> None:

@@ -14,6 +14,7 @@ from sqlalchemy import ColumnElement, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from core.posts import CANCELLABLE, Post, PostStatus, TransitionError, sources
+from storage.db import affected
 from storage.fingerprints import INACTIVE_POST_STATUSES
 from storage.models import ChannelRow, ContentRow, PostRow, VersionRow, utcnow
 
@@ -174,7 +175,7 @@ def claim(session: Session, post_id: int, attempt: int, lease_until: datetime, n
         )
         .values(lease_until=lease_until)
     )
-    if result.rowcount != 1:
+    if affected(result) != 1:
         return False
     _move(session, post_id, PostStatus.PUBLISHING, attempt=attempt, started_at=now)
     return True
@@ -186,7 +187,7 @@ def renew(session: Session, post_id: int, attempt: int, lease_until: datetime) -
         .where(PostRow.id == post_id, PostRow.attempts == attempt, PostRow.lease_until.is_not(None))
         .values(lease_until=lease_until)
     )
-    return result.rowcount == 1
+    return affected(result) == 1
 
 
 def release(session: Session, post_id: int, attempt: int) -> bool:
@@ -201,7 +202,7 @@ def release(session: Session, post_id: int, attempt: int) -> bool:
             .where(PostRow.id == post_id, PostRow.attempts == attempt)
             .values(status=PostStatus.QUEUED.value)
         )
-    return result.rowcount == 1
+    return affected(result) == 1
 
 
 def record_publish_id(session: Session, post_id: int, attempt: int, publish_id: str) -> bool:
@@ -258,7 +259,7 @@ def _move(
     result = session.execute(
         update(PostRow).where(*conditions).values(status=target.value, updated_at=utcnow(), **values)
     )
-    return result.rowcount == 1
+    return affected(result) == 1
 
 
 def _labels(states: Iterable[PostStatus]) -> str:

@@ -33,6 +33,7 @@ from storage.db import session_scope
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
+T_co = TypeVar("T_co", covariant=True)
 
 
 class JobError(Exception):
@@ -64,7 +65,7 @@ class Lease:
     lost: threading.Event = field(default_factory=threading.Event)
 
 
-class LeasedJob(Protocol[T]):
+class LeasedJob(Protocol[T_co]):
     """What one kind of leased job supplies: its row's conditional writes and its work."""
 
     row_id: int
@@ -73,9 +74,9 @@ class LeasedJob(Protocol[T]):
     def claim(self, session: Session, until: datetime) -> bool: ...
     def renew(self, session: Session, until: datetime) -> bool: ...
     def release(self, session: Session) -> bool: ...
-    def work(self, lease: Lease) -> T: ...
-    def give_up(self, reason: str) -> T: ...
-    def not_claimed(self) -> T: ...
+    def work(self, lease: Lease) -> T_co: ...
+    def give_up(self, reason: str) -> T_co: ...
+    def not_claimed(self) -> T_co: ...
 
 
 def run(job: LeasedJob[T], database_url: str, policy: Policy) -> T | Retry:

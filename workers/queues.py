@@ -53,7 +53,7 @@ def connect(redis_url: str, *, socket_timeout: float, in_process_fallback: bool 
     lives and dies with the process, which is why it is said aloud.
     """
     if redis_url in _in_process:
-        return _in_process[redis_url]  # type: ignore[no-any-return]
+        return _in_process[redis_url]
     connection = redis.Redis.from_url(
         redis_url,
         socket_connect_timeout=min(socket_timeout, 2.0),
@@ -75,7 +75,7 @@ def connect(redis_url: str, *, socket_timeout: float, in_process_fallback: bool 
         redact_url(redis_url),
     )
     _in_process[redis_url] = fakeredis.FakeRedis(server=fakeredis.FakeServer())
-    return _in_process[redis_url]  # type: ignore[no-any-return]
+    return _in_process[redis_url]
 
 
 def with_timeout(connection: redis.Redis, socket_timeout: float) -> redis.Redis:

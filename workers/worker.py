@@ -18,6 +18,7 @@ import redis
 from rq import SimpleWorker, Worker
 from rq.exceptions import StopRequested
 from rq.timeouts import TimerDeathPenalty
+from rq.worker import BaseWorker
 
 from config.redact import redact_text
 from workers.queues import WORKER_SOCKET_TIMEOUT, WORKER_TTL, queues, with_timeout
@@ -89,7 +90,7 @@ def make_worker(
 
 
 def supervise(
-    new_worker: Callable[[], Worker],
+    new_worker: Callable[[], BaseWorker],
     *,
     stop: threading.Event,
     give_up_after: int | None,
@@ -97,7 +98,7 @@ def supervise(
 ) -> bool:
     """Run workers one after another until a stop is asked for; False when it gave up."""
     failures = 0
-    current: list[Worker] = []
+    current: list[BaseWorker] = []
 
     def stop_current() -> None:
         stop.wait()
@@ -107,7 +108,7 @@ def supervise(
     threading.Thread(target=stop_current, name="worker-stop", daemon=True).start()
     while not stop.is_set():
         started = time.monotonic()
-        worker: Worker | None = None
+        worker: BaseWorker | None = None
         try:
             worker = new_worker()
             current[:] = [worker]

@@ -15,7 +15,7 @@ down_revision: str | None = "0008"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-COLUMNS = (
+COLUMNS: tuple[sa.Column[object], ...] = (
     sa.Column("attempts", sa.Integer(), server_default="0", nullable=False),
     sa.Column("lease_until", sa.DateTime(timezone=True), nullable=True),
     sa.Column("posting_mode", sa.String(length=16), server_default="draft", nullable=False),
