@@ -220,6 +220,7 @@ class Post:
     slack_ts: str | None
     started_at: datetime | None
     published_at: datetime | None
+    init_sent_at: datetime | None = None
 
     def lateness(self) -> timedelta | None:
         """How long after its time the post started, once it has."""

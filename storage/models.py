@@ -232,6 +232,8 @@ class PostRow(Base):
     publish_id: Mapped[str | None] = mapped_column(String(128), unique=True, index=True)
     public_id: Mapped[str | None] = mapped_column(String(64))
     started_at: Mapped[datetime | None] = mapped_column()
+    # Set just before init is sent: a post without it never reached TikTok and may be sent safely.
+    init_sent_at: Mapped[datetime | None] = mapped_column()
     failure: Mapped[str | None] = mapped_column(Text)
     log_id: Mapped[str | None] = mapped_column(String(128))
     override: Mapped[str | None] = mapped_column(Text)  # a reviewer's reason to post despite a check

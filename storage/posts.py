@@ -205,6 +205,21 @@ def release(session: Session, post_id: int, attempt: int) -> bool:
     return affected(result) == 1
 
 
+def mark_init_sent(session: Session, post_id: int, attempt: int, now: datetime) -> bool:
+    """Note that init is about to go out: from here a lost answer means TikTok may have the post."""
+    result = session.execute(
+        update(PostRow)
+        .where(
+            PostRow.id == post_id,
+            PostRow.attempts == attempt,
+            PostRow.status == PostStatus.PUBLISHING.value,
+            PostRow.publish_id.is_(None),
+        )
+        .values(init_sent_at=now)
+    )
+    return affected(result) == 1
+
+
 def record_publish_id(session: Session, post_id: int, attempt: int, publish_id: str) -> bool:
     """Keep TikTok's publish_id the moment init answers: from now on the post is only resumed."""
     return _move(session, post_id, PostStatus.PROCESSING, attempt=attempt, publish_id=publish_id)
@@ -300,4 +315,5 @@ def _post(session: Session, row: PostRow) -> Post:
         slack_ts=row.slack_ts,
         started_at=row.started_at,
         published_at=row.published_at,
+        init_sent_at=row.init_sent_at,
     )

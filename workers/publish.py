@@ -141,6 +141,9 @@ class Publication:
             plan = plan_for(media)
         except (OSError, ValueError) as exc:
             raise JobError(f"the video cannot be read: {exc}", retryable=False) from exc
+        with session_scope(self.settings.database_url) as session:
+            if not posts.mark_init_sent(session, post.id, self.attempt, datetime.now(UTC)):
+                raise JobError("the post was cancelled or taken over before it was sent", retryable=False)
         try:
             started = publisher.init(post, plan)
         except TikTokError as exc:
@@ -165,10 +168,7 @@ class Publication:
         """Poll TikTok's status for the stored publish_id until it settles, the lease is lost, or a
         person must act."""
         if post.publish_id is None:
-            # needs_reconcile with no publish_id: an init may have been lost; TikTok shows nothing we
-            # could match, so the post goes back on the schedule for a new attempt.
-            self._move(PostStatus.SCHEDULED, failure=None)
-            return f"post {post.id}: no publish id to resume; back on the schedule"
+            return self._reconcile_unsent(post, publisher)
         warned = False
         started = time.monotonic()
         while not lease.lost.is_set():
@@ -211,6 +211,32 @@ class Publication:
                 warned = True
             time.sleep(POLL_SECONDS)
         return f"post {post.id}: lease lost while waiting for TikTok"
+
+    def _reconcile_unsent(self, post: Post, publisher: Publisher) -> str:
+        """A post whose worker died before it stored a publish id. Without init_sent_at no init went
+        out, so it is simply sent again; with it TikTok may have the post, so it is looked for, and a
+        post nobody can find is failed for a person to decide (Retry sends it again): never twice."""
+        if post.init_sent_at is None:
+            self._move(PostStatus.SCHEDULED, failure=None)
+            return f"post {post.id}: never reached TikTok; back on the schedule"
+        try:
+            found = publisher.find(post)
+        except TikTokError as exc:
+            raise JobError(exc.reason, retryable=True) from exc
+        if found is not None and found.publish_id:
+            with session_scope(self.settings.database_url) as session:
+                posts.move(session, post.id, self.attempt, PostStatus.PROCESSING, publish_id=found.publish_id)
+            return f"post {post.id}: found at TikTok; following it"
+        if found is not None:
+            self._move(PostStatus.PUBLISHED, public_id=found.public_id, published_at=datetime.now(UTC))
+            self._note("Posted: found on the account after TikTok's answer was lost.")
+            return f"post {post.id}: found published"
+        self._move(
+            PostStatus.FAILED,
+            failure="TikTok's answer to the post was lost and the post is not on the account; check the app, "
+            "then press Retry to send it again",
+        )
+        return f"post {post.id}: outcome unknown; failed for a person to decide"
 
     # --- storage and Slack ----------------------------------------------------------------------
 

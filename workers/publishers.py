@@ -40,6 +40,15 @@ class Publisher(Protocol):
     def init(self, post: Post, plan: ChunkPlan) -> InitResult: ...
     def upload(self, started: InitResult, media: bytes) -> int: ...
     def status(self, publish_id: str) -> PublishStatus: ...
+    def find(self, post: Post) -> Found | None: ...
+
+
+@dataclass(frozen=True)
+class Found:
+    """A post TikTok has although its init's answer was lost: its publish id or its public video."""
+
+    publish_id: str | None = None
+    public_id: str | None = None
 
 
 def media_bytes(post: Post) -> bytes:
@@ -77,6 +86,17 @@ class TikTokPublisher:
 
     def status(self, publish_id: str) -> PublishStatus:
         return self.client.fetch_status(self.access_token(), publish_id)
+
+    def find(self, post: Post) -> Found | None:
+        """The account's video with this post's caption, made after its init was sent (Display API).
+        An inbox draft is not listed until the creator posts it, so a draft is never found here."""
+        sent = post.init_sent_at.timestamp() if post.init_sent_at else 0
+        page = self.client.list_videos(self.access_token())
+        for video in page.videos:
+            text = video.title or video.description or ""
+            if video.create_time >= sent and text and post.caption.startswith(text[:60]):
+                return Found(public_id=video.id)
+        return None
 
 
 @dataclass
@@ -130,6 +150,12 @@ class SandboxPublisher:
         return PublishStatus(
             status=final, fail_reason=None, public_post_ids=public, uploaded_bytes=None, downloaded_bytes=None
         )
+
+    def find(self, post: Post) -> Found | None:
+        """The init this sandbox wrote for the post, if it did: the sandbox's own record of what went out."""
+        for path in sorted(self.folder.glob(f"*-sandbox.{post.id}.*-*init.json")):
+            return Found(publish_id=path.name.split("-", 1)[1].rsplit("-", 1)[0])
+        return None
 
     def _write(self, publish_id: str, endpoint: str, body: dict[str, object]) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)

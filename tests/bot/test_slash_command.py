@@ -93,7 +93,6 @@ def test_help_marks_the_verbs_still_to_come(bot: LocalBot) -> None:
     lines = blocks_text(bot.workspace.slash(USER, "help").json()).splitlines()
     marked = {line.split("`")[1] for line in lines if line.startswith("`") and "_(not yet" in line}
     assert marked == {
-        "/content schedule &lt;content&gt; &lt;channel&gt; [when]",  # Slack-escaped
         "/content schedule bulk",
         "/content stats [channel]",
         "/content alerts",

@@ -26,6 +26,7 @@ COLUMNS: tuple[sa.Column[object], ...] = (
     sa.Column("publish_id", sa.String(length=128), nullable=True),
     sa.Column("public_id", sa.String(length=64), nullable=True),
     sa.Column("started_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("init_sent_at", sa.DateTime(timezone=True), nullable=True),
     sa.Column("failure", sa.Text(), nullable=True),
     sa.Column("log_id", sa.String(length=128), nullable=True),
     sa.Column("override", sa.Text(), nullable=True),
