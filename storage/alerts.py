@@ -1,0 +1,273 @@
+"""Alerts in the database: applying `core.alert_lifecycle.decide` exactly once, and the facts rules read.
+
+Two workers may evaluate the same snapshot at the same moment and decide the same action.
+Only one of them may change the row: a new key is an INSERT that does nothing when the key
+exists, and every other change is an UPDATE guarded by the revision the decision was made
+on. The loser's statement changes no row, and it reports NOTHING, so it sends no message.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Iterable, Sequence
+from dataclasses import replace
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, func, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from core.alert_lifecycle import (
+    Action,
+    ActionKind,
+    Alert,
+    AlertState,
+    acknowledge,
+    decide,
+    resolve_by_hand,
+    snooze,
+)
+from core.alerts import POST_STATES_NOT_OUT, AccountFacts, Condition, Facts, PostFacts, Route, Severity
+from core.metrics import MetricSnapshot
+from core.polling import HORIZON
+from storage.heartbeats import last_beats
+from storage.metrics import to_snapshot
+from storage.models import AlertRow, ChannelRow, MetricSnapshotRow, PostRow, VersionRow
+
+OPEN_STATES = (AlertState.FIRING.value, AlertState.ACKNOWLEDGED.value)
+LABEL_CHARS = 40
+
+
+def to_alert(row: AlertRow) -> Alert:
+    return Alert(
+        key=row.key,
+        rule=row.rule,
+        subject=row.subject,
+        severity=Severity(row.severity),
+        state=AlertState(row.state),
+        summary=row.summary,
+        first_fired_at=row.first_fired_at,
+        last_fired_at=row.last_fired_at,
+        repeat_every=timedelta(seconds=row.repeat_every_seconds) if row.repeat_every_seconds else None,
+        post_id=row.post_id,
+        routes=tuple(Route(r) for r in row.routes),
+        repeat_count=row.repeat_count,
+        acknowledged_by=row.acknowledged_by,
+        acknowledged_at=row.acknowledged_at,
+        snoozed_until=row.snoozed_until,
+        resolved_at=row.resolved_at,
+        resolved_by=row.resolved_by,
+        slack_channel=row.slack_channel,
+        slack_ts=row.slack_ts,
+        revision=row.revision,
+    )
+
+
+def _columns(alert: Alert) -> dict[str, Any]:
+    return {
+        "key": alert.key,
+        "rule": alert.rule,
+        "subject": alert.subject,
+        "severity": alert.severity.value,
+        "state": alert.state.value,
+        "summary": alert.summary,
+        "first_fired_at": alert.first_fired_at,
+        "last_fired_at": alert.last_fired_at,
+        "repeat_every_seconds": int(alert.repeat_every.total_seconds()) if alert.repeat_every else None,
+        "post_id": alert.post_id,
+        "routes": [r.value for r in alert.routes],
+        "repeat_count": alert.repeat_count,
+        "acknowledged_by": alert.acknowledged_by,
+        "acknowledged_at": alert.acknowledged_at,
+        "snoozed_until": alert.snoozed_until,
+        "resolved_at": alert.resolved_at,
+        "resolved_by": alert.resolved_by,
+        "slack_channel": alert.slack_channel,
+        "slack_ts": alert.slack_ts,
+    }
+
+
+def get_alert(session: Session, key: str) -> Alert | None:
+    row = session.scalar(select(AlertRow).where(AlertRow.key == key))
+    return to_alert(row) if row is not None else None
+
+
+def list_alerts(session: Session, states: Collection[str] = OPEN_STATES) -> list[Alert]:
+    """Alerts in those states, the most severe and then the newest first."""
+    rows = session.scalars(select(AlertRow).where(AlertRow.state.in_(states)))
+    severity = {"critical": 0, "warning": 1, "info": 2}
+    alerts = [to_alert(row) for row in rows]
+    return sorted(alerts, key=lambda a: (severity[a.severity.value], -a.last_fired_at.timestamp(), a.key))
+
+
+def apply(session: Session, action: Action) -> Action:
+    """Store the action's alert if the row is still as it was decided on; NOTHING when another got there first."""
+    if action.kind is ActionKind.NOTHING or action.alert is None:
+        return Action(ActionKind.NOTHING, action.alert, action.previous)
+    if action.previous is None:
+        stored = _insert(session, action.alert)
+    else:
+        stored = _update(session, action.previous, action.alert)
+    if stored is None:
+        return Action(ActionKind.NOTHING, None, action.previous)
+    return replace(action, alert=stored)
+
+
+def _insert(session: Session, alert: Alert) -> Alert | None:
+    values = {**_columns(alert), "revision": 1}
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = (
+        insert(AlertRow)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=["key"])
+        .returning(AlertRow.id)
+    )
+    # RETURNING says whether this insert made the row; rowcount is not reliable for it on every driver.
+    inserted = session.execute(statement).first()
+    return replace(alert, revision=1) if inserted is not None else None
+
+
+def _update(session: Session, previous: Alert, alert: Alert) -> Alert | None:
+    statement = (
+        update(AlertRow)
+        .where(AlertRow.key == previous.key, AlertRow.revision == previous.revision)
+        .values(**_columns(alert), revision=previous.revision + 1)
+        .execution_options(synchronize_session=False)
+    )
+    result = session.execute(statement)
+    return replace(alert, revision=previous.revision + 1) if result.rowcount == 1 else None  # type: ignore[attr-defined]
+
+
+def record(session: Session, key: str, condition: Condition | None, now: datetime) -> Action:
+    """Decide and apply for one key: the action this caller must announce, or NOTHING."""
+    return apply(session, decide(get_alert(session, key), condition, now))
+
+
+def sweep(
+    session: Session, conditions: Iterable[Condition], now: datetime, *, rules: Collection[str] | None = None
+) -> list[Action]:
+    """Apply one evaluation: every condition found, and resolve open alerts of `rules` (None: of any rule)
+    that were not found. Returns the actions this caller won, to announce."""
+    found = {c.key: c for c in conditions}
+    open_query = select(AlertRow).where(AlertRow.state.in_(OPEN_STATES))
+    if rules is not None:
+        open_query = open_query.where(AlertRow.rule.in_(rules))
+    existing = {row.key: to_alert(row) for row in session.scalars(open_query)}
+    missing = set(found) - set(existing)
+    if missing:
+        closed = select(AlertRow).where(AlertRow.key.in_(missing))
+        existing.update({row.key: to_alert(row) for row in session.scalars(closed)})
+    actions = []
+    for key in sorted(set(found) | set(existing)):
+        action = apply(session, decide(existing.get(key), found.get(key), now))
+        if action.kind is not ActionKind.NOTHING:
+            actions.append(action)
+    return actions
+
+
+# ---- what people do with the buttons -----------------------------------------------------
+
+
+def acknowledge_alert(session: Session, key: str, user: str, now: datetime) -> Alert | None:
+    """The alert acknowledged; None when there is no such alert or it is not firing (nothing changed)."""
+    return _by_hand(session, key, lambda alert: acknowledge(alert, user, now))
+
+
+def snooze_alert(session: Session, key: str, until: datetime) -> Alert | None:
+    return _by_hand(session, key, lambda alert: snooze(alert, until))
+
+
+def resolve_alert(session: Session, key: str, user: str, now: datetime) -> Alert | None:
+    return _by_hand(session, key, lambda alert: resolve_by_hand(alert, user, now))
+
+
+def _by_hand(session: Session, key: str, change: Callable[[Alert], Alert]) -> Alert | None:
+    # Two people pressing at once, or a sweep in between: retry on the fresh row a few times.
+    for _ in range(3):
+        alert = get_alert(session, key)
+        if alert is None:
+            return None
+        changed = change(alert)
+        if changed == alert:
+            return None
+        stored = _update(session, alert, changed)
+        if stored is not None:
+            return stored
+        session.expire_all()
+    return None
+
+
+def set_message(session: Session, key: str, channel: str, ts: str) -> None:
+    """Where the alert's Slack message is, to update it in place; it does not count as a change."""
+    session.execute(
+        update(AlertRow)
+        .where(AlertRow.key == key)
+        .values(slack_channel=channel, slack_ts=ts)
+        .execution_options(synchronize_session=False)
+    )
+
+
+# ---- facts --------------------------------------------------------------------------------
+
+
+def post_facts(session: Session, now: datetime) -> list[PostFacts]:
+    """The posts rules watch: published within the polling horizon, failed, or due and not yet out."""
+    published = and_(
+        PostRow.status == "published",
+        or_(PostRow.published_at.is_(None), PostRow.published_at >= now - HORIZON),
+    )
+    watched = or_(
+        published,
+        PostRow.status == "failed",
+        and_(PostRow.status.in_(POST_STATES_NOT_OUT), PostRow.scheduled_at <= now),
+    )
+    query = (
+        select(PostRow, ChannelRow.name, func.substr(VersionRow.text, 1, LABEL_CHARS))
+        .join(ChannelRow, ChannelRow.id == PostRow.channel_id)
+        .join(VersionRow, VersionRow.id == PostRow.version_id)
+        .where(watched)
+    )
+    posts = session.execute(query).all()
+    latest = _latest_snapshots(session, published)
+    return [
+        PostFacts(
+            post_id=post.id,
+            channel=channel,
+            state=post.status,
+            due_at=post.scheduled_at,
+            public_since=post.published_at,
+            public_id=post.tiktok_video_id,
+            latest=latest.get(post.id),
+            label=" ".join((label or "").split()),
+        )
+        for post, channel, label in posts
+    ]
+
+
+def _latest_snapshots(session: Session, posts: ColumnElement[bool]) -> dict[int, MetricSnapshot]:
+    """The newest snapshot of each post that matches `posts`."""
+    newest = (
+        select(MetricSnapshotRow.post_id, func.max(MetricSnapshotRow.taken_at).label("taken_at"))
+        .join(PostRow, PostRow.id == MetricSnapshotRow.post_id)
+        .where(posts)
+        .group_by(MetricSnapshotRow.post_id)
+        .subquery()
+    )
+    query = (
+        select(MetricSnapshotRow)
+        .join(
+            newest,
+            and_(
+                MetricSnapshotRow.post_id == newest.c.post_id, MetricSnapshotRow.taken_at == newest.c.taken_at
+            ),
+        )
+        .order_by(MetricSnapshotRow.id)
+    )
+    # Two snapshots taken at the same moment: the one stored last wins.
+    return {row.post_id: to_snapshot(row) for row in session.scalars(query)}
+
+
+def gather_facts(session: Session, now: datetime, accounts: Sequence[AccountFacts] = ()) -> Facts:
+    """Everything the rules read. Accounts come from the TikTok connection store, passed in."""
+    return Facts(posts=post_facts(session, now), accounts=accounts, heartbeats=last_beats(session))
