@@ -29,7 +29,8 @@ def week(key: str, views: list[int], saves: list[int]) -> Series:
     return Series(
         key,
         tuple(
-            DayPoint(D0 + timedelta(days=n), Gain(v, s, v, 1)) for n, (v, s) in enumerate(zip(views, saves))
+            DayPoint(D0 + timedelta(days=n), Gain(v, s, v, 1))
+            for n, (v, s) in enumerate(zip(views, saves, strict=True))
         ),
     )
 
