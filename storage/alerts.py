@@ -222,14 +222,21 @@ def post_facts(session: Session, now: datetime) -> list[PostFacts]:
         PostRow.status == "failed",
         and_(PostRow.status.in_(POST_STATES_NOT_OUT), PostRow.scheduled_at <= now),
     )
+    return load_post_facts(session, watched, measured=published)
+
+
+def load_post_facts(
+    session: Session, posts: ColumnElement[bool], *, measured: ColumnElement[bool] | None = None
+) -> list[PostFacts]:
+    """Posts matching `posts` as PostFacts, with the newest snapshot of those matching `measured` (default: all)."""
     query = (
         select(PostRow, ChannelRow.name, func.substr(VersionRow.text, 1, LABEL_CHARS))
         .join(ChannelRow, ChannelRow.id == PostRow.channel_id)
         .join(VersionRow, VersionRow.id == PostRow.version_id)
-        .where(watched)
+        .where(posts)
     )
-    posts = session.execute(query).all()
-    latest = _latest_snapshots(session, published)
+    rows = session.execute(query).all()
+    latest = _latest_snapshots(session, posts if measured is None else measured)
     return [
         PostFacts(
             post_id=post.id,
@@ -241,7 +248,7 @@ def post_facts(session: Session, now: datetime) -> list[PostFacts]:
             latest=latest.get(post.id),
             label=" ".join((label or "").split()),
         )
-        for post, channel, label in posts
+        for post, channel, label in rows
     ]
 
 
