@@ -31,11 +31,12 @@ from core.alerts import POST_STATES_NOT_OUT, AccountFacts, Condition, Facts, Pos
 from core.metrics import MetricSnapshot
 from core.polling import HORIZON
 from storage.heartbeats import last_beats
-from storage.metrics import to_snapshot
+from storage.metrics import SNAPSHOT_COLUMNS
 from storage.models import AlertRow, ChannelRow, MetricSnapshotRow, PostRow, VersionRow
 
 OPEN_STATES = (AlertState.FIRING.value, AlertState.ACKNOWLEDGED.value)
 LABEL_CHARS = 40
+INSERT_CHUNK = 500
 
 
 def to_alert(row: AlertRow) -> Alert:
@@ -114,18 +115,25 @@ def apply(session: Session, action: Action) -> Action:
 
 
 def _insert(session: Session, alert: Alert) -> Alert | None:
-    values = {**_columns(alert), "revision": 1}
+    return replace(alert, revision=1) if _insert_many(session, [alert]) else None
+
+
+def _insert_many(session: Session, alerts: Sequence[Alert]) -> set[str]:
+    """Insert the alerts whose key is new; the keys this statement inserted (others got there first)."""
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = (
-        insert(AlertRow)
-        .values(**values)
-        .on_conflict_do_nothing(index_elements=["key"])
-        .returning(AlertRow.id)
-    )
-    # RETURNING says whether this insert made the row; rowcount is not reliable for it on every driver.
-    inserted = session.execute(statement).first()
-    return replace(alert, revision=1) if inserted is not None else None
+    inserted: set[str] = set()
+    # Chunks keep a statement under SQLite's limit on bound parameters (32,766).
+    for start in range(0, len(alerts), INSERT_CHUNK):
+        statement = (
+            insert(AlertRow)
+            .values([{**_columns(alert), "revision": 1} for alert in alerts[start : start + INSERT_CHUNK]])
+            .on_conflict_do_nothing(index_elements=["key"])
+            .returning(AlertRow.key)
+        )
+        # RETURNING names the rows this statement made; rowcount is not reliable for that on every driver.
+        inserted.update(session.scalars(statement))
+    return inserted
 
 
 def _update(session: Session, previous: Alert, alert: Alert) -> Alert | None:
@@ -158,11 +166,20 @@ def sweep(
     if missing:
         closed = select(AlertRow).where(AlertRow.key.in_(missing))
         existing.update({row.key: to_alert(row) for row in session.scalars(closed)})
+    decided = [decide(existing.get(key), found.get(key), now) for key in sorted(set(found) | set(existing))]
+    # New keys go in few statements (a first sweep may open hundreds), in key order so two sweeps
+    # at once wait for each other instead of deadlocking; the rest row by row.
+    new = [a.alert for a in decided if a.previous is None and a.alert is not None]
+    inserted = _insert_many(session, new) if new else set()
     actions = []
-    for key in sorted(set(found) | set(existing)):
-        action = apply(session, decide(existing.get(key), found.get(key), now))
-        if action.kind is not ActionKind.NOTHING:
-            actions.append(action)
+    for action in decided:
+        if action.previous is None and action.alert is not None:
+            if action.alert.key in inserted:
+                actions.append(replace(action, alert=replace(action.alert, revision=1)))
+        elif action.kind is not ActionKind.NOTHING:
+            applied = apply(session, action)
+            if applied.kind is not ActionKind.NOTHING:
+                actions.append(applied)
     return actions
 
 
@@ -229,8 +246,17 @@ def load_post_facts(
     session: Session, posts: ColumnElement[bool], *, measured: ColumnElement[bool] | None = None
 ) -> list[PostFacts]:
     """Posts matching `posts` as PostFacts, with the newest snapshot of those matching `measured` (default: all)."""
+    # Columns, not row objects: a sweep reads 10,000 posts and ORM identity bookkeeping would triple its time.
     query = (
-        select(PostRow, ChannelRow.name, func.substr(VersionRow.text, 1, LABEL_CHARS))
+        select(
+            PostRow.id,
+            ChannelRow.name,
+            PostRow.status,
+            PostRow.scheduled_at,
+            PostRow.published_at,
+            PostRow.tiktok_video_id,
+            func.substr(VersionRow.text, 1, LABEL_CHARS),
+        )
         .join(ChannelRow, ChannelRow.id == PostRow.channel_id)
         .join(VersionRow, VersionRow.id == PostRow.version_id)
         .where(posts)
@@ -239,16 +265,16 @@ def load_post_facts(
     latest = _latest_snapshots(session, posts if measured is None else measured)
     return [
         PostFacts(
-            post_id=post.id,
+            post_id=post_id,
             channel=channel,
-            state=post.status,
-            due_at=post.scheduled_at,
-            public_since=post.published_at,
-            public_id=post.tiktok_video_id,
-            latest=latest.get(post.id),
+            state=status,
+            due_at=due_at,
+            public_since=published_at,
+            public_id=video_id,
+            latest=latest.get(post_id),
             label=" ".join((label or "").split()),
         )
-        for post, channel, label in rows
+        for post_id, channel, status, due_at, published_at, video_id, label in rows
     ]
 
 
@@ -262,7 +288,7 @@ def _latest_snapshots(session: Session, posts: ColumnElement[bool]) -> dict[int,
         .subquery()
     )
     query = (
-        select(MetricSnapshotRow)
+        select(*SNAPSHOT_COLUMNS)
         .join(
             newest,
             and_(
@@ -272,7 +298,7 @@ def _latest_snapshots(session: Session, posts: ColumnElement[bool]) -> dict[int,
         .order_by(MetricSnapshotRow.id)
     )
     # Two snapshots taken at the same moment: the one stored last wins.
-    return {row.post_id: to_snapshot(row) for row in session.scalars(query)}
+    return {row.post_id: MetricSnapshot(*row) for row in session.execute(query)}
 
 
 def gather_facts(session: Session, now: datetime, accounts: Sequence[AccountFacts] = ()) -> Facts:

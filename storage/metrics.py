@@ -77,5 +77,10 @@ def snapshots(
     return [to_snapshot(row) for row in session.scalars(query)]
 
 
+# MetricSnapshot's fields as columns, in its order: `MetricSnapshot(*row)` builds one from a selected row.
+SNAPSHOT_FIELDS = tuple(field.name for field in fields(MetricSnapshot))
+SNAPSHOT_COLUMNS = tuple(getattr(MetricSnapshotRow, name) for name in SNAPSHOT_FIELDS)
+
+
 def to_snapshot(row: MetricSnapshotRow) -> MetricSnapshot:
-    return MetricSnapshot(**{field.name: getattr(row, field.name) for field in fields(MetricSnapshot)})
+    return MetricSnapshot(*(getattr(row, name) for name in SNAPSHOT_FIELDS))

@@ -14,7 +14,7 @@ from core.content import ContentStatus
 from core.metrics import MetricSnapshot
 from core.polling import HORIZON, PollTarget
 from storage.alerts import load_post_facts
-from storage.metrics import to_snapshot
+from storage.metrics import SNAPSHOT_COLUMNS
 from storage.models import (
     ChannelRow,
     ContentRow,
@@ -35,13 +35,13 @@ def snapshots_with_baseline(
     """Snapshots taken in [since, until), and each of those posts' last one before `since`:
     `core.trends` needs that baseline so a post's earlier life is not counted in the period."""
     in_window = and_(MetricSnapshotRow.taken_at >= since, MetricSnapshotRow.taken_at < until)
-    window = select(MetricSnapshotRow).where(in_window)
+    window = select(*SNAPSHOT_COLUMNS).where(in_window)
     if channel_id is not None:
         window = window.join(PostRow, PostRow.id == MetricSnapshotRow.post_id).where(
             PostRow.channel_id == channel_id
         )
-    rows = list(session.scalars(window))
-    measured = {row.post_id for row in rows}
+    snapshots = [MetricSnapshot(*row) for row in session.execute(window)]
+    measured = {snap.post_id for snap in snapshots}
     if not measured:
         return []
     before = (
@@ -50,12 +50,12 @@ def snapshots_with_baseline(
         .group_by(MetricSnapshotRow.post_id)
         .subquery()
     )
-    baseline = select(MetricSnapshotRow).join(
+    baseline = select(*SNAPSHOT_COLUMNS).join(
         before,
         and_(MetricSnapshotRow.post_id == before.c.post_id, MetricSnapshotRow.taken_at == before.c.taken_at),
     )
-    rows += session.scalars(baseline)
-    return sorted((to_snapshot(row) for row in rows), key=lambda s: (s.post_id, s.taken_at))
+    snapshots += [MetricSnapshot(*row) for row in session.execute(baseline)]
+    return sorted(snapshots, key=lambda s: (s.post_id, s.taken_at))
 
 
 def post_groups(session: Session, by: GroupBy) -> dict[int, str]:

@@ -83,6 +83,24 @@ def test_two_workers_evaluating_the_same_condition_make_one_alert(database_url: 
     assert alert is not None and alert.repeat_count == 1 and alert.revision == 2
 
 
+def test_two_sweeps_of_the_same_snapshot_open_each_alert_once(database_url: str) -> None:
+    conditions = [zero_views(n, f"Post {n} has 0 views.") for n in range(1, 1201)]  # more than one chunk
+    barrier = threading.Barrier(2)
+    opened: list[int] = []
+
+    def worker() -> None:
+        with session_scope(database_url) as session:
+            barrier.wait(timeout=10)
+            opened.append(len(sweep(session, conditions, T0)))
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert sum(opened) == 1200 and alert_rows(database_url) == 1200
+
+
 def test_the_lifecycle_through_the_database(database_url: str) -> None:
     key = zero_views().key
     with session_scope(database_url) as session:
