@@ -18,7 +18,7 @@ import statistics
 import tempfile
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -27,16 +27,17 @@ from typing import Any
 from sqlalchemy import create_engine, insert, text
 from sqlalchemy.engine import make_url
 
-
 from contentbot.seed import seed
 from core.alerts import evaluate
+from core.metrics import MetricSnapshot
 from storage.alerts import gather_facts, sweep
 from storage.channels import list_channels
 from storage.contents import add_version, create_content
 from storage.db import dispose_all, session_scope
 from storage.heartbeats import beat
+from storage.metrics import record_snapshots
 from storage.migrate import upgrade
-from storage.models import MetricSnapshotRow, PostRow
+from storage.models import PostRow
 from templates import alert_rules
 
 POSTS = 10_000
@@ -50,8 +51,12 @@ def fill(url: str) -> None:
     rng = random.Random(17)
     with session_scope(url) as session:
         channels = [c.id for c in list_channels(session)]
-        content = create_content(session, agent="bench", channel_id=channels[0], requester_id="bench", status="approved")
-        version = add_version(session, content.id, {"caption": "bench kite day"}, author_kind="person", author_id="bench")
+        content = create_content(
+            session, agent="bench", channel_id=channels[0], requester_id="bench", status="approved"
+        )
+        version = add_version(
+            session, content.id, {"caption": "bench kite day"}, author_kind="person", author_id="bench"
+        )
         posts: list[dict[str, Any]] = []
         for i in range(POSTS):
             age = timedelta(minutes=rng.randrange(10, 30 * 24 * 60))
@@ -82,20 +87,12 @@ def fill(url: str) -> None:
             for n in range(1, SNAPSHOTS_PER_POST + 1):
                 taken = post["published_at"] + age * n / SNAPSHOTS_PER_POST
                 views = 0 if zero else int(final * n / SNAPSHOTS_PER_POST)
-                snapshots.append(
-                    {"post_id": post_id, "taken_at": taken, "views": views, "likes": 0, "comments": 0,
-                     "shares": 0, "saves": None if n % 4 else views // 50, "source": "bench"}
-                )  # fmt: skip
+                saves = None if n % 4 else views // 50
+                snapshots.append(MetricSnapshot(post_id, taken, views, saves=saves, source="bench"))
         for start in range(0, len(snapshots), 50_000):
-            session.execute(insert(MetricSnapshotRow), snapshots[start : start + 50_000])
+            record_snapshots(session, snapshots[start : start + 50_000])
         beat(session, "clock", NOW)
         beat(session, "worker", NOW - timedelta(minutes=1))
-
-
-def timed(work: Callable[[], object]) -> tuple[float, object]:
-    started = time.perf_counter()
-    result = work()
-    return (time.perf_counter() - started) * 1000, result
 
 
 def measure(name: str, url: str) -> None:
@@ -108,12 +105,17 @@ def measure(name: str, url: str) -> None:
         changed = conditions = 0
         for _ in range(1 if phase == "first" else RUNS):
             with session_scope(url) as session:
-                read_ms, facts = timed(lambda: gather_facts(session, NOW))
-                eval_ms, found = timed(lambda: evaluate(rules, facts, NOW))  # type: ignore[arg-type]
-                apply_ms, actions = timed(lambda: sweep(session, found, NOW))  # type: ignore[arg-type]
-            conditions, changed = len(found), len(actions)  # type: ignore[arg-type]
-            for key, value in zip(rows, (read_ms, eval_ms, apply_ms, read_ms + eval_ms + apply_ms), strict=True):
-                rows[key].append(value)
+                started = time.perf_counter()
+                facts = gather_facts(session, NOW)
+                read = time.perf_counter()
+                found = evaluate(rules, facts, NOW)
+                evaluated = time.perf_counter()
+                actions = sweep(session, found, NOW)
+                done = time.perf_counter()
+            conditions, changed = len(found), len(actions)
+            steps = (read - started, evaluated - read, done - evaluated, done - started)
+            for key, seconds in zip(rows, steps, strict=True):
+                rows[key].append(seconds * 1000)
         for what, timings in rows.items():
             flag = "  over target" if what == "whole" and statistics.median(timings) > TARGET_MS else ""
             print(
@@ -141,8 +143,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--postgres", help="an admin URL of a PostgreSQL server to measure too")
     args = parser.parse_args()
-    print(f"{POSTS:,} posts, ~{POSTS * SNAPSHOTS_PER_POST:,} snapshots, default rules; aim: whole sweep < {TARGET_MS:.0f} ms")
-    print(f"{'database':<10} {'sweep':<7} {'step':<13} {'conditions':>10} {'changed':>8} {'p50 ms':>8} {'max ms':>8}")
+    print(
+        f"{POSTS:,} posts, ~{POSTS * SNAPSHOTS_PER_POST:,} snapshots, default rules; aim: whole sweep < {TARGET_MS:.0f} ms"
+    )
+    print(
+        f"{'database':<10} {'sweep':<7} {'step':<13} {'conditions':>10} {'changed':>8} {'p50 ms':>8} {'max ms':>8}"
+    )
     with tempfile.TemporaryDirectory() as tmp:
         measure("sqlite", f"sqlite:///{Path(tmp) / 'bench.db'}")
     if args.postgres:

@@ -31,12 +31,11 @@ from core.alerts import POST_STATES_NOT_OUT, AccountFacts, Condition, Facts, Pos
 from core.metrics import MetricSnapshot
 from core.polling import HORIZON
 from storage.heartbeats import last_beats
-from storage.metrics import SNAPSHOT_COLUMNS
-from storage.models import AlertRow, ChannelRow, MetricSnapshotRow, PostRow, VersionRow
+from storage.metrics import LATEST_COLUMNS
+from storage.models import AlertRow, ChannelRow, LatestSnapshotRow, PostRow, VersionRow
 
 OPEN_STATES = (AlertState.FIRING.value, AlertState.ACKNOWLEDGED.value)
 LABEL_CHARS = 40
-INSERT_CHUNK = 500
 
 
 def to_alert(row: AlertRow) -> Alert:
@@ -122,18 +121,11 @@ def _insert_many(session: Session, alerts: Sequence[Alert]) -> set[str]:
     """Insert the alerts whose key is new; the keys this statement inserted (others got there first)."""
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    inserted: set[str] = set()
-    # Chunks keep a statement under SQLite's limit on bound parameters (32,766).
-    for start in range(0, len(alerts), INSERT_CHUNK):
-        statement = (
-            insert(AlertRow)
-            .values([{**_columns(alert), "revision": 1} for alert in alerts[start : start + INSERT_CHUNK]])
-            .on_conflict_do_nothing(index_elements=["key"])
-            .returning(AlertRow.key)
-        )
-        # RETURNING names the rows this statement made; rowcount is not reliable for that on every driver.
-        inserted.update(session.scalars(statement))
-    return inserted
+    statement = insert(AlertRow).on_conflict_do_nothing(index_elements=["key"]).returning(AlertRow.key)
+    # One statement for many rows (SQLAlchemy batches them as multi-row VALUES); RETURNING names the
+    # rows this sweep made, since rowcount is not reliable for that on every driver.
+    rows = [{**_columns(alert), "revision": 1} for alert in alerts]
+    return set(session.connection().execute(statement, rows).scalars())
 
 
 def _update(session: Session, previous: Alert, alert: Alert) -> Alert | None:
@@ -280,24 +272,7 @@ def load_post_facts(
 
 def _latest_snapshots(session: Session, posts: ColumnElement[bool]) -> dict[int, MetricSnapshot]:
     """The newest snapshot of each post that matches `posts`."""
-    newest = (
-        select(MetricSnapshotRow.post_id, func.max(MetricSnapshotRow.taken_at).label("taken_at"))
-        .join(PostRow, PostRow.id == MetricSnapshotRow.post_id)
-        .where(posts)
-        .group_by(MetricSnapshotRow.post_id)
-        .subquery()
-    )
-    query = (
-        select(*SNAPSHOT_COLUMNS)
-        .join(
-            newest,
-            and_(
-                MetricSnapshotRow.post_id == newest.c.post_id, MetricSnapshotRow.taken_at == newest.c.taken_at
-            ),
-        )
-        .order_by(MetricSnapshotRow.id)
-    )
-    # Two snapshots taken at the same moment: the one stored last wins.
+    query = select(*LATEST_COLUMNS).join(PostRow, PostRow.id == LatestSnapshotRow.post_id).where(posts)
     return {row.post_id: MetricSnapshot(*row) for row in session.execute(query)}
 
 

@@ -259,6 +259,25 @@ class MetricSnapshotRow(Base):
     source: Mapped[str] = mapped_column(String(16))
 
 
+class LatestSnapshotRow(Base):
+    """Each post's newest snapshot, kept beside the history (metric_snapshots) on every write.
+
+    Alert sweeps, polling and the dashboard need one row per post; finding it in the history
+    means grouping every snapshot ever taken (about 200 per post over its polling life).
+    """
+
+    __tablename__ = "latest_snapshots"
+
+    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"), primary_key=True)
+    taken_at: Mapped[datetime] = mapped_column()
+    views: Mapped[int] = mapped_column(Integer)
+    likes: Mapped[int] = mapped_column(Integer)
+    comments: Mapped[int] = mapped_column(Integer)
+    shares: Mapped[int] = mapped_column(Integer)
+    saves: Mapped[int | None] = mapped_column(Integer)
+    source: Mapped[str] = mapped_column(String(16))
+
+
 class TemplateRow(Base):
     """A library template; its text lives in versions, so posts keep the version they used."""
 

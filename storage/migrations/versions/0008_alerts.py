@@ -1,4 +1,4 @@
-"""alerts: one row per alert key, changed only by conditional updates
+"""alerts: one row per alert key, changed only by conditional updates; each post's latest snapshot
 
 Revision ID: 0008
 Revises: 0007
@@ -52,8 +52,37 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_alerts_rule"), ["rule"], unique=False)
         batch_op.create_index(batch_op.f("ix_alerts_state"), ["state"], unique=False)
 
+    op.create_table(
+        "latest_snapshots",
+        sa.Column("post_id", sa.Integer(), nullable=False),
+        sa.Column("taken_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("views", sa.Integer(), nullable=False),
+        sa.Column("likes", sa.Integer(), nullable=False),
+        sa.Column("comments", sa.Integer(), nullable=False),
+        sa.Column("shares", sa.Integer(), nullable=False),
+        sa.Column("saves", sa.Integer(), nullable=True),
+        sa.Column("source", sa.String(length=16), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["post_id"], ["posts.id"], name=op.f("fk_latest_snapshots_post_id_posts"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("post_id", name=op.f("pk_latest_snapshots")),
+    )
+    # Each post's newest snapshot so far; of two taken at the same moment, the one stored last.
+    op.execute(
+        """
+        INSERT INTO latest_snapshots (post_id, taken_at, views, likes, comments, shares, saves, source)
+        SELECT s.post_id, s.taken_at, s.views, s.likes, s.comments, s.shares, s.saves, s.source
+        FROM metric_snapshots s
+        WHERE s.id = (
+            SELECT x.id FROM metric_snapshots x WHERE x.post_id = s.post_id
+            ORDER BY x.taken_at DESC, x.id DESC LIMIT 1
+        )
+        """
+    )
+
 
 def downgrade() -> None:
+    op.drop_table("latest_snapshots")
     with op.batch_alter_table("alerts", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_alerts_state"))
         batch_op.drop_index(batch_op.f("ix_alerts_rule"))
