@@ -16,6 +16,7 @@ from enum import StrEnum
 
 from core.metrics import MetricSnapshot, format_rate, save_rate
 from core.polling import PollTarget, overdue
+from core.posts import PostStatus
 
 
 class AlertRuleError(ValueError):
@@ -85,7 +86,18 @@ PARAMS: Mapping[Kind, tuple[Param, ...]] = {
 
 SEVERITIES = tuple(s.value for s in Severity)
 ROUTES = tuple(r.value for r in Route)
-POST_STATES_NOT_OUT = ("scheduled", "queued", "publishing", "processing", "needs_reconcile")
+# A post in one of these states past its time is late: it is not on TikTok yet.
+POST_STATES_NOT_OUT = tuple(
+    s.value
+    for s in (
+        PostStatus.SCHEDULED,
+        PostStatus.QUEUED,
+        PostStatus.PUBLISHING,
+        PostStatus.PROCESSING,
+        PostStatus.AWAITING_POSTER,
+        PostStatus.NEEDS_RECONCILE,
+    )
+)
 
 
 @dataclass(frozen=True)
@@ -338,7 +350,7 @@ def _measured(post: PostFacts, at_least: timedelta) -> MetricSnapshot | None:
 
     A post without a public id is "metrics unavailable": no metric rule ever reads it.
     """
-    if post.state != "published" or not post.has_public_id or post.latest is None:
+    if post.state != PostStatus.PUBLISHED or not post.has_public_id or post.latest is None:
         return None
     age = _age(post, post.latest.taken_at)
     return post.latest if age is not None and age >= at_least else None
@@ -383,7 +395,7 @@ def _low_save_rate(rule: Rule, facts: Facts, now: datetime) -> Found:
 def _post_failed(rule: Rule, facts: Facts, now: datetime) -> Found:
     found: Found = []
     for post in facts.posts:
-        if post.state == "failed":
+        if post.state == PostStatus.FAILED:
             why = f": {post.failure}" if post.failure else "."
             found.append((f"post:{post.post_id}", f"{_post_name(post)} failed to publish{why}", post.post_id))
     return found
@@ -406,7 +418,7 @@ def _metrics_stale(rule: Rule, facts: Facts, now: datetime) -> Found:
     after = timedelta(hours=rule.number("after_hours"))
     found: Found = []
     for post in facts.posts:
-        if post.state != "published":
+        if post.state != PostStatus.PUBLISHED:
             continue
         late = overdue(post.poll_target, now)
         if late is not None and late >= after:

@@ -14,6 +14,7 @@ from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from core.alert_lifecycle import Alert
 from core.alerts import POST_STATES_NOT_OUT, PostFacts
 from core.metrics import MetricSnapshot, format_rate
+from core.posts import PostStatus
 from core.trends import Comparison, Gain, compare, daily_series, post_results
 
 LATE_AFTER = timedelta(minutes=10)
@@ -133,7 +134,7 @@ def _problems(posts: Sequence[PostFacts], start: datetime, end: datetime) -> lis
     for post in sorted(posts, key=lambda p: (p.due_at, p.post_id)):
         if not start <= post.due_at < end:
             continue
-        if post.state == "failed":
+        if post.state == PostStatus.FAILED:
             found.append(
                 ProblemPost(post.post_id, post.channel, post.label, "failed", post.due_at, post.failure)
             )

@@ -30,6 +30,7 @@ from core.alert_lifecycle import (
 from core.alerts import POST_STATES_NOT_OUT, AccountFacts, Condition, Facts, PostFacts, Route, Severity
 from core.metrics import MetricSnapshot
 from core.polling import HORIZON
+from core.posts import PostStatus
 from storage.heartbeats import last_beats
 from storage.metrics import LATEST_COLUMNS
 from storage.models import AlertRow, ChannelRow, LatestSnapshotRow, PostRow, VersionRow
@@ -223,12 +224,12 @@ def set_message(session: Session, key: str, channel: str, ts: str) -> None:
 def post_facts(session: Session, now: datetime) -> list[PostFacts]:
     """The posts rules watch: published within the polling horizon, failed, or due and not yet out."""
     published = and_(
-        PostRow.status == "published",
+        PostRow.status == PostStatus.PUBLISHED.value,
         or_(PostRow.published_at.is_(None), PostRow.published_at >= now - HORIZON),
     )
     watched = or_(
         published,
-        PostRow.status == "failed",
+        PostRow.status == PostStatus.FAILED.value,
         and_(PostRow.status.in_(POST_STATES_NOT_OUT), PostRow.scheduled_at <= now),
     )
     return load_post_facts(session, watched, measured=published)

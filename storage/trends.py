@@ -13,6 +13,7 @@ from core.alerts import PostFacts
 from core.content import ContentStatus
 from core.metrics import MetricSnapshot
 from core.polling import HORIZON, PollTarget
+from core.posts import PostStatus
 from storage.alerts import load_post_facts
 from storage.metrics import SNAPSHOT_COLUMNS
 from storage.models import (
@@ -86,7 +87,7 @@ def poll_targets(session: Session, now: datetime) -> list[PollTarget]:
 
     Posts without a public id are included: `core.polling` keeps them out of every batch.
     """
-    polled = and_(PostRow.status == "published", PostRow.published_at >= now - HORIZON)
+    polled = and_(PostRow.status == PostStatus.PUBLISHED.value, PostRow.published_at >= now - HORIZON)
     newest = (
         select(MetricSnapshotRow.post_id, func.max(MetricSnapshotRow.taken_at).label("taken_at"))
         .join(PostRow, PostRow.id == MetricSnapshotRow.post_id)
