@@ -32,7 +32,7 @@ from core.metrics import MetricSnapshot
 from core.polling import HORIZON
 from core.posts import PostStatus
 from storage.heartbeats import last_beats
-from storage.metrics import LATEST_COLUMNS
+from storage.metrics import LATEST_COLUMNS, snapshot_from
 from storage.models import AlertRow, ChannelRow, LatestSnapshotRow, PostRow, VersionRow
 
 OPEN_STATES = (AlertState.FIRING.value, AlertState.ACKNOWLEDGED.value)
@@ -243,12 +243,12 @@ def load_post_facts(
     query = (
         select(
             PostRow.id,
-            ChannelRow.name,
+            ChannelRow.name.label("channel"),
             PostRow.status,
             PostRow.scheduled_at,
             PostRow.published_at,
             PostRow.tiktok_video_id,
-            func.substr(VersionRow.text, 1, LABEL_CHARS),
+            func.substr(VersionRow.text, 1, LABEL_CHARS).label("label"),
         )
         .join(ChannelRow, ChannelRow.id == PostRow.channel_id)
         .join(VersionRow, VersionRow.id == PostRow.version_id)
@@ -258,23 +258,23 @@ def load_post_facts(
     latest = _latest_snapshots(session, posts if measured is None else measured)
     return [
         PostFacts(
-            post_id=post_id,
-            channel=channel,
-            state=status,
-            due_at=due_at,
-            public_since=published_at,
-            public_id=video_id,
-            latest=latest.get(post_id),
-            label=" ".join((label or "").split()),
+            post_id=row.id,
+            channel=row.channel,
+            state=row.status,
+            due_at=row.scheduled_at,
+            public_since=row.published_at,
+            public_id=row.tiktok_video_id,
+            latest=latest.get(row.id),
+            label=" ".join((row.label or "").split()),
         )
-        for post_id, channel, status, due_at, published_at, video_id, label in rows
+        for row in rows
     ]
 
 
 def _latest_snapshots(session: Session, posts: ColumnElement[bool]) -> dict[int, MetricSnapshot]:
     """The newest snapshot of each post that matches `posts`."""
     query = select(*LATEST_COLUMNS).join(PostRow, PostRow.id == LatestSnapshotRow.post_id).where(posts)
-    return {row.post_id: MetricSnapshot(*row) for row in session.execute(query)}
+    return {row.post_id: snapshot_from(row) for row in session.execute(query)}
 
 
 def gather_facts(session: Session, now: datetime, accounts: Sequence[AccountFacts] = ()) -> Facts:

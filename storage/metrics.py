@@ -7,7 +7,7 @@ from dataclasses import asdict, fields
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import Row, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -107,6 +107,11 @@ def snapshots(
 SNAPSHOT_FIELDS = tuple(field.name for field in fields(MetricSnapshot))
 SNAPSHOT_COLUMNS = tuple(getattr(MetricSnapshotRow, name) for name in SNAPSHOT_FIELDS)
 LATEST_COLUMNS = tuple(getattr(LatestSnapshotRow, name) for name in SNAPSHOT_FIELDS)
+
+
+def snapshot_from(row: Row[Any]) -> MetricSnapshot:
+    """A snapshot from a row selected with SNAPSHOT_COLUMNS or LATEST_COLUMNS."""
+    return MetricSnapshot(**row._mapping)
 
 
 def to_snapshot(row: MetricSnapshotRow) -> MetricSnapshot:

@@ -15,7 +15,7 @@ from core.metrics import MetricSnapshot
 from core.polling import HORIZON, PollTarget
 from core.posts import PostStatus
 from storage.alerts import load_post_facts
-from storage.metrics import SNAPSHOT_COLUMNS
+from storage.metrics import SNAPSHOT_COLUMNS, snapshot_from
 from storage.models import (
     ChannelRow,
     ContentRow,
@@ -41,7 +41,7 @@ def snapshots_with_baseline(
         window = window.join(PostRow, PostRow.id == MetricSnapshotRow.post_id).where(
             PostRow.channel_id == channel_id
         )
-    snapshots = [MetricSnapshot(*row) for row in session.execute(window)]
+    snapshots = [snapshot_from(row) for row in session.execute(window)]
     measured = {snap.post_id for snap in snapshots}
     if not measured:
         return []
@@ -55,7 +55,7 @@ def snapshots_with_baseline(
         before,
         and_(MetricSnapshotRow.post_id == before.c.post_id, MetricSnapshotRow.taken_at == before.c.taken_at),
     )
-    snapshots += [MetricSnapshot(*row) for row in session.execute(baseline)]
+    snapshots += [snapshot_from(row) for row in session.execute(baseline)]
     return sorted(snapshots, key=lambda s: (s.post_id, s.taken_at))
 
 
@@ -103,8 +103,14 @@ def poll_targets(session: Session, now: datetime) -> list[PollTarget]:
         .where(polled)
     )
     return [
-        PollTarget(post_id=post, account=channel, public_id=video, public_since=since, last_polled=last)
-        for post, channel, video, since, last in session.execute(query)
+        PollTarget(
+            post_id=row.id,
+            account=row.channel_id,
+            public_id=row.tiktok_video_id,
+            public_since=row.published_at,
+            last_polled=row.taken_at,
+        )
+        for row in session.execute(query)
     ]
 
 

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from typing import Literal
 
 from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.dates import AutoDateFormatter, AutoDateLocator, date2num
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, PercentFormatter
 
@@ -34,7 +35,7 @@ def trend_chart(
     FigureCanvasAgg(figure)
     axes = figure.add_subplot()
     for line in series:
-        days = [p.day for p in line.points]
+        days = date2num([p.day for p in line.points])
         if measure == "save_rate":
             values: list[float] = [
                 p.gain.save_rate if p.gain.save_rate is not None else float("nan") for p in line.points
@@ -42,6 +43,10 @@ def trend_chart(
         else:
             values = [float(getattr(p.gain, measure)) for p in line.points]
         axes.plot(days, values, marker="o", markersize=3, linewidth=1.8, label=line.key)
+    # The x values are day numbers (date2num), so the axis is told to read them as dates.
+    locator = AutoDateLocator()
+    axes.xaxis.set_major_locator(locator)
+    axes.xaxis.set_major_formatter(AutoDateFormatter(locator))
     axes.set_title(title or LABELS[measure].capitalize())
     axes.set_ylabel(LABELS[measure])
     if measure == "save_rate":
