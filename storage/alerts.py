@@ -37,6 +37,8 @@ from storage.models import AlertRow, ChannelRow, LatestSnapshotRow, PostRow, Ver
 
 OPEN_STATES = (AlertState.FIRING.value, AlertState.ACKNOWLEDGED.value)
 LABEL_CHARS = 40
+# TikTok's id of the public video: publishing stores it as public_id; CSV imports matched tiktok_video_id.
+PUBLIC_ID = func.coalesce(PostRow.public_id, PostRow.tiktok_video_id)
 
 
 def to_alert(row: AlertRow) -> Alert:
@@ -247,7 +249,8 @@ def load_post_facts(
             PostRow.status,
             PostRow.scheduled_at,
             PostRow.published_at,
-            PostRow.tiktok_video_id,
+            PUBLIC_ID.label("public_id"),
+            PostRow.failure,
             func.substr(VersionRow.text, 1, LABEL_CHARS).label("label"),
         )
         .join(ChannelRow, ChannelRow.id == PostRow.channel_id)
@@ -263,9 +266,10 @@ def load_post_facts(
             state=row.status,
             due_at=row.scheduled_at,
             public_since=row.published_at,
-            public_id=row.tiktok_video_id,
+            public_id=row.public_id,
             latest=latest.get(row.id),
             label=" ".join((row.label or "").split()),
+            failure=row.failure or "",
         )
         for row in rows
     ]

@@ -14,13 +14,14 @@ from core.content import ContentStatus
 from core.metrics import MetricSnapshot
 from core.polling import HORIZON, PollTarget
 from core.posts import PostStatus
-from storage.alerts import load_post_facts
+from storage.alerts import PUBLIC_ID, load_post_facts
 from storage.metrics import SNAPSHOT_COLUMNS, snapshot_from
 from storage.models import (
     ChannelRow,
     ContentRow,
     ExperimentRow,
     ExperimentVariantRow,
+    LatestSnapshotRow,
     MetricSnapshotRow,
     PostRow,
     TemplateRow,
@@ -87,26 +88,22 @@ def poll_targets(session: Session, now: datetime) -> list[PollTarget]:
 
     Posts without a public id are included: `core.polling` keeps them out of every batch.
     """
-    polled = and_(PostRow.status == PostStatus.PUBLISHED.value, PostRow.published_at >= now - HORIZON)
-    newest = (
-        select(MetricSnapshotRow.post_id, func.max(MetricSnapshotRow.taken_at).label("taken_at"))
-        .join(PostRow, PostRow.id == MetricSnapshotRow.post_id)
-        .where(polled)
-        .group_by(MetricSnapshotRow.post_id)
-        .subquery()
-    )
     query = (
         select(
-            PostRow.id, PostRow.channel_id, PostRow.tiktok_video_id, PostRow.published_at, newest.c.taken_at
+            PostRow.id,
+            PostRow.channel_id,
+            PUBLIC_ID.label("public_id"),
+            PostRow.published_at,
+            LatestSnapshotRow.taken_at,
         )
-        .outerjoin(newest, newest.c.post_id == PostRow.id)
-        .where(polled)
+        .outerjoin(LatestSnapshotRow, LatestSnapshotRow.post_id == PostRow.id)
+        .where(PostRow.status == PostStatus.PUBLISHED.value, PostRow.published_at >= now - HORIZON)
     )
     return [
         PollTarget(
             post_id=row.id,
             account=row.channel_id,
-            public_id=row.tiktok_video_id,
+            public_id=row.public_id,
             public_since=row.published_at,
             last_polled=row.taken_at,
         )

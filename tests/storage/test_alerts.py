@@ -205,3 +205,22 @@ def test_facts_from_posts_snapshots_and_heartbeats(database_url: str) -> None:
     assert by_id[public].latest is not None and by_id[public].latest.taken_at == T0 - 5 * timedelta(minutes=1)
     assert facts.heartbeats == {"clock": T0}
     assert sorted(a.alert.key for a in actions if a.alert) == [f"late:post:{late}", f"zero:post:{public}"]
+
+
+def test_facts_read_the_public_id_and_failure_publishing_stores(database_url: str) -> None:
+    seed(database_url)
+    with session_scope(database_url) as session:
+        post = make_post(session, "Air", "kite", T0 - 3 * H, status="published")
+        failed = make_post(session, "Fire", "racer", T0 - H, status="failed")
+        session.execute(
+            update(PostRow)
+            .where(PostRow.id == post)
+            .values(published_at=T0 - 3 * H, public_id="7300000000000000009")
+        )
+        session.execute(
+            update(PostRow).where(PostRow.id == failed).values(failure="spam_risk_too_many_posts")
+        )
+    with session_scope(database_url) as session:
+        by_id = {p.post_id: p for p in gather_facts(session, T0).posts}
+    assert by_id[post].public_id == "7300000000000000009"
+    assert by_id[failed].failure == "spam_risk_too_many_posts"

@@ -115,7 +115,7 @@ def test_the_migration_fills_the_latest_snapshots(database_url: str) -> None:
     seed(database_url)
     with session_scope(database_url) as session:
         posts = [make_post(session, "Air", f"kite {n}", T0, status="published") for n in range(2)]
-    downgrade(database_url, "0008")
+    downgrade(database_url, "0009")
     with session_scope(database_url) as session:
         for views, hours in ((10, 1), (30, 3), (20, 2)):
             session.execute(

@@ -25,9 +25,7 @@ H = timedelta(hours=1)
 
 def publish(session: Session, post: int, at: datetime, video: str | None) -> None:
     session.execute(
-        update(PostRow)
-        .where(PostRow.id == post)
-        .values(status="published", published_at=at, tiktok_video_id=video)
+        update(PostRow).where(PostRow.id == post).values(status="published", published_at=at, public_id=video)
     )
 
 
