@@ -5,16 +5,40 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import asdict, fields
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Row, insert, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from core.metrics import ImportedRow, MetricsFileError, MetricSnapshot
-from storage.models import MetricSnapshotRow, PostRow
+from storage.models import LatestSnapshotRow, MetricSnapshotRow, PostRow
 
 
 def record_snapshot(session: Session, snapshot: MetricSnapshot) -> None:
-    session.add(MetricSnapshotRow(**asdict(snapshot)))
+    record_snapshots(session, [snapshot])
+
+
+def record_snapshots(session: Session, snapshots: Sequence[MetricSnapshot]) -> None:
+    """Add to the history, and move each post's latest snapshot forward (never back: an old CSV
+    row imported late leaves a newer poll in place)."""
+    if not snapshots:
+        return
+    rows = [asdict(snapshot) for snapshot in snapshots]
+    session.execute(insert(MetricSnapshotRow), rows)
+    newest: dict[int, dict[str, Any]] = {}
+    for row in rows:
+        kept = newest.get(row["post_id"])
+        if kept is None or row["taken_at"] >= kept["taken_at"]:
+            newest[row["post_id"]] = row
+    dialect = session.get_bind().dialect.name
+    upsert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(LatestSnapshotRow)
+    statement = upsert.on_conflict_do_update(
+        index_elements=["post_id"],
+        set_={name: upsert.excluded[name] for name in SNAPSHOT_FIELDS if name != "post_id"},
+        where=LatestSnapshotRow.taken_at <= upsert.excluded.taken_at,
+    )
+    session.execute(statement, list(newest.values()))
 
 
 def import_rows(session: Session, rows: Sequence[ImportedRow], source: str = "csv") -> int:
@@ -39,9 +63,9 @@ def import_rows(session: Session, rows: Sequence[ImportedRow], source: str = "cs
             resolved.append((row, post_id))
     if problems:
         raise MetricsFileError(problems)
-    for row, post_id in resolved:
-        record_snapshot(
-            session,
+    record_snapshots(
+        session,
+        [
             MetricSnapshot(
                 post_id=post_id,
                 taken_at=row.taken_at,
@@ -51,8 +75,10 @@ def import_rows(session: Session, rows: Sequence[ImportedRow], source: str = "cs
                 shares=row.shares,
                 saves=row.saves,
                 source=source,
-            ),
-        )
+            )
+            for row, post_id in resolved
+        ],
+    )
     return len(resolved)
 
 
@@ -77,5 +103,16 @@ def snapshots(
     return [to_snapshot(row) for row in session.scalars(query)]
 
 
+# MetricSnapshot's fields as columns, in its order: `MetricSnapshot(*row)` builds one from a selected row.
+SNAPSHOT_FIELDS = tuple(field.name for field in fields(MetricSnapshot))
+SNAPSHOT_COLUMNS = tuple(getattr(MetricSnapshotRow, name) for name in SNAPSHOT_FIELDS)
+LATEST_COLUMNS = tuple(getattr(LatestSnapshotRow, name) for name in SNAPSHOT_FIELDS)
+
+
+def snapshot_from(row: Row[Any]) -> MetricSnapshot:
+    """A snapshot from a row selected with SNAPSHOT_COLUMNS or LATEST_COLUMNS."""
+    return MetricSnapshot(**row._mapping)
+
+
 def to_snapshot(row: MetricSnapshotRow) -> MetricSnapshot:
-    return MetricSnapshot(**{field.name: getattr(row, field.name) for field in fields(MetricSnapshot)})
+    return MetricSnapshot(*(getattr(row, name) for name in SNAPSHOT_FIELDS))

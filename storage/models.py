@@ -261,6 +261,25 @@ class MetricSnapshotRow(Base):
     source: Mapped[str] = mapped_column(String(16))
 
 
+class LatestSnapshotRow(Base):
+    """Each post's newest snapshot, kept beside the history (metric_snapshots) on every write.
+
+    Alert sweeps, polling and the dashboard need one row per post; finding it in the history
+    means grouping every snapshot ever taken (about 200 per post over its polling life).
+    """
+
+    __tablename__ = "latest_snapshots"
+
+    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"), primary_key=True)
+    taken_at: Mapped[datetime] = mapped_column()
+    views: Mapped[int] = mapped_column(Integer)
+    likes: Mapped[int] = mapped_column(Integer)
+    comments: Mapped[int] = mapped_column(Integer)
+    shares: Mapped[int] = mapped_column(Integer)
+    saves: Mapped[int | None] = mapped_column(Integer)
+    source: Mapped[str] = mapped_column(String(16))
+
+
 class TemplateRow(Base):
     """A library template; its text lives in versions, so posts keep the version they used."""
 
@@ -359,3 +378,35 @@ class ProductRow(Base):
     age_grade: Mapped[str | None] = mapped_column(String(16))
     shop_updated_at: Mapped[datetime | None] = mapped_column()
     synced_at: Mapped[datetime] = mapped_column()
+
+
+class AlertRow(Base):
+    """One alert per key (rule + subject), kept across its firings; see core.alert_lifecycle.
+
+    Every change is a conditional UPDATE on `revision`, and a new key an INSERT that yields
+    to an existing one, so two workers deciding the same thing change the row once.
+    """
+
+    __tablename__ = "alerts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), unique=True)
+    rule: Mapped[str] = mapped_column(String(64), index=True)
+    subject: Mapped[str] = mapped_column(String(128))
+    severity: Mapped[str] = mapped_column(String(16))
+    state: Mapped[str] = mapped_column(String(16), index=True)  # firing | acknowledged | resolved
+    summary: Mapped[str] = mapped_column(Text)
+    post_id: Mapped[int | None] = mapped_column(ForeignKey("posts.id", ondelete="SET NULL"), index=True)
+    routes: Mapped[list[Any]] = mapped_column(default=list)
+    repeat_every_seconds: Mapped[int | None] = mapped_column(Integer)
+    first_fired_at: Mapped[datetime] = mapped_column()
+    last_fired_at: Mapped[datetime] = mapped_column()
+    repeat_count: Mapped[int] = mapped_column(Integer, default=0)
+    acknowledged_by: Mapped[str | None] = mapped_column(String(32))
+    acknowledged_at: Mapped[datetime | None] = mapped_column()
+    snoozed_until: Mapped[datetime | None] = mapped_column()
+    resolved_at: Mapped[datetime | None] = mapped_column()
+    resolved_by: Mapped[str | None] = mapped_column(String(32))
+    slack_channel: Mapped[str | None] = mapped_column(String(32))
+    slack_ts: Mapped[str | None] = mapped_column(String(32))
+    revision: Mapped[int] = mapped_column(Integer, default=0)

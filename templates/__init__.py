@@ -12,6 +12,7 @@ from typing import Any
 
 import yaml
 
+from core.alerts import AlertRuleError, Rule, parse_rules
 from core.templates import Category, TemplateSpec, categories_from_mapping, library_from_mapping
 
 TEMPLATES_DIR = Path(__file__).resolve().parent
@@ -51,3 +52,28 @@ def library_specs() -> tuple[TemplateSpec, ...]:
 def library_categories() -> tuple[Category, ...]:
     """The toy and game categories of templates/library/categories.yaml."""
     return tuple(categories_from_mapping(load_library("categories")))
+
+
+ALERT_RULES_FILE = TEMPLATES_DIR / "alerts.yaml"
+
+
+def alert_rules(path: Path = ALERT_RULES_FILE) -> tuple[Rule, ...]:
+    """The alert rules of templates/alerts.yaml, or AlertRuleError saying where each mistake is.
+
+    Read afresh on every call: people edit the file, and a sweep should see their change
+    without a restart.
+    """
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise AlertRuleError([f"{path}: cannot read it ({exc.strerror or exc})"]) from exc
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{path.name} line {mark.line + 1}" if mark is not None else path.name
+        raise AlertRuleError([f"{where}: not valid YAML ({getattr(exc, 'problem', None) or exc})"]) from exc
+    try:
+        return tuple(parse_rules(data))
+    except AlertRuleError as exc:
+        raise AlertRuleError([f"{path.name}: {problem}" for problem in exc.problems]) from exc

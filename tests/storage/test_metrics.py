@@ -6,15 +6,16 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import func, insert, select, update
 
 from contentbot.cli import main
 from contentbot.seed import seed
 from core.metrics import MetricSnapshot, daily, totals
 from storage.channels import get_channel
 from storage.db import session_scope
-from storage.metrics import record_snapshot, snapshots
-from storage.models import MetricSnapshotRow, PostRow
+from storage.metrics import record_snapshot, record_snapshots, snapshots
+from storage.migrate import downgrade, upgrade
+from storage.models import LatestSnapshotRow, MetricSnapshotRow, PostRow
 from tests.factories import make_post
 
 T0 = datetime(2026, 11, 20, 18, 0, tzinfo=UTC)
@@ -88,3 +89,42 @@ def test_a_malformed_file_names_its_lines(
     assert "was not imported (nothing was written)" in err and "line 2: views 'many' is not a count" in err
     assert main(["metrics", "import", str(tmp_path / "missing.csv")]) == 2
     assert "cannot read" in capsys.readouterr().err
+
+
+def test_each_posts_latest_snapshot_only_moves_forward(database_url: str) -> None:
+    seed(database_url)
+    with session_scope(database_url) as session:
+        post = make_post(session, "Air", "kite caption", T0, status="published")
+        record_snapshots(
+            session,
+            [
+                MetricSnapshot(post, T0 + timedelta(hours=2), 200),
+                MetricSnapshot(post, T0 + timedelta(hours=1), 100),
+            ],
+        )
+        # A CSV export of yesterday, imported after today's poll: history grows, the latest stays.
+        record_snapshot(session, MetricSnapshot(post, T0 - timedelta(hours=1), 50, saves=1, source="csv"))
+        record_snapshot(session, MetricSnapshot(post, T0 + timedelta(hours=3), 300, saves=9, source="csv"))
+    with session_scope(database_url) as session:
+        latest = session.scalars(select(LatestSnapshotRow)).all()
+    assert [(r.post_id, r.views, r.saves, r.source) for r in latest] == [(post, 300, 9, "csv")]
+    assert snapshot_count(database_url) == 4
+
+
+def test_the_migration_fills_the_latest_snapshots(database_url: str) -> None:
+    seed(database_url)
+    with session_scope(database_url) as session:
+        posts = [make_post(session, "Air", f"kite {n}", T0, status="published") for n in range(2)]
+    downgrade(database_url, "0009")
+    with session_scope(database_url) as session:
+        for views, hours in ((10, 1), (30, 3), (20, 2)):
+            session.execute(
+                insert(MetricSnapshotRow).values(
+                    post_id=posts[0], taken_at=T0 + timedelta(hours=hours), views=views, likes=0, comments=0,
+                    shares=0, saves=None, source="display",
+                )
+            )  # fmt: skip
+    upgrade(database_url)
+    with session_scope(database_url) as session:
+        latest = session.scalars(select(LatestSnapshotRow)).all()
+    assert [(r.post_id, r.views, r.taken_at) for r in latest] == [(posts[0], 30, T0 + timedelta(hours=3))]
