@@ -148,6 +148,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
     # httpx logs each request's URL at INFO, and TikTok Shop's token calls carry secrets in theirs.
     logging.getLogger("httpx").setLevel(logging.WARNING)
+    # A line per clock tick (every second) would bury everything else; misfires and errors still show.
+    logging.getLogger("apscheduler.executors.default").setLevel(logging.WARNING)
     try:
         settings = Settings()
     except ValidationError as exc:
