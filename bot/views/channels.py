@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 from slack_sdk.models.blocks import Block, DividerBlock, HeaderBlock
 
@@ -25,11 +26,50 @@ def channel_summary(channel: Channel) -> str:
     )
 
 
+# The audit's fields in the words the setup modal uses.
+FIELD_WORDS = {
+    "name": "name",
+    "element": "element",
+    "voice": "brand voice",
+    "branding_template": "branding",
+    "hashtags": "hashtags",
+    "posting_mode": "posting mode",
+    "windows": "posting windows",
+    "daily_cap": "daily cap",
+    "min_gap_minutes": "minimum gap (minutes)",
+    "owner_user_id": "owner",
+}
+
+
 def describe_change(entry: AuditEntry) -> str:
     when = entry.at.strftime("%Y-%m-%d %H:%M UTC")
     if entry.before is None:
         return f"Created by <@{entry.user_id}> on {when}"
-    return f"Last changed by <@{entry.user_id}> on {when}: {', '.join(entry.changed).replace('_', ' ')}"
+    changes = "; ".join(
+        _before_after(name, entry.before.get(name), entry.after.get(name)) for name in entry.changed
+    )
+    return f"Last changed by <@{entry.user_id}> on {when}: {changes}"
+
+
+def _before_after(name: str, before: Any, after: Any) -> str:
+    if isinstance(before, dict) and isinstance(after, dict):
+        parts = [
+            f"{key.replace('_', ' ')} {_value(name, before.get(key))} → {_value(name, after.get(key))}"
+            for key in dict.fromkeys([*before, *after])
+            if before.get(key) != after.get(key)
+        ]
+        return f"{FIELD_WORDS.get(name, name)}: " + ", ".join(parts)
+    return f"{FIELD_WORDS.get(name, name)} {_value(name, before)} → {_value(name, after)}"
+
+
+def _value(name: str, value: Any) -> str:
+    if value in (None, "", [], ()):
+        return "(none)"
+    if name == "owner_user_id":
+        return f"<@{value}>"
+    if isinstance(value, list | tuple):
+        return escape(", ".join(str(v) for v in value))
+    return escape(str(value))[:80]
 
 
 def channels_blocks(channels: Sequence[Channel], changes: Mapping[int, AuditEntry]) -> list[Block]:

@@ -112,7 +112,10 @@ def test_a_saved_change_is_audited_and_shown_in_channels(bot: LocalBot) -> None:
     assert entry.before["daily_cap"] == 3 and entry.after["daily_cap"] == 2
     listing = str(bot.workspace.slash(USER, "channels").json()["blocks"])
     assert "manual, up to 2/day, 90 min apart, Tue,Thu 18:00-21:00" in listing
-    assert "Last changed by <@U0ALICE>" in listing and "posting mode, windows, daily cap" in listing
+    assert "Last changed by <@U0ALICE>" in listing
+    # Before and after, in the form's words.
+    assert "posting mode draft → manual" in listing and "daily cap 3 → 2" in listing
+    assert "posting windows Mon-Fri 17:00-20:00, Sat,Sun 10:00-13:00 → Tue,Thu 18:00-21:00" in listing
 
 
 def test_saving_without_changes_writes_no_audit(bot: LocalBot) -> None:
