@@ -29,12 +29,14 @@ from bot.views.review import (
     REASON,
     REGENERATE,
     REJECT,
+    REJECT_CALLBACK,
     REQUEST_CHANGES,
     ModalContext,
     changes_view,
     edit_view,
     read_edit,
     read_reason,
+    reject_view,
     review_blocks,
     title,
     version_note,
@@ -61,9 +63,20 @@ def register(app: App, services: Services) -> None:
         except BadInput as exc:
             respond(text=str(exc))
             return
+        settle(client, user_id, respond, target, content_id, seen, None)
+
+    def settle(
+        client: WebClient,
+        user_id: str,
+        respond: Respond,
+        target: ContentStatus,
+        content_id: int,
+        seen: int,
+        reason: str | None,
+    ) -> None:
         try:
             with services.db() as session:
-                content = contents.decide(session, content_id, target, user_id, version=seen)
+                content = contents.decide(session, content_id, target, user_id, version=seen, reason=reason)
         except contents.StaleVersion as exc:
             respond(
                 text=f"Nothing changed: {exc}. The message now shows v{exc.latest.number}; decide on that."
@@ -82,7 +95,8 @@ def register(app: App, services: Services) -> None:
             respond(text=f"Nothing changed: {exc}.")
             return
         verb = "approved it — ready to schedule" if target == ContentStatus.APPROVED else "rejected it"
-        refresh(services, client, content, f"<@{user_id}> {verb}.")
+        why = f": {escape(reason)}" if reason else "."
+        refresh(services, client, content, f"<@{user_id}> {verb}{why}")
 
     only_reviewers = guard(services.roles, Role.REVIEWER, "approve or reject content")
 
@@ -94,11 +108,31 @@ def register(app: App, services: Services) -> None:
         decide(body, client, context["user_id"], respond, ContentStatus.APPROVED)
 
     @app.action(REJECT, middleware=[only_reviewers])
-    def reject_clicked(
-        ack: Ack, body: dict[str, Any], client: WebClient, context: dict[str, Any], respond: Respond
-    ) -> None:
+    def reject_clicked(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
         ack()
-        decide(body, client, context["user_id"], respond, ContentStatus.REJECTED)
+        try:
+            content_id, seen = read_button(body, 2)
+        except BadInput as exc:
+            respond(text=str(exc))
+            return
+        content = _in_review(services, content_id, respond)
+        if content is not None:
+            client.views_open(trigger_id=body["trigger_id"], view=reject_view(content, seen))
+
+    @app.view(
+        REJECT_CALLBACK,
+        middleware=[guard(services.roles, Role.REVIEWER, "approve or reject content", field=REASON)],
+    )
+    def reject_submitted(ack: Ack, body: dict[str, Any], client: WebClient, context: dict[str, Any]) -> None:
+        ack()
+        modal = ModalContext.load(body["view"]["private_metadata"])
+        reason = read_reason(body["view"]["state"]["values"]) or None
+        user_id = context["user_id"]
+
+        def tell(text: str, **_: Any) -> None:
+            client.chat_postEphemeral(channel=services.settings.review_channel or "", user=user_id, text=text)
+
+        settle(client, user_id, tell, ContentStatus.REJECTED, modal.content_id, modal.version, reason)
 
     @app.action(REQUEST_CHANGES)
     def request_changes_clicked(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:

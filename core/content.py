@@ -121,3 +121,6 @@ class Content:
     review_channel: str | None
     review_ts: str | None
     created_at: datetime
+    reviewed_at: datetime | None = None
+    decided_version: int | None = None
+    decision_reason: str | None = None

@@ -159,6 +159,7 @@ def reopen(session: Session, content_id: int, user_id: str) -> Content:
         reviewed_by=user_id,
         reviewed_at=utcnow(),
         decided_version=None,
+        decision_reason=None,
     ):
         raise _refusal(session, content_id, ContentStatus.IN_REVIEW)
     return _required(session, content_id)
@@ -326,7 +327,13 @@ def regenerate(session: Session, content_id: int, user_id: str, feedback: str | 
 
 
 def decide(
-    session: Session, content_id: int, target: ContentStatus, user_id: str, *, version: int
+    session: Session,
+    content_id: int,
+    target: ContentStatus,
+    user_id: str,
+    *,
+    version: int,
+    reason: str | None = None,
 ) -> Content:
     """Approve or reject `version` of content in review, recording which one.
 
@@ -344,6 +351,7 @@ def decide(
         reviewed_by=user_id,
         reviewed_at=utcnow(),
         decided_version=version,
+        decision_reason=reason,
     )
     if not moved:
         newest = latest_version(session, content_id)
@@ -490,6 +498,9 @@ def _content(session: Session, row: ContentRow) -> Content:
         review_channel=row.review_channel,
         review_ts=row.review_ts,
         created_at=row.created_at,
+        reviewed_at=row.reviewed_at,
+        decided_version=row.decided_version,
+        decision_reason=row.decision_reason,
     )
 
 

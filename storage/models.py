@@ -158,6 +158,7 @@ class ContentRow(Base):
     reviewed_at: Mapped[datetime | None] = mapped_column()
     # The version the reviewer saw when they approved or rejected: buttons carry it.
     decided_version: Mapped[int | None] = mapped_column(Integer)
+    decision_reason: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

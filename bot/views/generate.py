@@ -165,8 +165,15 @@ def queue_blocks(contents: Sequence[Content]) -> list[Block]:
 def history_blocks(content: Content, versions: Sequence[Version]) -> list[Block]:
     blocks: list[Block] = [
         section(f"*{escape(title(content))}* · {content.status.label}"),
+        context(
+            f"Requested by <@{content.requester_id}> on {content.created_at:%Y-%m-%d %H:%M} UTC · "
+            f"brief: {escape(content.brief[:500])}"
+        ),
         DividerBlock(),
     ]
+    decision = decision_line(content)
+    if decision:
+        blocks.append(section(decision))
     if not versions:
         blocks.append(context("No version yet."))
         return blocks
@@ -183,6 +190,17 @@ def history_blocks(content: Content, versions: Sequence[Version]) -> list[Block]
             section(f"*Last change (v{before.number} → v{last.number})*\n```{escape(changes)}```"[:3000])
         )
     return blocks
+
+
+def decision_line(content: Content) -> str | None:
+    """Who approved or rejected it, when, which version, and why."""
+    if content.status not in (ContentStatus.APPROVED, ContentStatus.REJECTED) or not content.reviewed_by:
+        return None
+    verb = "Approved" if content.status is ContentStatus.APPROVED else "Rejected"
+    when = f" on {content.reviewed_at:%Y-%m-%d %H:%M} UTC" if content.reviewed_at else ""
+    version = f" (v{content.decided_version})" if content.decided_version else ""
+    why = f": {escape(content.decision_reason)}" if content.decision_reason else ""
+    return f"*{verb}* by <@{content.reviewed_by}>{when}{version}{why}"
 
 
 def _select(

@@ -129,6 +129,7 @@ def _buttons(content: Content, version: Version | None) -> list[ButtonElement]:
 # --- Modals ---------------------------------------------------------------------------------------------
 
 CHANGES_CALLBACK = "review_changes"
+REJECT_CALLBACK = "review_reject"
 EDIT_CALLBACK = "review_edit"
 REASON = "reason"
 
@@ -164,6 +165,28 @@ def changes_view(content: Content) -> View:
                 label="What should change?",
                 element=PlainTextInputElement(action_id=REASON, multiline=True, max_length=1000),
                 hint="e.g. Shorter hook, and mention that it floats.",
+            ),
+        ],
+    )
+
+
+def reject_view(content: Content, version: int) -> View:
+    return View(
+        type="modal",
+        callback_id=REJECT_CALLBACK,
+        private_metadata=ModalContext(content.id, version).dump(),
+        title="Reject",
+        submit="Reject",
+        close="Cancel",
+        blocks=[
+            section(
+                f"*{escape(title(content))}* (v{version})\nIt leaves review; a reviewer can reopen it later."
+            ),
+            InputBlock(
+                block_id=REASON,
+                label="Why? (optional, kept in its history)",
+                element=PlainTextInputElement(action_id=REASON, multiline=True, max_length=1000),
+                optional=True,
             ),
         ],
     )

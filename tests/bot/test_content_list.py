@@ -9,7 +9,7 @@ import pytest
 from contentbot.local import LocalBot
 from core.content import ContentStatus
 from tests.bot.slack_inputs import all_text
-from tests.generation_helpers import ORIGIN, REQUESTER, REVIEWER, click, content, request, start_bot
+from tests.generation_helpers import ORIGIN, REQUESTER, REVIEWER, click, content, request, start_bot, submit
 
 
 @pytest.fixture
@@ -21,6 +21,7 @@ def bot(database_url: str, redis_conn, tmp_path: Path):  # type: ignore[no-untyp
     local.run_jobs()
     click(local, REVIEWER, "review_approve", content_id=1)
     click(local, REVIEWER, "review_reject", content_id=2)
+    submit(local, REVIEWER, {}, content_id=2)
     yield local
     local.close()
 

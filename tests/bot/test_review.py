@@ -10,7 +10,7 @@ from core.content import ContentStatus
 from standins.anthropic import AnthropicStandIn
 from storage.db import session_scope
 from storage.models import ContentRow
-from tests.bot.slack_inputs import text
+from tests.bot.slack_inputs import all_text, text
 from tests.generation_helpers import (
     REQUESTER,
     REVIEW,
@@ -61,10 +61,26 @@ def test_someone_else_is_told_why_and_nothing_changes(bot: LocalBot, action: str
     assert buttons(review_message(bot, 1))[0] == "Approve"
 
 
-def test_a_reviewer_rejects(bot: LocalBot) -> None:
-    click(bot, REVIEWER, "review_reject")
+def test_a_reviewer_rejects_with_a_reason_kept_in_history(bot: LocalBot) -> None:
+    click(bot, REVIEWER, "review_reject")  # asks why, optionally
+    submit(bot, REVIEWER, {"reason": {"reason": text("Off-brand: <!here> too salesy")}})
     assert "Rejected by <@U0ALICE>" in message_text(review_message(bot, 1))
     assert content(bot, 1).status == ContentStatus.REJECTED
+    assert thread_texts(bot, review_message(bot, 1))[-1] == (
+        "<@U0ALICE> rejected it: Off-brand: &lt;!here&gt; too salesy"
+    )
+    history = all_text(bot.workspace.slash(REVIEWER, "history 1").json()["blocks"])
+    assert (
+        "*Rejected* by <@U0ALICE> on " in history and "(v1): Off-brand: &lt;!here&gt; too salesy" in history
+    )
+    assert "Requested by <@U0BOB>" in history and "brief: kites that loop the loop" in history
+
+
+def test_a_reviewer_rejects_without_a_reason(bot: LocalBot) -> None:
+    click(bot, REVIEWER, "review_reject")
+    submit(bot, REVIEWER, {})
+    assert content(bot, 1).status == ContentStatus.REJECTED
+    assert thread_texts(bot, review_message(bot, 1))[-1] == "<@U0ALICE> rejected it."
 
 
 def test_reviewers_may_be_a_user_group(database_url: str, redis_conn: redis.Redis) -> None:

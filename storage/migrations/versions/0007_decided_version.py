@@ -1,4 +1,4 @@
-"""contents.decided_version: the version a reviewer approved or rejected
+"""contents.decided_version, decision_reason: the version a reviewer approved or rejected, and why
 
 Revision ID: 0007
 Revises: 0006
@@ -19,8 +19,10 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     with op.batch_alter_table("contents", schema=None) as batch_op:
         batch_op.add_column(sa.Column("decided_version", sa.Integer(), nullable=True))
+        batch_op.add_column(sa.Column("decision_reason", sa.Text(), nullable=True))
 
 
 def downgrade() -> None:
     with op.batch_alter_table("contents", schema=None) as batch_op:
+        batch_op.drop_column("decision_reason")
         batch_op.drop_column("decided_version")
