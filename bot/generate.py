@@ -28,6 +28,7 @@ from bot.views.generate import (
     queued_text,
     read_generate,
 )
+from config.redact import redact_url
 from core.agents import AgentKind
 from core.content import Priority
 from core.forms import FieldError
@@ -175,5 +176,5 @@ def _cannot_queue(services: Services) -> str | None:
     if not settings.review_channel:
         return "REVIEW_CHANNEL is not set, so drafts would have nowhere to go: nothing was queued."
     if services.redis is None:
-        return f"The generation queue (Redis at {settings.redis_url}) was unreachable at start-up: nothing was queued."
+        return f"The generation queue (Redis at {redact_url(settings.redis_url)}) was unreachable at start-up: nothing was queued."
     return None

@@ -11,6 +11,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from config.errors import SetupError
+from config.redact import redact_text, redact_url
 from config.settings import Settings
 
 log = logging.getLogger("contentbot")
@@ -50,7 +51,7 @@ def cmd_db_upgrade(settings: Settings, args: argparse.Namespace) -> None:
     from storage.migrate import upgrade
 
     upgrade(settings.database_url, args.revision)
-    log.info("database at %s is at revision %s", _safe_url(settings.database_url), args.revision)
+    log.info("database at %s is at revision %s", redact_url(settings.database_url), args.revision)
 
 
 def cmd_seed(settings: Settings, args: argparse.Namespace) -> None:
@@ -92,13 +93,6 @@ def cmd_start(settings: Settings, args: argparse.Namespace) -> None:
     else:
         log.info("No SLACK_BOT_TOKEN: starting the local console workspace instead of connecting to Slack.")
         cmd_console(settings, args)
-
-
-def _safe_url(url: str) -> str:
-    # Never print a password from DATABASE_URL into a log.
-    from sqlalchemy.engine import make_url
-
-    return make_url(url).render_as_string(hide_password=True)
 
 
 Command = Callable[[Settings, argparse.Namespace], None]
@@ -158,7 +152,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         args.func(settings, args)
     except SetupError as exc:
-        print(f"contentbot: {exc}", file=sys.stderr)
+        print(f"contentbot: {redact_text(str(exc))}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130
