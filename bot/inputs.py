@@ -67,6 +67,19 @@ def _bad_blocks(view: dict[str, Any]) -> list[str]:
     return [b for b in bad if b in inputs] or (inputs[:1] if bad else [])
 
 
+def _too_long(view: dict[str, Any]) -> dict[str, str]:
+    """Inputs holding more than the max_length their view declares (Slack's client enforces it; a
+    request that skips the client does not get to write past a column's size either)."""
+    state = view.get("state", {}).get("values", {})
+    errors = {}
+    for block in view.get("blocks", []):
+        limit = (block.get("element") or {}).get("max_length") if block.get("type") == "input" else None
+        value = next(iter(state.get(block.get("block_id", ""), {}).values()), {}).get("value")
+        if limit and isinstance(value, str) and len(value) > limit:
+            errors[block["block_id"]] = f"Keep this under {limit:,} characters; it has {len(value):,}."
+    return errors
+
+
 # Buttons whose value names a row, by action id: the value is checked before any listener runs,
 # because a listener that raises after its ack leaves Bolt without an answer for Slack.
 _VALUE_CHECKS: dict[str, Callable[[str], object]] = {}
@@ -102,6 +115,9 @@ def register(app: App) -> None:
             answer = ack(text=UNSTORABLE_TEXT)
         elif kind == "view_submission" and (bad := _bad_blocks(body.get("view") or {})):
             answer = ack(response_action="errors", errors=dict.fromkeys(bad, UNSTORABLE_TEXT))
+        elif kind == "view_submission" and (long := _too_long(body.get("view") or {})):
+            problem = "text over an input's max_length"
+            answer = ack(response_action="errors", errors=long)
         elif kind == "block_actions" and (problem := _refusal(body.get("actions") or [])):
             answer = ack()
             if respond is not None:

@@ -42,6 +42,7 @@ from storage.library import Template, TemplateStatus, TemplateSummary
 
 CALLBACK_ID = "template_edit"
 PREVIEW_ACTION = "template_preview"
+MAX_NAME = 120  # the size of the templates.name column
 EDIT_ACTION = "template_edit"
 RETIRE_ACTION = "template_retire"
 RESTORE_ACTION = "template_restore"
@@ -216,7 +217,7 @@ def template_view(template: Template | None, categories: Sequence[Category], con
     category_options = [Option(value=c.slug, text=c.label[:75]) for c in categories]
     element_options = [Option(value=e.value, text=e.label) for e in Element]
     kind_options = [Option(value=k.value, text=KIND_LABELS[k].capitalize()) for k in TemplateKind]
-    blocks: list[Block] = [text_input("name", "Name", spec.name if spec else "")]
+    blocks: list[Block] = [text_input("name", "Name", spec.name if spec else "", max_length=MAX_NAME)]
     if spec is None:
         blocks.append(
             InputBlock(
@@ -290,6 +291,8 @@ def read_template(values: Mapping[str, Mapping[str, Any]], base: Template | None
     name = (entry("name").get("value") or "").strip()
     if not name:
         raise FieldError("name", "Give the template a name.")
+    if len(name) > MAX_NAME:
+        raise FieldError("name", f"Keep the name under {MAX_NAME} characters; it has {len(name):,}.")
     if base is not None:
         kind = base.spec.kind
     else:
