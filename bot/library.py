@@ -189,7 +189,7 @@ def _saved_text(name: str, version: int, new_version: bool, text_changed: bool) 
     return f"Saved *{name}* as version {version} (name, categories or elements; the text is unchanged)."
 
 
-def template_id(value: str) -> int:
+def parse_template_id(value: str) -> int:
     return parse_id(value, "template id")
 
 
@@ -202,7 +202,7 @@ def register(app: App, services: Services) -> None:
         submit_template,
         guard=guard(services.roles, Role.ADMIN, "change the template library", field="name"),
     )
-    check_values(EDIT_ACTION, PREVIEW_ACTION, RETIRE_ACTION, parse=template_id)
+    check_values(EDIT_ACTION, PREVIEW_ACTION, RETIRE_ACTION, parse=parse_template_id)
 
     @app.action(NEW_ACTION)
     def new_clicked(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
@@ -214,7 +214,7 @@ def register(app: App, services: Services) -> None:
 
     def clicked_template(body: dict[str, Any], respond: Respond) -> Template | None:
         """The template a button names; None (and the clicker told) when it is gone."""
-        template_id = int(body["actions"][0]["value"])
+        template_id = parse_template_id(body["actions"][0]["value"])
         with services.db() as session:
             template = get_template(session, template_id)
         if template is None:
@@ -246,7 +246,7 @@ def register(app: App, services: Services) -> None:
     @app.action(RETIRE_ACTION, middleware=[only_admins])
     def retire_clicked(ack: Ack, body: dict[str, Any], respond: Respond, context: dict[str, Any]) -> None:
         ack()
-        template_id = int(body["actions"][0]["value"])
+        template_id = parse_template_id(body["actions"][0]["value"])
         try:
             with services.db() as session:
                 retirement = retire_template(session, template_id)
@@ -267,7 +267,7 @@ def register(app: App, services: Services) -> None:
     @app.action(RESTORE_ACTION, middleware=[only_admins])
     def restore_clicked(ack: Ack, body: dict[str, Any], respond: Respond, context: dict[str, Any]) -> None:
         ack()
-        template_id = int(body["actions"][0]["value"])
+        template_id = parse_template_id(body["actions"][0]["value"])
         try:
             with services.db() as session:
                 restored = restore_template(session, template_id)

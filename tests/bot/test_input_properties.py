@@ -20,7 +20,7 @@ from contentbot.local import LocalBot
 from core.channels import Channel
 from core.experiments import Allocation, Metric
 from core.templates import TemplateKind
-from standins.slack import View
+from standins.slack import ChangeKind, View
 from storage.channels import list_channels
 from storage.db import session_scope
 from storage.experiments import create_experiment
@@ -176,6 +176,25 @@ def open_new_template(bot: LocalBot) -> View:
     return bot.standin.wait_for(lambda: bot.standin.modals(USER) and bot.standin.modals(USER)[-1])
 
 
+def in_review(bot: LocalBot) -> str:
+    """The review message of content 1, generated (again) if an earlier example sent it back."""
+    with session_scope(bot.settings.database_url) as session:
+        exists = bool(list(session.execute(select(Base.metadata.tables["contents"]).limit(1))))
+    if not exists:
+        assert "Queued" in request(bot, "script Water a bath boat that squirts")
+    bot.run_jobs()
+    return review_message(bot, 1).ts
+
+
+def open_by_button(action: str) -> Callable[[LocalBot], View]:
+    def open_modal(bot: LocalBot) -> View:
+        ts = in_review(bot)
+        bot.workspace.click(USER, action_id=action, message=(REVIEW, ts))
+        return bot.standin.wait_for(lambda: bot.standin.modals(USER) and bot.standin.modals(USER)[-1])
+
+    return open_modal
+
+
 # Each modal: how it opens, what fills its other required fields, and the fields generated text goes in.
 MODALS: dict[str, tuple[Callable[[LocalBot], View], Callable[[LocalBot], dict[str, Any]], list[str]]] = {
     "channel setup": (
@@ -222,8 +241,11 @@ MODALS: dict[str, tuple[Callable[[LocalBot], View], Callable[[LocalBot], dict[st
         },
         ["name", "min_sample"],
     ),
+    "request changes": (open_by_button("review_request_changes"), lambda bot: {}, ["reason"]),
+    "edit": (open_by_button("review_edit"), lambda bot: {}, ["hook", "beats", "caption", "hashtags"]),
 }
 MODAL_FIELDS = [(modal, field) for modal, (_, _, fields) in MODALS.items() for field in fields]
+TOLD = {ChangeKind.EPHEMERAL_POSTED, ChangeKind.MESSAGE_POSTED}
 NUMBER_FIELDS = {"daily_cap", "min_gap", "min_sample"}
 
 
@@ -236,7 +258,7 @@ def test_every_modal_answers_any_text(bot: LocalBot, where: tuple[str, str], val
     kind = "number_input" if field in NUMBER_FIELDS else "plain_text_input"
     values = {**base(bot), field: {field: {"type": kind, "value": value}}}
     before = snapshot(bot)
-    said_before = len(bot.standin.ephemerals(CHANNEL, USER))
+    cursor = bot.standin.cursor
     reply = bot.workspace.submit(USER, modal.id, values)
     close_everything(bot)
     if reply.status is None:
@@ -246,8 +268,8 @@ def test_every_modal_answers_any_text(bot: LocalBot, where: tuple[str, str], val
         assert all(message.strip() for message in reply.errors.values())
         assert snapshot(bot) == before, reply.errors
     else:
-        # Saved: the person is told so where they typed the command.
-        bot.standin.wait_for(lambda: len(bot.standin.ephemerals(CHANNEL, USER)) > said_before)
+        # Saved: the person is told so, where they typed the command or in the review thread.
+        bot.standin.wait_for(lambda: any(c.kind in TOLD for c in bot.standin.changes(cursor)))
 
 
 # --- Buttons -----------------------------------------------------------------------------------------
@@ -321,7 +343,7 @@ def test_every_button_answers_any_value(bot: LocalBot, action: str, value: str) 
     assert reply.status == 200
     # Something the presser sees: a reply beside the message, the message updated, or a modal.
     changes = bot.standin.wait_for(lambda: bot.standin.changes(cursor))
-    said = [c.subject.text for c in changes if c.kind.value == "ephemeral_posted"]
+    said = [c.subject.text for c in changes if c.kind == ChangeKind.EPHEMERAL_POSTED]
     close_everything(bot)
     if any(refused(text) for text in said):
         assert snapshot(bot) == before, said

@@ -169,7 +169,7 @@ COSTLY_BODIES = [
     ),
     ("{{ 'x'|center(10**9) }}", "the center filter takes numbers up to"),
     ("{{ '%999999999d'|format(1) }}", "a format width or precision is at most"),
-    ("x" * 5_001, "the body is 5,001 characters"),
+    ("x" * 5_001, "Keep this under 5,000 characters; it has 5,001."),
 ]
 
 
