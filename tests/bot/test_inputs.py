@@ -14,10 +14,11 @@ from sqlalchemy import func, select
 
 from bot.inputs import UNSTORABLE_TEXT
 from contentbot.local import LocalBot
+from core.templates import TemplateKind
 from standins.slack import Ephemeral, View
 from storage.channels import get_channel
 from storage.db import session_scope
-from storage.library import create_template, list_templates
+from storage.library import create_template, list_active, list_templates
 from storage.models import ContentRow, TemplateRow, TemplateVersionRow
 from tests.bot.slack_inputs import all_text, options, text
 from tests.bot.slack_inputs import select as pick
@@ -257,3 +258,22 @@ def test_a_template_within_the_limits_still_saves(bot: LocalBot) -> None:
         )
         created = create_template(session, spec, USER)
     assert created.spec.example == "hahahahahaha 1024 puzzles for age 6"
+
+
+def test_an_experiment_sample_beyond_the_database_is_refused(bot: LocalBot) -> None:
+    with session_scope(bot.settings.database_url) as session:
+        hooks = [str(t.id) for t in list_active(session, TemplateKind.HOOK)][:2]
+    for raw in (HUGE, "9" * 5_000, "²"):
+        modal = open_modal(bot, "experiments new")
+        reply = bot.workspace.submit(
+            USER,
+            modal.id,
+            {
+                "name": {"name": text("Big sample")},
+                "templates": {"templates": options("multi_static_select", *hooks)},
+                "min_sample": {"min_sample": {"type": "number_input", "value": raw}},
+            },
+        )
+        assert reply.status == 200, raw[:20]
+        assert "The minimum sample" in reply.errors["min_sample"], reply.errors
+        bot.standin.close_modals(USER, all_views=True)
