@@ -96,7 +96,7 @@ def snapshot(bot: LocalBot) -> dict[str, int]:
 
 
 def refused(text: str) -> bool:
-    return text == UNSTORABLE_TEXT or bool(re.search(r"is not (a|an) [a-z ]*id:", text))
+    return text == UNSTORABLE_TEXT or bool(re.search(r"is not (a|an) [a-z ]*id:|is not one I drew", text))
 
 
 def close_everything(bot: LocalBot) -> None:
