@@ -126,11 +126,13 @@ def test_a_review_button_with_an_impossible_id_is_answered(bot: LocalBot) -> Non
     bot.run_jobs()
     message = review_message(bot, 1)
     for action in ("review_approve", "review_reject", "review_regenerate", "review_edit"):
-        before = len(ephemerals(bot, REVIEW, REVIEWER))
-        reply = bot.workspace.click(REVIEWER, action_id=action, value=HUGE, message=(REVIEW, message.ts))
-        assert reply.status == 200, action
-        said = bot.standin.wait_for(lambda: ephemerals(bot, REVIEW, REVIEWER)[before:])  # noqa: B023
-        assert said[0].text == "That button's value is not one I drew, so nothing changed.", action
+        # "²" passes str.isdigit() but not int(); 5,000 digits pass both checks' lengths only in int().
+        for value in (HUGE, f"{HUGE}:1", "²", "1:²", "9" * 5_000):
+            before = len(ephemerals(bot, REVIEW, REVIEWER))
+            reply = bot.workspace.click(REVIEWER, action_id=action, value=value, message=(REVIEW, message.ts))
+            assert reply.status == 200, (action, value[:20])
+            said = bot.standin.wait_for(lambda: ephemerals(bot, REVIEW, REVIEWER)[before:])  # noqa: B023
+            assert said[0].text == "That button's value is not one I drew, so nothing changed.", action
     assert review_message(bot, 1).text == message.text
 
 
