@@ -202,7 +202,7 @@ def register(app: App, services: Services) -> None:
         submit_template,
         guard=guard(services.roles, Role.ADMIN, "change the template library", field="name"),
     )
-    check_values(EDIT_ACTION, PREVIEW_ACTION, RETIRE_ACTION, parse=parse_template_id)
+    check_values(EDIT_ACTION, PREVIEW_ACTION, RETIRE_ACTION, RESTORE_ACTION, parse=parse_template_id)
 
     @app.action(NEW_ACTION)
     def new_clicked(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
