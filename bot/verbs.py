@@ -129,7 +129,7 @@ def join_channel(args: list[str], at: int, names: Iterable[str]) -> list[str]:
             return [*args[:at], " ".join(args[at:stop]), *args[stop:]]
     listed = escape(", ".join(names))
     raise UsageError(
-        f"`{escape(args[at])}` is not a channel; the channels are {listed}. "
+        f"`{escape(quote(args[at]))}` is not a channel; the channels are {listed}. "
         'Type a name with spaces as it is, or in quotes: `"Water Park"`.'
     )
 

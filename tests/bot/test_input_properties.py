@@ -30,7 +30,7 @@ from tests.bot.slack_inputs import options, text
 from tests.bot.slack_inputs import select as pick
 from tests.generation_helpers import REVIEW, REVIEWER, request, review_message
 
-USER = "U0BOB"
+USER = "U0ALICE"  # a reviewer, so admin by default: inputs reach every surface
 CHANNEL = "C0CONTENT"
 
 # Values that broke something once, or might: NUL, ids past int4/int8, costly templates, mentions.

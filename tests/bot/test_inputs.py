@@ -24,7 +24,7 @@ from tests.bot.slack_inputs import all_text, options, text
 from tests.bot.slack_inputs import select as pick
 from tests.generation_helpers import REVIEW, REVIEWER, request, review_message
 
-USER = "U0BOB"
+USER = "U0ALICE"  # a reviewer, so admin by default: inputs reach every surface
 CHANNEL = "C0CONTENT"
 HUGE = "99999999999999999999"  # beyond PostgreSQL's bigint, let alone its integer
 JUST_PAST_INT4 = str(2**31)
