@@ -104,6 +104,8 @@ def test_an_id_beyond_the_database_is_not_an_id(bot: LocalBot) -> None:
         ("history ²", "`²` is not a content id"),
         (f"experiments {HUGE}", f"`{HUGE}` is not an experiment id"),
         (f"experiments #{JUST_PAST_INT4}", f"`#{JUST_PAST_INT4}` is not an experiment id"),
+        (f"schedule {HUGE} Water", f"`{HUGE}` is not a content id"),
+        ("schedule ² Water", "`²` is not a content id"),
     ):
         assert answer(bot, command).startswith(said), command
 

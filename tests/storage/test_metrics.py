@@ -211,7 +211,7 @@ def test_the_upgrade_keeps_one_of_each_duplicated_snapshot(database_url: str) ->
     seed(database_url)
     with session_scope(database_url) as session:
         post = make_post(session, "Earth", "blocks caption", T0, status="published")
-    downgrade(database_url, "0008")
+    downgrade(database_url, "0009")
     with session_scope(database_url) as session:
         for views in (100, 100, 200):
             session.add(
