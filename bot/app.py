@@ -15,6 +15,7 @@ from bot import (
     experiments,
     generate,
     home,
+    inputs,
     library,
     replays,
     review,
@@ -40,6 +41,7 @@ def build_app(services: Services) -> App:
         request_verification_enabled=not settings.socket_mode,
     )
     app.middleware(replays.once(services.redis))
+    inputs.register(app)
     commands.register(app, services)
     for surface in (channels, generate, review, contents, schedule, library, experiments):
         surface.register(app, services)

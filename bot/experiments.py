@@ -8,11 +8,12 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
+from bot.inputs import check_values, parse_id
 from bot.library import channel_of
 from bot.modals import on_submit
 from bot.roles import Role
 from bot.services import Services
-from bot.verbs import Command, Reply, UsageError, Verb
+from bot.verbs import Command, Reply, Verb
 from bot.views.common import as_dicts, escape
 from bot.views.experiments import (
     CALLBACK_ID,
@@ -45,15 +46,20 @@ from storage.library import list_active
 log = logging.getLogger(__name__)
 
 
+def parse_experiment_id(value: str) -> int:
+    return parse_id(value, "experiment id", "try `/content experiments` for the list")
+
+
+def parse_winner(value: str) -> tuple[int, int]:
+    """A Promote button's value: the experiment and its winning variant."""
+    experiment, _, variant = value.partition(":")
+    return parse_experiment_id(experiment), parse_id(variant, "variant id")
+
+
 def show_experiments(command: Command) -> Reply:
     """The list, or with an id, that experiment's report."""
     if command.args:
-        raw = command.args[0].lstrip("#")
-        if not raw.isdigit():
-            raise UsageError(
-                f"`{command.args[0]}` is not an experiment id: try `/content experiments` for the list."
-            )
-        return report_reply(command.services, int(raw))
+        return report_reply(command.services, parse_experiment_id(command.args[0]))
     with command.services.db() as session:
         experiments = list_experiments(session)
     return Reply(text=f"{len(experiments)} experiments", blocks=list_blocks(experiments))
@@ -134,7 +140,7 @@ def submit_new(
 
 def promote_winner(services: Services, client: WebClient, user_id: str, value: str) -> Reply:
     """Promote for a reviewer; anyone else is told why not. The reply replaces the report."""
-    experiment_id, variant_id = (int(part) for part in value.split(":"))
+    experiment_id, variant_id = parse_winner(value)
     refusal = _not_a_reviewer(services, client, user_id, "promote a winner")
     if refusal is not None:
         return refusal
@@ -150,7 +156,7 @@ def promote_winner(services: Services, client: WebClient, user_id: str, value: s
 
 def stop(services: Services, client: WebClient, user_id: str, value: str) -> Reply:
     """Stop for a reviewer, recording who; anyone else is told why not. The reply replaces the report."""
-    experiment_id = int(value)
+    experiment_id = parse_experiment_id(value)
     refusal = _not_a_reviewer(services, client, user_id, "stop an experiment")
     if refusal is not None:
         return refusal
@@ -175,6 +181,9 @@ def _not_a_reviewer(services: Services, client: WebClient, user_id: str, action:
 
 def register(app: App, services: Services) -> None:
     on_submit(app, services, CALLBACK_ID, submit_new)
+    check_values(REPORT_ACTION, parse=parse_experiment_id)
+    check_values(PROMOTE_ACTION, parse=parse_winner)
+    check_values(STOP_ACTION, parse=parse_experiment_id)
 
     @app.action(NEW_ACTION)
     def new_clicked(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
@@ -184,7 +193,7 @@ def register(app: App, services: Services) -> None:
     @app.action(REPORT_ACTION)
     def report_clicked(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
         ack()
-        reply = report_reply(services, int(body["actions"][0]["value"]))
+        reply = report_reply(services, parse_experiment_id(body["actions"][0]["value"]))
         respond(text=reply.text, blocks=as_dicts(reply.blocks), replace_original=False)
 
     @app.action(PROMOTE_ACTION)

@@ -7,8 +7,10 @@ truncated payload) is refused in words, never a traceback.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
+from bot.verbs import UsageError
 from core.forms import FieldError
 
 # The largest id a database column holds (PostgreSQL's integer).
@@ -20,7 +22,7 @@ def field_errors(exc: FieldError) -> dict[str, str]:
     return dict(getattr(exc, "errors", {exc.field: str(exc)}))
 
 
-class BadInput(ValueError):
+class BadInput(UsageError):
     """Input the bot cannot act on; the message says so plainly, for the person who sent it."""
 
 
@@ -36,6 +38,8 @@ def read_button(body: dict[str, Any], count: int = 1, *, at_least: int | None = 
         raise BadInput("That button carried no value, so nothing changed.") from None
     parts = raw.split(":")
     fewest = count if at_least is None else at_least
-    if not fewest <= len(parts) <= count or not all(p.isdigit() and 0 < int(p) <= MAX_ID for p in parts):
+    if not fewest <= len(parts) <= count or not all(
+        re.fullmatch("[0-9]{1,10}", p) and 0 < int(p) <= MAX_ID for p in parts
+    ):
         raise BadInput("That button's value is not one I drew, so nothing changed.")
     return tuple(int(p) for p in parts)

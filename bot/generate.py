@@ -13,9 +13,10 @@ from slack_bolt import App
 from slack_sdk import WebClient
 
 from bot.forms import field_errors
+from bot.inputs import parse_id
 from bot.modals import on_submit
 from bot.services import Services
-from bot.verbs import Command, Reply, UsageError, Verb
+from bot.verbs import Command, Reply, UsageError, Verb, quote
 from bot.views.common import escape
 from bot.views.generate import (
     CALLBACK_ID,
@@ -28,6 +29,7 @@ from bot.views.generate import (
     queued_text,
     read_generate,
 )
+from config.redact import redact_url
 from core.agents import AgentKind
 from core.content import Priority
 from core.forms import FieldError
@@ -71,7 +73,7 @@ def generate(command: Command) -> Reply:
         names = [c.name for c in list_channels(session)]
     if channel is None or channel.id is None:
         raise UsageError(
-            f"`{escape(channel_name)}` is not a channel; the channels are {escape(', '.join(names))}."
+            f"`{escape(quote(channel_name))}` is not a channel; the channels are {escape(', '.join(names))}."
         )
     form = GenerateForm(
         agent, channel.id, brief, priority=Priority.NORMAL, product=None, template_version_id=None
@@ -86,10 +88,9 @@ def show_queue(command: Command) -> Reply:
 
 
 def show_history(command: Command) -> Reply:
-    raw = command.args[0] if command.args else ""
-    if not raw.lstrip("#").isdigit():
+    if not command.args:
         raise UsageError("`history` needs a content id, e.g. `/content history 12`.")
-    content_id = int(raw.lstrip("#"))
+    content_id = parse_id(command.args[0], "content id")
     with command.services.db() as session:
         content = get_content(session, content_id)
         found = versions(session, content_id) if content else []
@@ -175,5 +176,5 @@ def _cannot_queue(services: Services) -> str | None:
     if not settings.review_channel:
         return "REVIEW_CHANNEL is not set, so drafts would have nowhere to go: nothing was queued."
     if services.redis is None:
-        return f"The generation queue (Redis at {settings.redis_url}) was unreachable at start-up: nothing was queued."
+        return f"The generation queue (Redis at {redact_url(settings.redis_url)}) was unreachable at start-up: nothing was queued."
     return None

@@ -11,10 +11,11 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
+from bot.inputs import check_values, parse_id
 from bot.modals import on_submit
 from bot.roles import Role, guard
 from bot.services import Services
-from bot.verbs import Command, Reply, UsageError, Verb
+from bot.verbs import Command, Reply, UsageError, Verb, quote
 from bot.views.common import as_dicts, escape
 from bot.views.library import (
     CALLBACK_ID,
@@ -105,12 +106,12 @@ def parse_filters(words: Sequence[str]) -> Filters:
             slot, value = "include_retired", True
         else:
             raise UsageError(
-                f"`{word}` is not a category, kind or element. "
+                f"`{quote(word)}` is not a category, kind or element. "
                 f"Kinds: hook, framework, caption. Elements: air, water, fire, earth. "
                 f"Categories: {', '.join(categories())}. Add `retired` to list retired templates too."
             )
         if slot in found and found[slot] != value:
-            raise UsageError(f"One {slot.replace('_', ' ')} at a time: I got `{word}` as well.")
+            raise UsageError(f"One {slot.replace('_', ' ')} at a time: I got `{quote(word)}` as well.")
         found[slot] = value
     return Filters(**found)
 
@@ -189,6 +190,10 @@ def _saved_text(name: str, version: int, new_version: bool, text_changed: bool) 
     return f"Saved *{name}* as version {version} (name, categories or elements; the text is unchanged)."
 
 
+def parse_template_id(value: str) -> int:
+    return parse_id(value, "template id")
+
+
 def register(app: App, services: Services) -> None:
     only_admins = guard(services.roles, Role.ADMIN, "change the template library")
     on_submit(
@@ -198,6 +203,7 @@ def register(app: App, services: Services) -> None:
         submit_template,
         guard=guard(services.roles, Role.ADMIN, "change the template library", field="name"),
     )
+    check_values(EDIT_ACTION, PREVIEW_ACTION, RETIRE_ACTION, RESTORE_ACTION, parse=parse_template_id)
 
     @app.action(NEW_ACTION)
     def new_clicked(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
@@ -209,7 +215,7 @@ def register(app: App, services: Services) -> None:
 
     def clicked_template(body: dict[str, Any], respond: Respond) -> Template | None:
         """The template a button names; None (and the clicker told) when it is gone."""
-        template_id = int(body["actions"][0]["value"])
+        template_id = parse_template_id(body["actions"][0]["value"])
         with services.db() as session:
             template = get_template(session, template_id)
         if template is None:
@@ -241,7 +247,7 @@ def register(app: App, services: Services) -> None:
     @app.action(RETIRE_ACTION, middleware=[only_admins])
     def retire_clicked(ack: Ack, body: dict[str, Any], respond: Respond, context: dict[str, Any]) -> None:
         ack()
-        template_id = int(body["actions"][0]["value"])
+        template_id = parse_template_id(body["actions"][0]["value"])
         try:
             with services.db() as session:
                 retirement = retire_template(session, template_id)
@@ -262,7 +268,7 @@ def register(app: App, services: Services) -> None:
     @app.action(RESTORE_ACTION, middleware=[only_admins])
     def restore_clicked(ack: Ack, body: dict[str, Any], respond: Respond, context: dict[str, Any]) -> None:
         ack()
-        template_id = int(body["actions"][0]["value"])
+        template_id = parse_template_id(body["actions"][0]["value"])
         try:
             with services.db() as session:
                 restored = restore_template(session, template_id)

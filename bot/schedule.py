@@ -19,6 +19,7 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
 from bot.forms import BadInput, read_button
+from bot.inputs import parse_id
 from bot.roles import Role, guard
 from bot.services import Services
 from bot.verbs import Command, Reply, UsageError, Verb
@@ -48,13 +49,11 @@ PRIVACY_WORDS = {
 
 def schedule(command: Command) -> Reply:
     args = list(command.args)
-    if len(args) < 2 or not args[0].lstrip("#").isdigit():
-        raise UsageError(
-            "`schedule` needs a content id and a channel, e.g. `/content schedule 12 Water next`."
-        )
-    return place(
-        command.services, command.client, command.user_id, int(args[0].lstrip("#")), args[1], args[2:]
-    )
+    usage = "`schedule` needs a content id and a channel, e.g. `/content schedule 12 Water next`"
+    if len(args) < 2:
+        raise UsageError(f"{usage}.")
+    content_id = parse_id(args[0], "content id", usage)
+    return place(command.services, command.client, command.user_id, content_id, args[1], args[2:])
 
 
 def place(

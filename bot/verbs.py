@@ -19,6 +19,15 @@ class UsageError(ValueError):
     """A command that cannot be run as typed; the message says what was wrong."""
 
 
+# How much of what someone typed a message quotes back: a message must fit Slack's block limits.
+QUOTE_LIMIT = 60
+
+
+def quote(text: str, limit: int = QUOTE_LIMIT) -> str:
+    """What someone typed, cut to `limit` characters, for a message that names it."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 @dataclass
 class Command:
     """One `/content` invocation, as the handlers see it."""
@@ -120,7 +129,7 @@ def join_channel(args: list[str], at: int, names: Iterable[str]) -> list[str]:
             return [*args[:at], " ".join(args[at:stop]), *args[stop:]]
     listed = escape(", ".join(names))
     raise UsageError(
-        f"`{escape(args[at])}` is not a channel; the channels are {listed}. "
+        f"`{escape(quote(args[at]))}` is not a channel; the channels are {listed}. "
         'Type a name with spaces as it is, or in quotes: `"Water Park"`.'
     )
 
@@ -139,10 +148,10 @@ def match_verb(text: str, verbs: Sequence[Verb]) -> tuple[Verb, list[str]]:
         if tuple(lowered[: len(verb.words)]) == verb.words:
             args = words[len(verb.words) :]
             if verb.max_args is not None and len(args) > verb.max_args:
-                extra = " ".join(args[verb.max_args :])
+                extra = quote(" ".join(args[verb.max_args :]))
                 raise UsageError(f"`{verb.name}` takes {_count(verb.max_args)}; I got `{escape(extra)}` too.")
             return verb, args
-    raise UsageError(f"`{escape(words[0])}` is not a /content verb.")
+    raise UsageError(f"`{escape(quote(words[0]))}` is not a /content verb.")
 
 
 def _find(words: tuple[str, ...], verbs: Sequence[Verb]) -> Verb:

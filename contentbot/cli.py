@@ -11,6 +11,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from config.errors import SetupError
+from config.redact import redact_text, redact_url
 from config.settings import Settings
 
 log = logging.getLogger("contentbot")
@@ -50,7 +51,7 @@ def cmd_db_upgrade(settings: Settings, args: argparse.Namespace) -> None:
     from storage.migrate import upgrade
 
     upgrade(settings.database_url, args.revision)
-    log.info("database at %s is at revision %s", _safe_url(settings.database_url), args.revision)
+    log.info("database at %s is at revision %s", redact_url(settings.database_url), args.revision)
 
 
 def cmd_seed(settings: Settings, args: argparse.Namespace) -> None:
@@ -61,25 +62,31 @@ def cmd_seed(settings: Settings, args: argparse.Namespace) -> None:
 
 
 def cmd_metrics_import(settings: Settings, args: argparse.Namespace) -> None:
-    """Snapshots from a CSV (TikTok Studio export or our own columns): all rows land, or none."""
+    """Snapshots from a CSV (TikTok Studio export or our own columns): all rows land, or none.
+
+    A file without a date column was taken when it was saved, so importing it again adds nothing.
+    """
     from datetime import UTC, datetime
 
-    from core.metrics import MetricsFileError, parse_metrics_csv
+    from core.metrics import MetricsFileError, decode_metrics_file, read_metrics_csv
     from storage.db import session_scope
     from storage.metrics import import_rows
 
+    path = Path(args.file)
     try:
-        text = Path(args.file).read_text(encoding="utf-8-sig")
-        rows = parse_metrics_csv(text, default_taken_at=datetime.now(UTC), tz=settings.tz)
+        saved_at = datetime.fromtimestamp(int(path.stat().st_mtime), UTC)
+        text = decode_metrics_file(path.read_bytes())
+        rows, problems = read_metrics_csv(text, default_taken_at=saved_at, tz=settings.tz)
         with session_scope(settings.database_url) as session:
-            count = import_rows(session, rows)
+            imported = import_rows(session, rows, problems=problems)
     except OSError as exc:
         raise SetupError(f"cannot read {args.file}: {exc.strerror}") from exc
     except MetricsFileError as exc:
         raise SetupError(
             f"{args.file} was not imported (nothing was written):\n  " + "\n  ".join(exc.problems)
         ) from exc
-    log.info("imported %d metric snapshots from %s", count, args.file)
+    already = f"; {imported.skipped} were already there" if imported.skipped else ""
+    log.info("imported %d metric snapshots from %s%s", imported.added, args.file, already)
 
 
 def cmd_start(settings: Settings, args: argparse.Namespace) -> None:
@@ -92,13 +99,6 @@ def cmd_start(settings: Settings, args: argparse.Namespace) -> None:
     else:
         log.info("No SLACK_BOT_TOKEN: starting the local console workspace instead of connecting to Slack.")
         cmd_console(settings, args)
-
-
-def _safe_url(url: str) -> str:
-    # Never print a password from DATABASE_URL into a log.
-    from sqlalchemy.engine import make_url
-
-    return make_url(url).render_as_string(hide_password=True)
 
 
 Command = Callable[[Settings, argparse.Namespace], None]
@@ -160,7 +160,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         args.func(settings, args)
     except SetupError as exc:
-        print(f"contentbot: {exc}", file=sys.stderr)
+        print(f"contentbot: {redact_text(str(exc))}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130

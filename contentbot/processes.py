@@ -16,6 +16,7 @@ from bot.app import build_app
 from bot.services import Services
 from bot.web import WebApp, make_server
 from config.errors import SetupError
+from config.redact import redact_text
 from config.settings import Settings
 from workers import generate
 from workers.clock import Clock, build_scheduler
@@ -91,7 +92,7 @@ def redis_or_none(settings: Settings) -> redis.Redis | None:
     try:
         return connect(settings.redis_url, socket_timeout=WEB_SOCKET_TIMEOUT)
     except Exception as exc:
-        log.error("%s Commands that enqueue work will say so.", exc)
+        log.error("%s Commands that enqueue work will say so.", redact_text(str(exc)))
         return None
 
 

@@ -49,7 +49,8 @@ class AgentKind(StrEnum):
             if key in (kind.value, _SHORT_NAMES[kind]):
                 return kind
         names = ", ".join(_SHORT_NAMES[k] for k in cls)
-        raise ValueError(f"`{word}` is not an agent; choose one of {names}.")
+        shown = word if len(word) <= 40 else word[:39] + "…"
+        raise ValueError(f"`{shown}` is not an agent; choose one of {names}.")
 
     @property
     def short_name(self) -> str:

@@ -57,10 +57,10 @@ def parse_window(text: str) -> PostingWindow:
     """Parse a window written as people write them: `Mon-Fri 16:00-20:00`, `Sat,Sun 10:00-12:00`."""
     match = _WINDOW.match(text)
     if not match:
-        raise FieldError("windows", f"{text.strip()!r} is not a window like 'Mon-Fri 16:00-20:00'")
+        raise FieldError("windows", f"{text.strip()[:60]!r} is not a window like 'Mon-Fri 16:00-20:00'")
     start, end = parse_time(match["start"]), parse_time(match["end"])
     if start >= end:
-        raise FieldError("windows", f"{text.strip()!r} ends before it starts")
+        raise FieldError("windows", f"{text.strip()[:60]!r} ends before it starts")
     return PostingWindow(days=parse_days(match["days"]), start=start, end=end)
 
 
@@ -97,7 +97,7 @@ def parse_days(text: str, field: str = "windows") -> frozenset[int]:
 def _weekday(text: str, field: str) -> int:
     key = text.strip()[:3].capitalize()
     if key not in WEEKDAYS:
-        raise FieldError(field, f"{text!r} is not a weekday (Mon, Tue, ... Sun)")
+        raise FieldError(field, f"{text[:60]!r} is not a weekday (Mon, Tue, ... Sun)")
     return WEEKDAYS.index(key)
 
 
@@ -278,9 +278,10 @@ BRANDING_VARIABLES = ("caption", "hashtags", "channel", "element")
 
 
 def check_branding(body: str) -> None:
-    """Raise FieldError (field branding_template) unless the template can render."""
+    """Raise FieldError (field branding_template) unless the template can render within the sandbox's limits."""
     try:
         check_template(body, BRANDING_VARIABLES, allow_unused=True)
+        render(body, dict.fromkeys(BRANDING_VARIABLES, "sample"))
     except TemplateError as exc:
         raise FieldError("branding_template", f"{exc}. It may use {', '.join(BRANDING_VARIABLES)}.") from exc
 

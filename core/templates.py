@@ -40,9 +40,9 @@ from typing import Any
 
 import jinja2
 from jinja2 import meta
-from jinja2.sandbox import SandboxedEnvironment
 
 from core.elements import Element
+from core.sandbox import MAX_BODY, LimitedEnvironment, TemplateError, render_within_budget
 
 
 class TemplateKind(StrEnum):
@@ -78,10 +78,6 @@ class Category:
     safety: str = ""
 
 
-class TemplateError(ValueError):
-    """A template or a library entry is invalid; the message says what and where."""
-
-
 _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _FILE_KINDS = {
@@ -91,7 +87,8 @@ _FILE_KINDS = {
 }
 
 # trim_blocks/lstrip_blocks keep `{% if %}` lines from leaving blank lines in the rendered text.
-_ENV = SandboxedEnvironment(
+# The limited sandbox bounds what a body may cost (core/sandbox.py), wherever it is rendered.
+_ENV = LimitedEnvironment(
     undefined=jinja2.StrictUndefined,
     autoescape=False,
     trim_blocks=True,
@@ -105,6 +102,8 @@ def check_template(body: str, variables: Sequence[str], *, allow_unused: bool = 
     `allow_unused` is for templates offered a menu of values (a channel's branding may
     leave out the hashtags), rather than a library template whose variables are asked for.
     """
+    if len(body) > MAX_BODY:
+        raise TemplateError(f"the body is {len(body):,} characters; keep it under {MAX_BODY:,}")
     ast = _parse(body)
     if any(True for _ in meta.find_referenced_templates(ast)):
         # The sandbox has no loader; say so now rather than fail when a post is being written.
@@ -132,7 +131,7 @@ def render(spec_or_body: TemplateSpec | str, values: Mapping[str, str]) -> str:
     else:
         body = spec_or_body
     try:
-        return _compile(body).render(values).strip()
+        return render_within_budget(_compile(body), values).strip()
     except jinja2.UndefinedError as exc:
         raise TemplateError(f"missing value: {exc.message}") from exc
     except jinja2.exceptions.SecurityError as exc:
@@ -199,6 +198,8 @@ def _parse(body: str) -> jinja2.nodes.Template:
         return _ENV.parse(body)
     except jinja2.TemplateSyntaxError as exc:
         raise TemplateError(f"syntax error on line {exc.lineno}: {exc.message}") from exc
+    except ValueError as exc:  # Python refuses to read an integer literal of thousands of digits
+        raise TemplateError("a number in the body is too long") from exc
 
 
 @lru_cache(maxsize=512)

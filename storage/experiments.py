@@ -197,6 +197,10 @@ def default_template_version(session: Session, channel_id: int, kind: TemplateKi
 # --- Creating and reading ---------------------------------------------------------------------------
 
 
+# Far beyond what a channel posts in years, and inside the database's integer.
+MAX_SAMPLE = 100_000
+
+
 def create_experiment(
     session: Session,
     *,
@@ -226,6 +230,8 @@ def create_experiment(
         raise ExperimentError(
             "min_sample", f"The minimum sample for {metric.label} is at least {floor} posts."
         )
+    if min_sample > MAX_SAMPLE:
+        raise ExperimentError("min_sample", f"The minimum sample is at most {MAX_SAMPLE:,} posts.")
     templates = {
         row.id: row for row in session.scalars(select(TemplateRow).where(TemplateRow.id.in_(template_ids)))
     }

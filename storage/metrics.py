@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import asdict, fields
-from datetime import datetime
+from dataclasses import asdict, dataclass, fields
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Row, insert, select
+from sqlalchemy import Row, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from core.metrics import ImportedRow, MetricsFileError, MetricSnapshot
+from core.metrics import ImportedRow, MetricsFileError, MetricSnapshot, problem_line
+from storage.db import affected
 from storage.models import LatestSnapshotRow, MetricSnapshotRow, PostRow
 
 
@@ -19,53 +20,95 @@ def record_snapshot(session: Session, snapshot: MetricSnapshot) -> None:
     record_snapshots(session, [snapshot])
 
 
-def record_snapshots(session: Session, snapshots: Sequence[MetricSnapshot]) -> None:
-    """Add to the history, and move each post's latest snapshot forward (never back: an old CSV
-    row imported late leaves a newer poll in place)."""
-    if not snapshots:
-        return
+def record_snapshots(session: Session, snapshots: Sequence[MetricSnapshot]) -> int:
+    """Add to the history (a snapshot already there, same post, time and source, is skipped), and move
+    each post's latest snapshot forward (never back: an old CSV row imported late leaves a newer poll in
+    place). Returns how many were added."""
     rows = [asdict(snapshot) for snapshot in snapshots]
-    session.execute(insert(MetricSnapshotRow), rows)
+    if not rows:
+        return 0
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    added = 0
+    for start in range(0, len(rows), _BATCH):
+        statement = dialect.insert(MetricSnapshotRow).values(rows[start : start + _BATCH])
+        result = session.execute(
+            statement.on_conflict_do_nothing(index_elements=["post_id", "taken_at", "source"])
+        )
+        added += max(affected(result), 0)
     newest: dict[int, dict[str, Any]] = {}
     for row in rows:
         kept = newest.get(row["post_id"])
         if kept is None or row["taken_at"] >= kept["taken_at"]:
             newest[row["post_id"]] = row
-    dialect = session.get_bind().dialect.name
-    upsert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(LatestSnapshotRow)
-    statement = upsert.on_conflict_do_update(
+    upsert = dialect.insert(LatestSnapshotRow)
+    latest = upsert.on_conflict_do_update(
         index_elements=["post_id"],
         set_={name: upsert.excluded[name] for name in SNAPSHOT_FIELDS if name != "post_id"},
         where=LatestSnapshotRow.taken_at <= upsert.excluded.taken_at,
     )
-    session.execute(statement, list(newest.values()))
+    session.execute(latest, list(newest.values()))
+    return added
 
 
-def import_rows(session: Session, rows: Sequence[ImportedRow], source: str = "csv") -> int:
-    """Resolve every row's post first; one unknown post refuses the whole file."""
+@dataclass(frozen=True)
+class Imported:
+    """What an import did: snapshots added, and rows skipped because that snapshot was already there."""
+
+    added: int
+    skipped: int
+
+
+# A clock a few minutes fast on the exporting machine is not an error.
+_CLOCK_SKEW = timedelta(minutes=10)
+# Rows per INSERT: SQLite allows a few thousand bound values in one statement.
+_BATCH = 500
+
+
+def import_rows(
+    session: Session,
+    rows: Sequence[ImportedRow],
+    source: str = "csv",
+    *,
+    problems: Sequence[str] = (),
+    now: datetime | None = None,
+) -> Imported:
+    """Add the rows' snapshots, skipping those already there; any impossible row refuses the whole file.
+
+    A row is impossible when its post is unknown or it was taken outside the post's life: before the
+    day the post went out (a date-only value means that day) or in the future. `problems` are the
+    file's unreadable lines, named along with these.
+    """
+    now = now or datetime.now(UTC)
     post_ids = {int(r.post_ref) for r in rows if r.post_ref.isdigit()}
     video_ids = {r.post_ref.removeprefix("video:") for r in rows if r.post_ref.startswith("video:")}
-    known_posts = set(session.scalars(select(PostRow.id).where(PostRow.id.in_(post_ids))))
-    video_query = select(PostRow.tiktok_video_id, PostRow.id).where(PostRow.tiktok_video_id.in_(video_ids))
-    by_video = {video: post for video, post in session.execute(video_query)}
-    problems = []
+    life_query = select(PostRow.id, PostRow.tiktok_video_id, PostRow.published_at, PostRow.scheduled_at)
+    posts = session.execute(
+        life_query.where(or_(PostRow.id.in_(post_ids), PostRow.tiktok_video_id.in_(video_ids)))
+    ).all()
+    started = {post.id: post.published_at or post.scheduled_at for post in posts}
+    by_video = {post.tiktok_video_id: post.id for post in posts if post.tiktok_video_id}
+    problems = list(problems)
     resolved: list[tuple[ImportedRow, int]] = []
     for row in rows:
         if row.post_ref.startswith("video:"):
             post_id = by_video.get(row.post_ref.removeprefix("video:"))
-        elif row.post_ref.isdigit() and int(row.post_ref) in known_posts:
-            post_id = int(row.post_ref)
         else:
-            post_id = None
+            post_id = int(row.post_ref) if int(row.post_ref) in started else None
         if post_id is None:
             problems.append(f"line {row.line}: no post {row.post_ref.removeprefix('video:')!r} here")
+        elif row.taken_at.astimezone(UTC).date() < started[post_id].date():
+            problems.append(
+                f"line {row.line}: taken {row.taken_at:%Y-%m-%d}, before post {post_id} went out "
+                f"({started[post_id]:%Y-%m-%d})"
+            )
+        elif row.taken_at > now + _CLOCK_SKEW:
+            problems.append(f"line {row.line}: taken {row.taken_at:%Y-%m-%d %H:%M}, which is in the future")
         else:
             resolved.append((row, post_id))
     if problems:
-        raise MetricsFileError(problems)
-    record_snapshots(
-        session,
-        [
+        raise MetricsFileError(sorted(problems, key=problem_line))
+    values = [
+        (
             MetricSnapshot(
                 post_id=post_id,
                 taken_at=row.taken_at,
@@ -76,10 +119,11 @@ def import_rows(session: Session, rows: Sequence[ImportedRow], source: str = "cs
                 saves=row.saves,
                 source=source,
             )
-            for row, post_id in resolved
-        ],
-    )
-    return len(resolved)
+        )
+        for row, post_id in resolved
+    ]
+    added = record_snapshots(session, values)
+    return Imported(added=added, skipped=len(values) - added)
 
 
 def snapshots(

@@ -248,7 +248,11 @@ class MetricSnapshotRow(Base):
     """A post's counters at one moment, from one source (TikTok's APIs or a CSV export)."""
 
     __tablename__ = "metric_snapshots"
-    __table_args__ = (Index("ix_metric_snapshots_post_taken", "post_id", "taken_at"),)
+    __table_args__ = (
+        Index("ix_metric_snapshots_post_taken", "post_id", "taken_at"),
+        # One snapshot per post, moment and source: importing a file twice adds nothing.
+        UniqueConstraint("post_id", "taken_at", "source"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"))

@@ -44,7 +44,7 @@ from core.agents import (
 from core.channels import BrandVoice
 from core.content import Content
 from core.elements import Element, ElementRules, categorise
-from core.templates import render
+from core.templates import TemplateError, render
 from core.versions import Version
 from storage import contents
 from storage.channels import get_channel_by_id
@@ -138,7 +138,8 @@ class Generation:
             draft = generate(work.agent, work.request, work.context, _writer(settings, work), prompt_source)
         except LLMError as exc:
             raise JobError(exc.reason, retryable=exc.retryable) from exc
-        except DraftError as exc:
+        except (DraftError, TemplateError) as exc:
+            # TemplateError: a template saved before the sandbox's limits, now too costly to render.
             raise JobError(str(exc), retryable=False) from exc
 
         element, reason = _element(settings, work, draft.fields)

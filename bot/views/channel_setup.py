@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -21,6 +22,7 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.blocks.basic_components import MarkdownTextObject
 from slack_sdk.models.views import View
 
+from bot.verbs import quote
 from bot.views.common import text_input
 from core.channels import (
     MAX_DAILY_CAP,
@@ -33,6 +35,7 @@ from core.channels import (
 )
 from core.elements import Element
 from core.forms import Errors, FieldError
+from core.sandbox import MAX_BODY
 
 CALLBACK_ID = "channel_setup"
 CONNECT_ACTION = "channel_connect_tiktok"
@@ -101,6 +104,7 @@ def setup_view(channel: Channel, context: SetupContext) -> View:
             "Branding template (caption text)",
             channel.branding_template,
             multiline=True,
+            max_length=MAX_BODY,
             hint="Jinja2 around the caption: {{ caption }}, {{ hashtags }}, {{ channel }}, {{ element }}. "
             "Text only: TikTok forbids apps to overlay logos or watermarks on videos.",
         ),
@@ -192,10 +196,10 @@ def read_setup(values: dict[str, dict[str, Any]], base: Channel) -> tuple[Channe
 
     def number(block: str) -> int:
         raw = text(block)
-        try:
-            return int(raw)
-        except ValueError:
-            raise FieldError(block, f"{raw!r} is not a whole number.") from None
+        # Six digits is more than any cap or gap needs, and keeps a pasted 30-digit number from overflowing.
+        if not re.fullmatch(r"-?[0-9]{1,6}", raw):
+            raise FieldError(block, f"{quote(raw)!r} is not a whole number up to 999999.")
+        return int(raw)
 
     def words(block: str) -> tuple[str, ...]:
         return tuple(w.strip() for w in text(block).split(",") if w.strip())

@@ -30,13 +30,22 @@ def as_dicts(blocks: list[Block]) -> list[dict]:
 
 
 def text_input(
-    block_id: str, label: str, value: str, *, multiline: bool = False, optional: bool = False, hint: str = ""
+    block_id: str,
+    label: str,
+    value: str,
+    *,
+    multiline: bool = False,
+    optional: bool = False,
+    hint: str = "",
+    max_length: int | None = None,
 ) -> InputBlock:
     """A modal's text field; its action_id is its block_id, so submissions read values[id][id]."""
     return InputBlock(
         block_id=block_id,
         label=label,
-        element=PlainTextInputElement(action_id=block_id, initial_value=value or None, multiline=multiline),
+        element=PlainTextInputElement(
+            action_id=block_id, initial_value=value or None, multiline=multiline, max_length=max_length
+        ),
         optional=optional,
         hint=hint or None,
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -316,5 +317,15 @@ def read_new(values: Mapping[str, Mapping[str, Any]]) -> NewExperiment:
         template_ids=tuple(int(o["value"]) for o in entry("templates").get("selected_options") or []),
         metric=Metric(selected("metric") or Metric.SAVE_RATE),
         allocation=Allocation(selected("allocation") or Allocation.EVEN),
-        min_sample=int(raw_sample) if raw_sample.isdigit() else 0,
+        min_sample=_whole_number(raw_sample),
     )
+
+
+def _whole_number(raw: str) -> int:
+    """ASCII digits as a number (storage says what range it takes); 0 for anything else.
+
+    A pasted run of thousands of digits is read as "very large" rather than handed to int().
+    """
+    if not re.fullmatch(r"[0-9]+", raw):
+        return 0
+    return int(raw) if len(raw) <= 12 else 10**12

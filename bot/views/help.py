@@ -31,4 +31,5 @@ def _help_line(verb: Verb) -> str:
 
 def usage_blocks(problem: str, verbs: Sequence[Verb]) -> list[Block]:
     usages = "\n".join(f"`/content {escape(verb.usage)}`" for verb in verbs)
-    return [section(f":warning: {escape(problem)}"), context(f"Usage:\n{usages}")]
+    # A problem quotes what was typed; a section holds 3,000 characters.
+    return [section(f":warning: {escape(problem)}"[:3000]), context(f"Usage:\n{usages}")]

@@ -24,9 +24,11 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
+from bot.verbs import UsageError
 from bot.views.common import context, escape, section, text_input
 from core.elements import Element
 from core.metrics import format_rate
+from core.sandbox import MAX_BODY
 from core.templates import (
     Category,
     TemplateError,
@@ -40,6 +42,7 @@ from storage.library import Template, TemplateStatus, TemplateSummary
 
 CALLBACK_ID = "template_edit"
 PREVIEW_ACTION = "template_preview"
+MAX_NAME = 120  # the size of the templates.name column
 EDIT_ACTION = "template_edit"
 RETIRE_ACTION = "template_retire"
 RESTORE_ACTION = "template_restore"
@@ -73,8 +76,11 @@ class Page:
 
     @classmethod
     def load(cls, raw: str) -> Page:
-        data = json.loads(raw)
-        return cls(words=tuple(data["words"]), start=int(data["start"]))
+        try:
+            data = json.loads(raw)
+            return cls(words=tuple(str(w) for w in data["words"]), start=max(int(data["start"]), 0))
+        except (ValueError, TypeError, KeyError):
+            raise UsageError("That page button is broken; run `/content templates` again.") from None
 
 
 def usage_line(summary: TemplateSummary) -> str:
@@ -162,11 +168,16 @@ def preview_blocks(template: Template) -> list[Block]:
     variables = "\n".join(
         f"• `{v.name}`: {escape(v.description)} (sample: {escape(v.sample)})" for v in spec.variables
     )
+    try:
+        rendered = render_sample(spec)
+    except TemplateError as exc:  # saved before the sandbox's limits, or its samples no longer fit
+        rendered = f"It cannot be rendered: {exc}."
+    # Block Kit takes 3,000 characters a section and 2,000 a context element; a body may hold 5,000.
     return [
         section(f"{template_title(template)}\nRendered with the sample values:"),
-        section(f"```{escape(render_sample(spec))}```"),
-        section(f"*Variables*\n{variables}" if variables else "*Variables*: none"),
-        ContextBlock(elements=[MarkdownTextObject(text=f"Template body:\n```{escape(spec.body)}```")]),
+        section(f"```{escape(rendered)[:2900]}```"),
+        section((f"*Variables*\n{variables}" if variables else "*Variables*: none")[:3000]),
+        ContextBlock(elements=[MarkdownTextObject(text=f"Template body:\n```{escape(spec.body)[:1900]}```")]),
     ]
 
 
@@ -206,7 +217,7 @@ def template_view(template: Template | None, categories: Sequence[Category], con
     category_options = [Option(value=c.slug, text=c.label[:75]) for c in categories]
     element_options = [Option(value=e.value, text=e.label) for e in Element]
     kind_options = [Option(value=k.value, text=KIND_LABELS[k].capitalize()) for k in TemplateKind]
-    blocks: list[Block] = [text_input("name", "Name", spec.name if spec else "")]
+    blocks: list[Block] = [text_input("name", "Name", spec.name if spec else "", max_length=MAX_NAME)]
     if spec is None:
         blocks.append(
             InputBlock(
@@ -242,6 +253,7 @@ def template_view(template: Template | None, categories: Sequence[Category], con
             "Body (Jinja2)",
             spec.body if spec else "",
             multiline=True,
+            max_length=MAX_BODY,
             hint="Write {{ variable }} where a value goes, e.g. Stuck on a gift for age {{ age }}?",
         ),
         text_input(
@@ -279,6 +291,8 @@ def read_template(values: Mapping[str, Mapping[str, Any]], base: Template | None
     name = (entry("name").get("value") or "").strip()
     if not name:
         raise FieldError("name", "Give the template a name.")
+    if len(name) > MAX_NAME:
+        raise FieldError("name", f"Keep the name under {MAX_NAME} characters; it has {len(name):,}.")
     if base is not None:
         kind = base.spec.kind
     else:

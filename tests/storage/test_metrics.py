@@ -128,3 +128,134 @@ def test_the_migration_fills_the_latest_snapshots(database_url: str) -> None:
     with session_scope(database_url) as session:
         latest = session.scalars(select(LatestSnapshotRow)).all()
     assert [(r.post_id, r.views, r.taken_at) for r in latest] == [(posts[0], 30, T0 + timedelta(hours=3))]
+
+
+def import_file(path: Path) -> int:
+    return main(["metrics", "import", str(path)])
+
+
+def test_importing_the_same_file_twice_adds_nothing_the_second_time(
+    database_url: str, env: dict[str, str], tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level("INFO")
+    seed(database_url)
+    with session_scope(database_url) as session:
+        post = make_post(session, "Air", "kite caption", T0, status="published")
+    dated = tmp_path / "dated.csv"
+    dated.write_text(
+        f"post_id,date,views,saves\n{post},2026-11-21T18:00,900,30\n{post},2026-11-22T18:00,1500,41\n"
+    )
+    # Without a date column a row was taken when the file was saved: the same file, the same moment.
+    undated = tmp_path / "undated.csv"
+    undated.write_text(f"post_id,views,saves\n{post},2000,50\n")
+    for path in (dated, undated):
+        assert import_file(path) == 0
+    assert snapshot_count(database_url) == 3
+    for path in (dated, undated):
+        assert import_file(path) == 0
+    assert snapshot_count(database_url) == 3
+    assert "imported 0 metric snapshots from" in caplog.text and "2 were already there" in caplog.text
+
+
+def test_the_same_post_and_time_twice_in_one_file_is_refused(tmp_path: Path) -> None:
+    from core.metrics import MetricsFileError, parse_metrics_csv
+
+    with pytest.raises(MetricsFileError) as info:
+        parse_metrics_csv("post_id,date,views\n1,2026-11-21,5\n1,2026-11-21,6\n", default_taken_at=T0)
+    assert info.value.problems == ["line 3: the same post and time as line 2"]
+
+
+def test_impossible_rows_are_named_by_line_and_nothing_is_imported(
+    database_url: str, env: dict[str, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    seed(database_url)
+    with session_scope(database_url) as session:
+        post = make_post(session, "Fire", "race car caption", T0, status="published")
+    future = (datetime.now(UTC) + timedelta(days=2)).strftime("%Y-%m-%dT%H:%M")
+    csv = tmp_path / "impossible.csv"
+    csv.write_text(
+        "post_id,date,views,likes,saves\n"
+        f"{post},2026-11-21,1000,50,20\n"  # fine
+        f"{post},2026-11-22,100,120,5\n"  # more likes than views
+        f"{post},2026-11-23,100,10,101\n"  # more saves than views
+        f"{post},2026-11-19,100,10,5\n"  # the day before the post went out
+        f"{post},{future},100,10,5\n"  # not yet taken
+    )
+    assert import_file(csv) == 2
+    err = capsys.readouterr().err
+    assert "line 3: likes (120) above views (100)" in err
+    assert "line 4: saves (101) above views (100)" in err
+    assert f"line 5: taken 2026-11-19, before post {post} went out (2026-11-20)" in err
+    assert "line 6: taken" in err and "which is in the future" in err
+    assert "line 2" not in err
+    assert snapshot_count(database_url) == 0
+
+
+@pytest.mark.parametrize(
+    ("content", "problems"),
+    [
+        (b"post_id,views\n1,100\n2,caf\xe9\n", ["line 3: byte 0xe9 at column 6 is not UTF-8 text"]),
+        (b"post_id,views\n1,1\x002\n", ["line 2: holds a NUL character"]),
+        (
+            b"post_id,views,note\n1,100," + b"x" * 5000 + b"\n",
+            ["line 2: is 5,006 characters long; at most 4,000"],
+        ),
+        (b'post_id,views,note\n1,100,"' + b"x" * 600 + b'"\n', ["line 2: note longer than 500 characters"]),
+        (b"post_id,views\n1,99999999999999999999\n", ["line 2: views '99999999999999999999' is not a count"]),
+        (b"post_id,views\n1,2200000K\n", ["line 2: views '2200000K' is more than 2,147,483,647"]),
+        (b"post_id,views\n1," + b"9" * 400 + b"\n", ["line 2: views '999"]),
+        (
+            b"post_id,views\n99999999999999999999,5\n",
+            ["line 2: post id '99999999999999999999' is not one of ours"],
+        ),
+        (b"post_id,date,views\n1,0001-01-01,5\n", ["line 2: date '0001-01-01' is not between 2016 and 2100"]),
+        (b"post_id,views\n1,5,6,7\n", ["line 2: 2 more field(s) than the header has columns"]),
+    ],
+    ids=[
+        "latin-1",
+        "nul",
+        "long line",
+        "long field",
+        "int8 overflow",
+        "int4 overflow",
+        "400 digits",
+        "huge post id",
+        "year 1",
+        "extra fields",
+    ],
+)
+def test_bad_bytes_sizes_and_numbers_are_named_by_line_and_nothing_is_imported(
+    database_url: str,
+    env: dict[str, str],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    content: bytes,
+    problems: list[str],
+) -> None:
+    seed(database_url)
+    with session_scope(database_url) as session:
+        make_post(session, "Water", "boat caption", T0, status="published")
+    csv = tmp_path / "bad.csv"
+    csv.write_bytes(content)
+    assert import_file(csv) == 2
+    err = capsys.readouterr().err
+    assert "was not imported (nothing was written)" in err
+    for problem in problems:
+        assert problem in err
+    assert snapshot_count(database_url) == 0
+
+
+def test_the_upgrade_keeps_one_of_each_duplicated_snapshot(database_url: str) -> None:
+    seed(database_url)
+    with session_scope(database_url) as session:
+        post = make_post(session, "Earth", "blocks caption", T0, status="published")
+    downgrade(database_url, "0010")
+    with session_scope(database_url) as session:
+        for views in (100, 100, 200):
+            session.add(
+                MetricSnapshotRow(
+                    post_id=post, taken_at=T0, views=views, likes=0, comments=0, shares=0, source="csv"
+                )
+            )
+    upgrade(database_url)
+    assert snapshot_count(database_url) == 1
