@@ -101,12 +101,8 @@ def tiktok_callback(services: Services, client: WebClient, query: Mapping[str, s
         log.warning("connecting channel %s failed: %s", name, exc)
         return _failed(client, taken.user_id, taken.channel_id, name, exc.reason)
     account = connected.account
-    _tell(
-        client,
-        taken.user_id,
-        f"Connected channel *{escape(name)}* to the TikTok account {escape(account.describe())}.",
-        [section(f":white_check_mark: Connected channel *{escape(name)}* to {escape(account.describe())}.")],
-    )
+    text = f"Connected channel *{escape(name)}* to {escape(account.describe())}."
+    _tell(client, taken.user_id, text, [section(f":white_check_mark: {text}")])
     return html_page(
         200, "Connected", f"Connected {account.handle} to channel {name}; you can close this tab."
     )

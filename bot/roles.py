@@ -106,7 +106,7 @@ def guard(roles: Roles, role: Role, action: str, *, field: str | None = None) ->
             return BoltResponse(
                 status=200, body=json.dumps({"response_action": "errors", "errors": {field: why}})
             )
-        if respond is not None:
+        if body.get("response_url"):
             respond(text=why, replace_original=False)
         else:
             # A button inside a modal has no response_url: the refusal goes on a modal above it.

@@ -17,7 +17,7 @@ import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from slack_sdk.errors import SlackApiError
+from slack_sdk.errors import SlackClientError
 
 from bot.views.accounts import reconnect_blocks, reconnect_text
 from config.settings import Settings
@@ -206,14 +206,15 @@ def tell_reconnect(database_url: str, account: Account, user_id: str | None = No
     name = channel.name if channel else str(account.channel_id)
     to = user_id or (channel.owner_user_id if channel else None) or account.connected_by
     text = reconnect_text(name, account.reason or "TikTok refused the grant")
+    settings = current_settings()
+    if not settings.slack_bot_token:
+        log.warning("channel %s needs its TikTok account reconnected; there is no Slack to say it in", name)
+        return
+    # The account is marked already: a Slack that cannot be reached must not hide the refusal's error.
     try:
-        direct_message(
-            slack_client(current_settings()), to, text, blocks=reconnect_blocks(account.channel_id, text)
-        )
-    except SlackApiError as exc:
-        log.warning(
-            "could not tell %s that channel %s needs reconnecting: %s", to, name, exc.response["error"]
-        )
+        direct_message(slack_client(settings), to, text, blocks=reconnect_blocks(account.channel_id, text))
+    except (SlackClientError, OSError) as exc:
+        log.warning("could not tell %s that channel %s needs reconnecting: %s", to, name, exc)
 
 
 def _usable(account: Account | None, channel_id: int) -> Account:
