@@ -16,7 +16,7 @@ from cryptography.fernet import Fernet
 from sqlalchemy import select, update
 
 from contentbot.local import LocalBot
-from core.accounts import AccountState
+from core.accounts import Account, AccountState
 from standins.slack import Message
 from standins.tiktok import TikTokStandIn
 from storage.accounts import get_account
@@ -92,6 +92,16 @@ def channel_id(bot: LocalBot, name: str = "Air") -> int:
         found = get_channel(session, name)
     assert found is not None and found.id is not None
     return found.id
+
+
+def reconnect(bot: LocalBot, told: Message) -> Account | None:
+    """Press Reconnect on the DM `told`, follow the fresh link through TikTok's consent; the account after."""
+    clicked = bot.workspace.click(ADMIN, action_id="tiktok_reconnect", message=(told.channel, told.ts))
+    assert clicked.status == 200
+    [answer] = bot.standin.wait_for(lambda: bot.standin.ephemerals(told.channel, ADMIN))
+    assert httpx.get(consent(bot, link_in(answer.blocks))).status_code == 200
+    with session_scope(bot.settings.database_url) as session:
+        return get_account(session, channel_id(bot))
 
 
 def test_an_admin_connects_a_channel_end_to_end(
@@ -206,14 +216,8 @@ def test_a_refused_grant_is_said_with_a_reconnect_button(
 
     # Reconnect makes a fresh link; this time the person allows it.
     tiktok.authorize_as(OPEN_ID)
-    assert (
-        bot.workspace.click(ADMIN, action_id="tiktok_reconnect", message=(told.channel, told.ts)).status
-        == 200
-    )
-    [answer] = bot.standin.wait_for(lambda: bot.standin.ephemerals(told.channel, ADMIN))
-    assert httpx.get(consent(bot, link_in(answer.blocks))).status_code == 200
-    with session_scope(bot.settings.database_url) as session:
-        assert get_account(session, channel_id(bot)) is not None
+    account = reconnect(bot, told)
+    assert account is not None and account.connected
 
 
 def test_an_exchange_tiktok_refuses_is_said_and_nothing_stored(
@@ -259,14 +263,7 @@ def test_a_revoked_grant_needs_reconnecting_and_the_owner_is_told(
     assert ":warning: Air &lt;Kids&gt; (@air.toys): needs reconnecting" in listing
 
     # Reconnecting clears it.
-    assert (
-        bot.workspace.click(ADMIN, action_id="tiktok_reconnect", message=(told.channel, told.ts)).status
-        == 200
-    )
-    [answer] = bot.standin.wait_for(lambda: bot.standin.ephemerals(told.channel, ADMIN))
-    assert httpx.get(consent(bot, link_in(answer.blocks))).status_code == 200
-    with session_scope(bot.settings.database_url) as session:
-        account = get_account(session, air)
+    account = reconnect(bot, told)
     assert account is not None and account.connected and account.reason is None
 
 
