@@ -129,6 +129,11 @@ def get_account(session: Session, channel_id: int) -> Account | None:
     return to_account(row) if row else None
 
 
+def channel_of(session: Session, open_id: str) -> int | None:
+    """The channel this TikTok user is connected to, if any."""
+    return session.scalar(select(TikTokAccountRow.channel_id).where(TikTokAccountRow.open_id == open_id))
+
+
 def accounts_by_channel(session: Session) -> dict[int, Account]:
     return {row.channel_id: to_account(row) for row in session.scalars(select(TikTokAccountRow))}
 

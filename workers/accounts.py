@@ -123,6 +123,17 @@ def complete_connect(
         max_video_post_duration_sec=info.max_video_post_duration_sec,
     )
     with session_scope(database_url) as session:
+        taken_by = store.channel_of(session, tokens.open_id)
+        if taken_by is not None and taken_by != taken.channel_id:
+            other = get_channel_by_id(session, taken_by)
+            # Two channels on one account would post everything twice there; the other grant stays
+            # (a revoke would end the app's access for both).
+            raise AccountError(
+                f"this TikTok account is already connected to channel {other.name if other else taken_by}; "
+                "log in to TikTok as this channel's own account and connect again",
+                channel_id=taken.channel_id,
+                needs_reconnect=True,
+            )
         account = store.save_account(
             session,
             taken.channel_id,

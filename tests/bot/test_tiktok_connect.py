@@ -267,6 +267,21 @@ def test_a_revoked_grant_needs_reconnecting_and_the_owner_is_told(
     assert account is not None and account.connected and account.reason is None
 
 
+def test_one_tiktok_account_is_not_connected_to_two_channels(
+    connect_bot: LocalBot, tiktok: TikTokStandIn
+) -> None:
+    bot = connect_bot
+    assert httpx.get(consent(bot, link_in(press_connect(bot).blocks))).status_code == 200
+    bot.standin.close_modals(ADMIN, all_views=True)
+    page = httpx.get(consent(bot, link_in(press_connect(bot, channel="Water").blocks)))
+    assert page.status_code == 400
+    assert "this TikTok account is already connected to channel Air" in page.text
+    with session_scope(bot.settings.database_url) as session:
+        assert get_account(session, channel_id(bot, "Water")) is None
+        air = get_account(session, channel_id(bot))
+    assert air is not None and air.connected
+
+
 def test_only_admins_may_connect(connect_bot: LocalBot, tiktok: TikTokStandIn) -> None:
     pushed = press_connect(connect_bot, user=NOT_ADMIN)
     assert "Only admins may connect TikTok accounts; ask <@U0ALICE>." in all_text(pushed.blocks)
