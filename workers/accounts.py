@@ -4,6 +4,7 @@
     connected = complete_connect(database_url, client, cipher, state=..., code=..., redirect_uri=...)
     token = access_token(database_url, channel_id, client, cipher)       # before every TikTok call
     token = access_token(..., refused=token)                            # after TikTok said token_expired
+    token = ChannelToken(database_url, channel_id, client, cipher)      # the same as a callable
 
 Refresh tokens rotate (the old one dies when a new one is issued), so a refresh happens under the
 account's lock and the new pair is stored before the new access token is handed out: two workers never
@@ -197,6 +198,23 @@ def access_token(
         failure = AccountError(reason, channel_id=channel_id, needs_reconnect=True)
     tell_reconnect(database_url, account)
     raise failure
+
+
+@dataclass(frozen=True)
+class ChannelToken:
+    """The channel's access token as a callable (workers.publishers.TikTokPublisher takes one)."""
+
+    database_url: str
+    channel_id: int
+    client: TikTokClient
+    cipher: TokenCipher
+
+    def __call__(self) -> str:
+        return access_token(self.database_url, self.channel_id, self.client, self.cipher)
+
+    def refused(self, token: str) -> str:
+        """A new token after TikTok answered `token` with access_token_invalid (TikTokError.token_expired)."""
+        return access_token(self.database_url, self.channel_id, self.client, self.cipher, refused=token)
 
 
 def needs_reconnect(database_url: str, channel_id: int, reason: str, now: datetime | None = None) -> None:

@@ -17,7 +17,7 @@ from storage import accounts as store
 from storage.channels import get_channel
 from storage.crypto import TokenCipher
 from storage.db import session_scope
-from workers.accounts import AccountError, access_token
+from workers.accounts import AccountError, ChannelToken, access_token
 from workers.tiktok import TikTokClient, TikTokError
 
 OPEN_ID = "open-fire"
@@ -131,14 +131,14 @@ def test_a_fresh_token_is_used_without_asking_tiktok(
 
 
 def test_a_refused_token_is_refreshed_once_even_when_asked_twice(
-    database_url: str, tiktok: TikTokStandIn, client: TikTokClient, clock: ManualClock
+    database_url: str, tiktok: TikTokStandIn, client: TikTokClient
 ) -> None:
     channel_id = connect(database_url, tiktok)
-    early = at(clock)  # far from expiry: only the refusal makes it refresh
-    refused = stored(database_url, channel_id).access_token
-    first = access_token(database_url, channel_id, client, CIPHER, early, refused=refused)
+    token = ChannelToken(database_url, channel_id, client, CIPHER)
+    refused = token()  # far from expiry: only the refusal makes it refresh
+    first = token.refused(refused)
     # A second job that saw the same refusal gets the token the first one stored.
-    assert access_token(database_url, channel_id, client, CIPHER, early, refused=refused) == first
+    assert token.refused(refused) == first == token()
     assert first != refused and len(tiktok.requests_to("token")) == 1
 
 
