@@ -172,9 +172,8 @@ def access_token(
         tokens = store.account_tokens(session, channel_id, cipher)
     if not _stale(tokens, now, refused):
         return tokens.access_token
-    failure: AccountError
     with session_scope(database_url) as session:
-        account = _usable(store.lock_account(session, channel_id), channel_id)
+        _usable(store.lock_account(session, channel_id), channel_id)
         # Another worker may have refreshed while this one waited for the lock: read again.
         tokens = store.account_tokens(session, channel_id, cipher)
         if not _stale(tokens, now, refused):
