@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from core.accounts import STATE_LIFETIME, Account, AccountState, Creator
 from storage.crypto import TokenCipher
+from storage.db import affected
 from storage.models import ChannelRow, OAuthStateRow, TikTokAccountRow
 
 
@@ -71,7 +72,7 @@ def take_state(session: Session, state: str, now: datetime) -> OAuthState | None
         )
         .values(used_at=now)
     )
-    if taken.rowcount != 1:  # type: ignore[attr-defined]
+    if affected(taken) != 1:
         return None
     row = session.scalars(select(OAuthStateRow).where(OAuthStateRow.state_hash == _hash(state))).one()
     return OAuthState(row.channel_id, row.user_id, row.code_verifier)
