@@ -9,6 +9,7 @@ from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
 from bot import (
+    accounts,
     channels,
     commands,
     contents,
@@ -43,7 +44,7 @@ def build_app(services: Services) -> App:
     app.middleware(replays.once(services.redis))
     inputs.register(app)
     commands.register(app, services)
-    for surface in (channels, generate, review, contents, schedule, library, experiments):
+    for surface in (channels, accounts, generate, review, contents, schedule, library, experiments):
         surface.register(app, services)
     home.register(app, services)
     return app

@@ -6,7 +6,7 @@ import logging
 from datetime import UTC, datetime
 from typing import Any
 
-from slack_bolt import Ack, App
+from slack_bolt import App
 from slack_sdk import WebClient
 
 from bot.forms import field_errors
@@ -14,13 +14,14 @@ from bot.modals import on_submit
 from bot.roles import Role, guard
 from bot.services import Services
 from bot.verbs import Command, Reply, UsageError, Verb
-from bot.views.channel_setup import CALLBACK_ID, CONNECT_ACTION, SetupContext, read_setup, setup_view
+from bot.views.channel_setup import CALLBACK_ID, SetupContext, read_setup, setup_view
 from bot.views.channels import channels_blocks, check_blocks
 from bot.views.common import escape
 from core.channels import Channel
 from core.elements import Element
 from core.fingerprint import Fingerprint
 from core.forms import FieldError
+from storage.accounts import accounts_by_channel, get_account
 from storage.channels import (
     NameTaken,
     get_channel,
@@ -39,17 +40,19 @@ def show_channels(command: Command) -> Reply:
     with command.services.db() as session:
         channels = list_channels(session)
         changes = last_changes(session)
-    return Reply(text=f"{len(channels)} channels", blocks=channels_blocks(channels, changes))
+        accounts = accounts_by_channel(session)
+    return Reply(text=f"{len(channels)} channels", blocks=channels_blocks(channels, changes, accounts))
 
 
 def open_setup(command: Command) -> Reply:
     name = " ".join(command.args).strip()
     with command.services.db() as session:
         existing = get_channel(session, name) if name else None
+        account = get_account(session, existing.id) if existing and existing.id else None
     channel = existing or Channel(name=name, element=Element.AIR)
     context = SetupContext(channel_id=existing.id if existing else None, origin_channel=command.channel_id)
     # trigger_id lives 3 s: open the modal before anything slow.
-    command.client.views_open(trigger_id=command.trigger_id, view=setup_view(channel, context))
+    command.client.views_open(trigger_id=command.trigger_id, view=setup_view(channel, context, account))
     what = f"channel {escape(existing.name)}" if existing else "a new channel"
     return Reply(text=f"Opening the setup of {what}.")
 
@@ -116,21 +119,4 @@ def register(app: App, services: Services) -> None:
         CALLBACK_ID,
         submit_setup,
         guard=guard(services.roles, Role.ADMIN, "change channels", field="name"),
-    )
-
-    @app.action(CONNECT_ACTION)
-    def connect_clicked(ack: Ack, body: dict[str, Any], client: WebClient, context: dict[str, Any]) -> None:
-        ack()
-        # The OAuth connect flow comes with scheduling; until then say so rather than do nothing.
-        client.chat_postEphemeral(
-            channel=_origin(body),
-            user=context["user_id"],
-            text="Connecting a TikTok account is not available yet: it arrives with scheduling.",
-        )
-
-
-def _origin(body: dict[str, Any]) -> str:
-    view = body.get("view") or {}
-    return SetupContext.load(view.get("private_metadata", "")).origin_channel or body.get("channel", {}).get(
-        "id", ""
     )

@@ -18,6 +18,7 @@ from slack_bolt import BoltResponse
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.views.common import notice_view, section
 from config.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -90,7 +91,11 @@ def guard(roles: Roles, role: Role, action: str, *, field: str | None = None) ->
     """
 
     def middleware(
-        client: WebClient, context: dict[str, Any], respond: Any, next: Callable[[], BoltResponse]
+        client: WebClient,
+        context: dict[str, Any],
+        body: dict[str, Any],
+        respond: Any,
+        next: Callable[[], BoltResponse],
     ) -> BoltResponse:
         why = roles.refusal(client, context["user_id"], role, action)
         if why is None:
@@ -101,7 +106,11 @@ def guard(roles: Roles, role: Role, action: str, *, field: str | None = None) ->
             return BoltResponse(
                 status=200, body=json.dumps({"response_action": "errors", "errors": {field: why}})
             )
-        respond(text=why, replace_original=False)
+        if body.get("response_url"):
+            respond(text=why, replace_original=False)
+        else:
+            # A button inside a modal has no response_url: the refusal goes on a modal above it.
+            client.views_push(trigger_id=body["trigger_id"], view=notice_view("Not allowed", [section(why)]))
         return BoltResponse(status=200, body="")
 
     return middleware

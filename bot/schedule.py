@@ -31,9 +31,11 @@ from core.posts import PostStatus, TransitionError
 from core.slots import check_time, next_free_slot
 from core.when import WhenError, parse_when
 from storage import posts
+from storage.accounts import get_account
 from storage.channels import get_channel, list_channels
 from storage.contents import get_content, latest_version, version_row_id, version_text
 from storage.fingerprints import conflicts
+from workers.accounts import sandbox as use_sandbox
 from workers.publish import note, show_post
 from workers.publishers import SANDBOX_CREATOR
 
@@ -109,16 +111,27 @@ def place(
             text = version_text(version.fields)
             found = conflicts(session, Fingerprint.of_text(text), channel_id=channel.id, when=at)
             problems += [f"It repeats {c.reason}" for c in found[:5]]
-        sandbox = not (settings.tiktok_client_key and settings.tiktok_client_secret)
+        sandbox = use_sandbox(settings)
+        account = None if sandbox else get_account(session, channel.id)
+        if not sandbox and (account is None or not account.connected):
+            problems.append(
+                f"{escape(channel.name)} has no connected TikTok account: an admin connects it in "
+                f"`/content channel setup {escape(channel.name)}`."
+            )
         privacy = None
         if channel.posting_mode.value == "direct":
-            options = SANDBOX_CREATOR.privacy_level_options
+            # The creator's own options, as TikTok's guidelines ask (the sandbox offers all four).
+            options = (
+                account.creator.privacy_level_options if account else SANDBOX_CREATOR.privacy_level_options
+            )
             if not privacy_words:
                 problems.append(
                     "A direct post needs its privacy chosen: add one of "
                     + ", ".join(f"`{w}`" for w, level in PRIVACY_WORDS.items() if level in options)
                     + " (there is no default)."
                 )
+            elif PRIVACY_WORDS[privacy_words[0].lower()] not in options:
+                problems.append(f"This account does not offer `{escape(privacy_words[0])}` privacy.")
             else:
                 privacy = PRIVACY_WORDS[privacy_words[0].lower()]
         if media is not None and not media.startswith("https://") and not Path(media).is_file():

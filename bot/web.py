@@ -1,12 +1,16 @@
-"""The `web` process: Bolt over HTTP at /slack/events, and GET /healthz."""
+"""The `web` process: Bolt over HTTP at /slack/events, GET /healthz, and the pages OAuth redirects
+land on (GET /tiktok/callback)."""
 
 from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
+from functools import partial
+from http import HTTPStatus
 from typing import Any
+from urllib.parse import parse_qsl
 
 import redis
 from slack_bolt import App
@@ -14,14 +18,19 @@ from slack_bolt.adapter.wsgi import SlackRequestHandler
 from sqlalchemy import text
 from waitress.server import create_server
 
+from bot.accounts import tiktok_callback
+from bot.pages import Page
 from bot.services import Services
 from config.redact import redact_text
 from storage.heartbeats import last_beats
+from workers.accounts import CALLBACK_PATH as TIKTOK_CALLBACK
 from workers.queues import live_workers
 
 log = logging.getLogger(__name__)
 
 StartResponse = Callable[..., Any]
+# A GET route: the query string's parameters in, a page out.
+Route = Callable[[Mapping[str, str]], Page]
 
 
 def health(services: Services) -> tuple[bool, dict[str, Any]]:
@@ -59,8 +68,13 @@ def health(services: Services) -> tuple[bool, dict[str, Any]]:
     return healthy, report
 
 
+def health_page(services: Services, _query: Mapping[str, str]) -> Page:
+    healthy, report = health(services)
+    return Page(200 if healthy else 503, json.dumps({"ok": healthy, **report}).encode(), "application/json")
+
+
 class WebApp:
-    """A WSGI app: Slack's requests go to Bolt, /healthz is answered here."""
+    """A WSGI app: Slack's requests go to Bolt; GET routes (health, OAuth redirects) are answered here."""
 
     def __init__(self, bolt: App, services: Services) -> None:
         self.services = services
@@ -69,14 +83,28 @@ class WebApp:
         self.slack = (
             None if services.settings.socket_mode else SlackRequestHandler(bolt, path="/slack/events")
         )
+        self.routes: dict[str, Route] = {
+            "/healthz": partial(health_page, services),
+            TIKTOK_CALLBACK: partial(tiktok_callback, services, bolt.client),
+        }
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
-        if environ.get("PATH_INFO") == "/healthz" and environ.get("REQUEST_METHOD") == "GET":
-            healthy, report = health(self.services)
-            body = json.dumps({"ok": healthy, **report}).encode()
-            status = "200 OK" if healthy else "503 Service Unavailable"
-            start_response(status, [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
-            return [body]
+        route = self.routes.get(environ.get("PATH_INFO", ""))
+        if route is not None and environ.get("REQUEST_METHOD") == "GET":
+            query = dict(parse_qsl(environ.get("QUERY_STRING", ""), keep_blank_values=True))
+            page = route(query)
+            status = f"{page.status} {HTTPStatus(page.status).phrase}"
+            start_response(
+                status,
+                [
+                    ("Content-Type", page.content_type),
+                    ("Content-Length", str(len(page.body))),
+                    # OAuth pages carry single-use codes in their URL: keep them out of caches and referrers.
+                    ("Cache-Control", "no-store"),
+                    ("Referrer-Policy", "no-referrer"),
+                ],
+            )
+            return [page.body]
         if self.slack is None:
             start_response("404 Not Found", [("Content-Type", "text/plain")])
             return [b"Slack events arrive over Socket Mode here."]

@@ -415,3 +415,42 @@ class AlertRow(Base):
     slack_channel: Mapped[str | None] = mapped_column(String(32))
     slack_ts: Mapped[str | None] = mapped_column(String(32))
     revision: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class TikTokAccountRow(Base):
+    """A channel's connected TikTok account: its tokens (encrypted with TOKEN_KEY, storage/crypto.py)
+    and what creator info said. One per channel; a reconnection replaces it."""
+
+    __tablename__ = "tiktok_accounts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    channel_id: Mapped[int] = mapped_column(ForeignKey("channels.id", ondelete="CASCADE"), unique=True)
+    open_id: Mapped[str] = mapped_column(String(128), index=True)
+    nickname: Mapped[str] = mapped_column(String(255), default="")
+    username: Mapped[str] = mapped_column(String(255), default="")
+    scopes: Mapped[list[Any]] = mapped_column(default=list)
+    access_token: Mapped[str] = mapped_column(Text)  # encrypted
+    access_expires_at: Mapped[datetime] = mapped_column()
+    refresh_token: Mapped[str] = mapped_column(Text)  # encrypted
+    refresh_expires_at: Mapped[datetime] = mapped_column()
+    # privacy_level_options, comment/duet/stitch_disabled, max_video_post_duration_sec (reference §1.1)
+    creator_info: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    state: Mapped[str] = mapped_column(String(16), default="connected")  # connected | needs_reconnect
+    reason: Mapped[str | None] = mapped_column(Text)
+    connected_by: Mapped[str] = mapped_column(String(32))
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class OAuthStateRow(Base):
+    """A Connect link's `state`, kept as its SHA-256 (the value itself is a bearer secret): single use,
+    and refused after core.accounts.STATE_LIFETIME."""
+
+    __tablename__ = "oauth_states"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    state_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    channel_id: Mapped[int] = mapped_column(ForeignKey("channels.id", ondelete="CASCADE"))
+    code_verifier: Mapped[str | None] = mapped_column(String(128))  # PKCE, for flows that need it
+    user_id: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    used_at: Mapped[datetime | None] = mapped_column()

@@ -27,18 +27,21 @@ from rq.job import Job
 from slack_sdk.errors import SlackApiError
 
 from bot.views.posts import link, post_blocks, post_title
+from config.errors import SetupError
 from config.settings import Settings
 from core.posts import Post, PostStatus, from_tiktok_status
 from storage import posts
+from storage.crypto import TokenCipher
 from storage.db import session_scope
 from storage.installation import installation_id
 from workers import leases
+from workers.accounts import AccountError, ChannelToken, sandbox
 from workers.leases import JobError, Lease, Policy
-from workers.publishers import Publisher, SandboxPublisher, media_bytes, plan_for
+from workers.publishers import Publisher, SandboxPublisher, TikTokPublisher, media_bytes, plan_for
 from workers.queues import LIVE, enqueue_once, job_status
 from workers.runtime import settings as current_settings
 from workers.slack import slack_client
-from workers.tiktok import TikTokError, fail_reason_words
+from workers.tiktok import TikTokClient, TikTokError, fail_reason_words
 
 log = logging.getLogger(__name__)
 
@@ -119,6 +122,13 @@ class Publication:
         return f"post {self.row_id}: failed: {reason}"
 
     def work(self, lease: Lease) -> str:
+        try:
+            return self._publish(lease)
+        except (AccountError, SetupError) as exc:
+            # No usable account (its owner was already told, with a Reconnect button) or no TOKEN_KEY.
+            raise JobError(getattr(exc, "reason", str(exc)), retryable=False) from exc
+
+    def _publish(self, lease: Lease) -> str:
         post = self._post()
         publisher = publisher_for(self.settings, post)
         if post.publish_id is None and post.status is PostStatus.PUBLISHING:
@@ -265,10 +275,13 @@ class Publication:
 
 
 def publisher_for(settings: Settings, post: Post) -> Publisher:
-    """The sandbox for sandbox posts (no TikTok credentials when they were scheduled)."""
-    if post.sandbox or not (settings.tiktok_client_key and settings.tiktok_client_secret):
+    """The sandbox for sandbox posts (no TikTok credentials when they were scheduled), else TikTok
+    with the channel's connected account, its token refreshed as needed (workers/accounts.py)."""
+    if post.sandbox or sandbox(settings):
         return SandboxPublisher(Path(settings.sandbox_dir))
-    raise JobError(f"channel {post.channel_name} has no connected TikTok account", retryable=False)
+    client = TikTokClient.from_settings(settings)
+    token = ChannelToken(settings.database_url, post.channel_id, client, TokenCipher(settings.token_key))
+    return TikTokPublisher(client, token)
 
 
 def show_post(settings: Settings, post: Post, *, client: Any = None) -> None:

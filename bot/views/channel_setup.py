@@ -23,7 +23,9 @@ from slack_sdk.models.blocks.basic_components import MarkdownTextObject
 from slack_sdk.models.views import View
 
 from bot.verbs import quote
+from bot.views.accounts import account_line
 from bot.views.common import text_input
+from core.accounts import Account
 from core.channels import (
     MAX_DAILY_CAP,
     BrandVoice,
@@ -68,7 +70,7 @@ def _option(value: str, text: str) -> Option:
     return Option(value=value, text=text)
 
 
-def setup_view(channel: Channel, context: SetupContext) -> View:
+def setup_view(channel: Channel, context: SetupContext, account: Account | None = None) -> View:
     editing = context.channel_id is not None
     elements = [_option(e.value, e.label) for e in Element]
     modes = [_option(m.value, _MODE_HELP[m]) for m in PostingMode]
@@ -87,9 +89,13 @@ def setup_view(channel: Channel, context: SetupContext) -> View:
         ),
         SectionBlock(
             block_id="account",
-            text=MarkdownTextObject(text=f"*TikTok account:* {channel.account_status}"),
+            text=MarkdownTextObject(
+                text=f"*TikTok account:* {account_line(account, channel.account_status)}"
+            ),
             accessory=ButtonElement(
-                text="Connect", action_id=CONNECT_ACTION, value=str(context.channel_id or "")
+                text="Reconnect" if account else "Connect",
+                action_id=CONNECT_ACTION,
+                value=str(context.channel_id or ""),
             ),
         ),
         text_input("tone", "Brand voice: tone", channel.voice.tone, hint="e.g. warm, playful, safety first"),

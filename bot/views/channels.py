@@ -7,7 +7,9 @@ from typing import Any
 
 from slack_sdk.models.blocks import Block, DividerBlock, HeaderBlock
 
+from bot.views.accounts import account_line
 from bot.views.common import context, escape, section
+from core.accounts import Account
 from core.channels import Channel
 from core.fingerprint import Conflict
 from storage.channels import AuditEntry
@@ -15,12 +17,12 @@ from storage.channels import AuditEntry
 ELEMENT_EMOJI = {"air": ":wind_blowing_face:", "water": ":droplet:", "fire": ":fire:", "earth": ":seedling:"}
 
 
-def channel_summary(channel: Channel) -> str:
+def channel_summary(channel: Channel, account: Account | None = None) -> str:
     emoji = ELEMENT_EMOJI[channel.element.value]
     hashtags = escape(" ".join(channel.hashtags)) or "none"
     return (
         f"{emoji} *{escape(channel.name)}* ({channel.element.label})\n"
-        f"Account: {channel.account_status}\n"
+        f"Account: {account_line(account, channel.account_status)}\n"
         f"Posting: {escape(channel.describe_rules())}\n"
         f"Hashtags: {hashtags}"
     )
@@ -72,12 +74,17 @@ def _value(name: str, value: Any) -> str:
     return escape(str(value))[:80]
 
 
-def channels_blocks(channels: Sequence[Channel], changes: Mapping[int, AuditEntry]) -> list[Block]:
+def channels_blocks(
+    channels: Sequence[Channel],
+    changes: Mapping[int, AuditEntry],
+    accounts: Mapping[int, Account] | None = None,
+) -> list[Block]:
     if not channels:
         return [section("No channels yet. Run `contentbot seed` to create the four element channels.")]
     blocks: list[Block] = [HeaderBlock(text=f"Channels ({len(channels)})")]
     for channel in channels:
-        blocks.append(section(channel_summary(channel)))
+        account = (accounts or {}).get(channel.id) if channel.id is not None else None
+        blocks.append(section(channel_summary(channel, account)))
         change = changes.get(channel.id) if channel.id is not None else None
         if change:
             blocks.append(context(describe_change(change)))

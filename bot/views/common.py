@@ -10,6 +10,7 @@ from slack_sdk.models.blocks import (
     PlainTextInputElement,
     SectionBlock,
 )
+from slack_sdk.models.views import View
 
 
 def escape(text: str) -> str:
@@ -49,3 +50,8 @@ def text_input(
         optional=optional,
         hint=hint or None,
     )
+
+
+def notice_view(title: str, blocks: list[Block]) -> View:
+    """A small modal pushed over the one a button was pressed in (such a button has no response_url)."""
+    return View(type="modal", title=title[:24], close="Close", blocks=blocks)

@@ -151,13 +151,6 @@ def test_a_second_channel_for_an_element_needs_confirmation(bot: LocalBot) -> No
     assert history[0].before is None  # a creation is audited too
 
 
-def test_connect_says_the_flow_is_not_there_yet(bot: LocalBot) -> None:
-    modal = open_setup(bot, "Air")
-    assert bot.workspace.click(USER, action_id="channel_connect_tiktok", view_id=modal.id).status == 200
-    notes = bot.standin.wait_for(lambda: bot.standin.ephemerals(CHANNEL, USER))
-    assert "arrives with scheduling" in notes[-1].text
-
-
 def test_only_admins_change_a_channel_and_the_refusal_says_who_may(bot: LocalBot) -> None:
     bot.workspace.slash("U0BOB", "channel setup Water")
     [modal] = bot.standin.wait_for(lambda: bot.standin.modals("U0BOB"))
