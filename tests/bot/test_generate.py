@@ -26,6 +26,7 @@ from tests.generation_helpers import (
     review_message,
     start_bot,
     thread_texts,
+    writes,
 )
 
 
@@ -111,7 +112,7 @@ def test_the_modal_request_with_template_and_product_reaches_claude(
 
     claude_bot.run_jobs()
 
-    [call] = claude.requests
+    [call] = writes(claude)
     system = call.body["system"][0]["text"]
     prompt = call.body["messages"][0]["content"]
     assert "calm and splashy" in system  # the Water channel's brand voice

@@ -25,6 +25,7 @@ from tests.generation_helpers import (
     submit,
     thread_texts,
     version_count,
+    writes,
 )
 
 
@@ -113,7 +114,7 @@ def test_request_changes_regenerates_with_the_reason(bot: LocalBot, claude: Anth
 
     bot.run_jobs()
 
-    prompt = claude.requests[-1].body["messages"][0]["content"]
+    prompt = writes(claude)[-1].body["messages"][0]["content"]
     assert (
         "A reviewer asked for changes to the previous version: Shorter, and say it is for ages 6+" in prompt
     )
@@ -167,8 +168,8 @@ def test_regenerate_writes_a_new_version(bot: LocalBot, claude: AnthropicStandIn
         == "<@U0BOB> asked for a new version. A new version is on its way."
     )
     bot.run_jobs()
-    assert version_count(bot, 1) == 2 and len(claude.requests) == 2
-    assert "A reviewer asked" not in claude.requests[-1].body["messages"][0]["content"]
+    assert version_count(bot, 1) == 2 and len(writes(claude)) == 2
+    assert "A reviewer asked" not in writes(claude)[-1].body["messages"][0]["content"]
     assert content(bot, 1).attempts == 2
 
 
