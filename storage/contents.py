@@ -408,20 +408,17 @@ def add_person_version(
 
 
 def approve_with_findings(session: Session, content_id: int, number: int, user_id: str) -> Content:
-    """Approve content whose latest version, `number`, has findings, and keep on that version who
-    accepted which findings. Raises TransitionError when it is not in review or a newer version
-    arrived since the reviewer looked."""
-    latest = session.scalar(
-        select(VersionRow).where(VersionRow.content_id == content_id).order_by(VersionRow.number.desc())
-    )
-    if latest is None or latest.number != number:
-        raise TransitionError(
-            f"version {latest.number if latest else 0} arrived after you looked at version {number}; "
-            "read its findings first"
-        )
-    content = decide(session, content_id, ContentStatus.APPROVED, user_id)
-    checks = DraftChecks.from_dict(latest.checks) or DraftChecks()
-    latest.findings_accepted = FindingsAccepted(user_id, utcnow(), checks.findings).to_dict()
+    """Approve version `number` despite its findings, and keep on it who accepted which findings.
+
+    Raises StaleVersion when a later version arrived since the reviewer read the findings,
+    TransitionError when the content is not in review.
+    """
+    content = decide(session, content_id, ContentStatus.APPROVED, user_id, version=number)
+    row = session.scalars(
+        select(VersionRow).where(VersionRow.content_id == content_id, VersionRow.number == number)
+    ).one()
+    checks = DraftChecks.from_dict(row.checks) or DraftChecks()
+    row.findings_accepted = FindingsAccepted(user_id, utcnow(), checks.findings).to_dict()
     session.flush()
     return content
 

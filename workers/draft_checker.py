@@ -17,9 +17,8 @@ from dataclasses import replace
 from typing import Any
 
 from core.draft_checks import FLAGS, DraftChecks, DraftText, Finding, run_checks
-from core.draft_checks.rules import RulesChecker
 from core.templates import render
-from templates import draft_rules, prompt_source
+from templates import prompt_source, rules_checker
 from workers.llm import ClaudeClient, LLMError
 
 log = logging.getLogger(__name__)
@@ -74,7 +73,7 @@ class ClaudeChecker:
 
 def check_draft(draft: DraftText, claude: ClaudeClient | None) -> DraftChecks:
     """The draft's checks: the rules, then Claude when a client is given (a key is set)."""
-    rules = RulesChecker(draft_rules())
+    rules = rules_checker()
     if claude is None:
         return run_checks(draft, [rules])
     try:
