@@ -93,12 +93,14 @@ def cmd_check_drafts(settings: Settings, args: argparse.Namespace) -> None:
     """JSON lines in, one JSON line of findings out per input line (issue 16's format)."""
     from contentbot.check_drafts import check_drafts
 
-    try:
-        source = sys.stdin if args.file == "-" else Path(args.file).open(encoding="utf-8")
-    except OSError as exc:
-        raise SetupError(f"cannot read {args.file}: {exc.strerror}") from exc
-    with source:
-        bad = check_drafts(settings, source, sys.stdout, sys.stderr)
+    if args.file == "-":
+        bad = check_drafts(settings, sys.stdin, sys.stdout, sys.stderr)
+    else:
+        try:
+            with Path(args.file).open(encoding="utf-8") as source:
+                bad = check_drafts(settings, source, sys.stdout, sys.stderr)
+        except OSError as exc:
+            raise SetupError(f"cannot read {args.file}: {exc.strerror}") from exc
     if bad:
         raise SetupError(f"{bad} line(s) of {args.file} could not be read; each is named above")
 

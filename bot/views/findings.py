@@ -46,6 +46,25 @@ def findings_blocks(version: Version) -> list[Block]:
     return blocks
 
 
+def check_findings_blocks(checks: DraftChecks) -> list[Block]:
+    """`/content check`: the draft checks beside the duplicate check, for text with no product."""
+    if not checks.findings:
+        lines = [":white_check_mark: The draft checks found nothing."]
+    else:
+        count = len(checks.findings)
+        lines = [f":warning: The draft checks found {count} thing{'s' if count > 1 else ''}:"]
+        lines += [finding_line(f) for f in checks.findings[:MAX_SHOWN]]
+        if count > MAX_SHOWN:
+            lines.append(f"and {count - MAX_SHOWN} more")
+    return [
+        section("\n".join(lines)[:3000]),
+        context(
+            "Checked by the rules, against every channel's words to avoid and no product: "
+            "an objective claim needs the product's facts, which a request gives."
+        ),
+    ]
+
+
 def finding_line(finding: Finding) -> str:
     label = FLAG_LABELS.get(finding.flag, finding.flag)
     checker = _CHECKER_NAMES.get(finding.checker, finding.checker)

@@ -76,6 +76,7 @@ class DraftText:
     other: tuple[str, ...] = ()  # hook, script beats, title, body, selling points...
     product: Product | None = None
     avoid_words: tuple[str, ...] = ()
+    channel: str = ""  # whose words to avoid, for the reason; "" for the channel the draft is for
 
     @classmethod
     def of_fields(
@@ -149,13 +150,12 @@ class DraftChecks:
 
 
 def run_checks(draft: DraftText, checkers: Sequence[Checker]) -> DraftChecks:
-    """Every checker in turn, each seeing the findings before it; a finding already made (same flag,
-    same words) is kept once, with the checker that made it first."""
+    """Every checker in turn, each seeing the findings before it; a finding an earlier checker made
+    (same flag, overlapping words) is kept once, with the checker that made it first."""
     findings: list[Finding] = []
     for checker in checkers:
-        for finding in checker.check(draft, tuple(findings)):
-            if not any(_same(finding, earlier) for earlier in findings):
-                findings.append(finding)
+        earlier = tuple(findings)
+        findings += [f for f in checker.check(draft, earlier) if not any(_same(f, e) for e in earlier)]
     return DraftChecks(tuple(findings), tuple(c.name for c in checkers))
 
 

@@ -132,13 +132,14 @@ class RulesChecker:
 
     def _avoid_words(self, draft: DraftText) -> Iterator[Finding]:
         seen: set[tuple[str, str]] = set()
+        whose = f"{draft.channel}'s" if draft.channel else "the channel's"
         for hit in find_words(draft.text, draft.hashtags, draft.avoid_words, self.rules.vocabulary):
             key = (hit.word.casefold(), hit.evidence.casefold())
             if key not in seen:
                 seen.add(key)
                 yield Finding(
                     "avoid_word",
-                    f"“{hit.word}” is on the channel's list of words to avoid.",
+                    f"“{hit.word}” is on {whose} list of words to avoid.",
                     hit.evidence,
                     NAME,
                 )
