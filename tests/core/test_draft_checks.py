@@ -328,9 +328,16 @@ def test_unfilled_placeholders(caption: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "caption", ["Read [our guide](https://example.com)", "Thanks <@U0ALICE>!", "Loops [x]"]
+    "caption",
+    [
+        "Read [our guide](https://example.com)",
+        "Thanks <@U0ALICE>!",
+        "Loops [x]",
+        "[ON SCREEN] Loops",
+        "[VO] Save this",
+    ],
 )
-def test_links_mentions_and_short_marks_are_not_placeholders(caption: str) -> None:
+def test_links_mentions_short_marks_and_stage_directions_are_not_placeholders(caption: str) -> None:
     assert "placeholder" not in flags(caption, product=None)
 
 
