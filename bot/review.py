@@ -50,6 +50,7 @@ from storage.channels import get_channel_by_id
 from storage.library import template_version
 from templates import rules_checker
 from workers.generate import enqueue_generation
+from workers.recheck import enqueue_recheck
 
 log = logging.getLogger(__name__)
 
@@ -292,6 +293,13 @@ def save_edit(
     except (contents.VersionConflict, TransitionError) as exc:
         return {first_field: f"Not saved: {exc}"}
     refresh(services, client, content, version_note(version, previous))
+    if services.settings.anthropic_api_key and services.redis is not None:
+        try:
+            enqueue_recheck(services.redis, content.id, version.number)
+        except redis.RedisError as exc:
+            log.error(
+                "content %s: could not queue Claude's check of v%s: %s", content.id, version.number, exc
+            )
     return None
 
 

@@ -423,6 +423,15 @@ def approve_with_findings(session: Session, content_id: int, number: int, user_i
     return content
 
 
+def set_checks(session: Session, content_id: int, number: int, checks: DraftChecks) -> None:
+    """Replace a version's findings with a later, fuller check (Claude's, after a person's edit)."""
+    session.execute(
+        update(VersionRow)
+        .where(VersionRow.content_id == content_id, VersionRow.number == number)
+        .values(checks=checks.to_dict())
+    )
+
+
 def set_review_message(session: Session, content_id: int, channel: str, ts: str) -> None:
     session.execute(
         update(ContentRow).where(ContentRow.id == content_id).values(review_channel=channel, review_ts=ts)

@@ -130,3 +130,30 @@ def test_a_regenerated_version_is_checked_again(bot: LocalBot, claude: Anthropic
     assert "Checked by rules and Claude: no findings" in message_text(message)
     assert buttons(message)[0] == "Approve"
     assert stored(bot)[-1].findings == ()
+
+
+def test_claude_checks_a_person_version_after_the_rules(bot: LocalBot, claude: AnthropicStandIn) -> None:
+    click(bot, REQUESTER, "review_edit")
+    edited = "Kites that loop. The whole class is flying one!"
+    submit(bot, REQUESTER, {"hook": {"hook": text(edited)}, "caption": {"caption": text(CLEAN["caption"])}})
+    assert "Checked by rules: no findings" in message_text(review_message(bot, 1))
+
+    claude.reply_tool(
+        {
+            "findings": [
+                {
+                    "flag": "sales_pressure",
+                    "reason": "Belonging aimed at children.",
+                    "evidence": "The whole class is flying one",
+                }
+            ]
+        }
+    )
+    assert bot.run_jobs()
+    message = review_message(bot, 1)
+    shown = message_text(message)
+    assert "(`sales_pressure`, Claude): Belonging aimed at children. “The whole class is flying one”" in shown
+    assert "Checked by rules and Claude" in shown
+    assert buttons(message)[0] == "Approve with findings…"
+    assert thread_texts(bot, message)[-1] == "Claude checked v2 and added 1 finding(s): sales_pressure"
+    assert claude.requests[-1].body["tool_choice"]["name"] == "report_findings"
