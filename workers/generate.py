@@ -54,8 +54,8 @@ from storage.installation import installation_id
 from storage.library import template_version
 from templates import draft_rules, load_library, prompt_source
 from workers import leases
-from workers.leases import JobError, Lease, Policy
 from workers.draft_checker import check_draft
+from workers.leases import JobError, Lease, Policy
 from workers.llm import ClaudeClient, LLMError, LLMOutputError, LLMResult, warm_up
 from workers.offline_writer import OfflineWriter, offline_library
 from workers.queues import LIVE, enqueue_once, job_status

@@ -133,7 +133,9 @@ def read_generate(values: dict[str, dict[str, Any]]) -> GenerateForm:
         channel_id=int(selected("channel")),
         brief=brief,
         priority=Priority(selected("priority") or Priority.NORMAL),
-        product=Product(product_title, text("product_category"), facts, age_grade) if product_title else None,
+        product=Product(product_title, text("product_category"), facts, age_grade=age_grade)
+        if product_title
+        else None,
         template_version_id=int(template) if template else None,
     )
 

@@ -133,7 +133,7 @@ def test_the_modal_request_with_template_and_product_reaches_claude(
     assert "Write a TikTok Shop product listing." in prompt
     assert "Brief: Launch listing for summer" in prompt
     assert "Product: Tidepool Bath Boat" in prompt and "- Squirts water from its funnel" in prompt
-    assert "Age grade: 3+" in prompt
+    assert "For ages: 3+" in prompt
     assert call.body["tools"][0]["name"] == "write_tiktok_shop"
 
     shown = message_text(review_message(claude_bot, 1))

@@ -21,7 +21,7 @@ KITE = Product(
         "Batteries not included",
         "Keep away from power lines",
     ),
-    "8+",
+    age_grade="8+",
 )
 
 
@@ -207,7 +207,7 @@ def test_performance_the_facts_do_not_support(caption: str) -> None:
 
 
 def test_performance_the_facts_state_is_fine() -> None:
-    talking = Product("Chatter Owl", "Toys > Plush", ("Talks: 20 phrases",), "3+")
+    talking = Product("Chatter Owl", "Toys > Plush", ("Talks: 20 phrases",), age_grade="3+")
     assert flags("It talks to you!", product=talking) == []
 
 
@@ -275,7 +275,7 @@ def test_safety_advice_that_names_a_hazard_is_not_unsafe(caption: str) -> None:
 
 
 def test_a_child_alone_when_the_facts_ask_for_an_adult() -> None:
-    kit = Product("Volcano Lab", "Toys > Science Kits", ("Adult supervision required",), "8+")
+    kit = Product("Volcano Lab", "Toys > Science Kits", ("Adult supervision required",), age_grade="8+")
     assert flags("Kids can do it by themselves", product=kit) == ["unsafe_use"]
     assert flags("Kids can do it by themselves", product=KITE) == []
 

@@ -13,7 +13,9 @@ from workers.draft_checker import TOOL_NAME, check_draft
 from workers.llm import ClaudeClient
 
 API_KEY = "test-key"
-BOAT = Product("Tidepool Bath Boat", "Toys > Bath", ("Floats and squirts water", "BPA-free plastic"), "3+")
+BOAT = Product(
+    "Tidepool Bath Boat", "Toys > Bath", ("Floats and squirts water", "BPA-free plastic"), age_grade="3+"
+)
 DRAFT = DraftText(
     caption="Cheap fun! Your little captain will learn to swim with it, and it is BPA-free.",
     hashtags=("#BathToys",),
