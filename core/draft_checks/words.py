@@ -99,7 +99,7 @@ def hashtag_words(tag: str, known: frozenset[str] | set[str]) -> list[str]:
     long enough to be words; a known word touching a letter or two is part of a longer word."""
     words: list[str] = []
     for part in re.findall(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+", tag.lstrip("#")):
-        pieces = _segment(part.casefold(), frozenset(known))
+        pieces = _segment(part.casefold(), known)
         for i, (piece, is_known) in enumerate(pieces):
             # A neighbour of one or two unknown letters is the rest of a longer word ("s|kill|s").
             neighbours = [pieces[j] for j in (i - 1, i + 1) if 0 <= j < len(pieces)]
@@ -108,12 +108,12 @@ def hashtag_words(tag: str, known: frozenset[str] | set[str]) -> list[str]:
     return words
 
 
-@lru_cache(maxsize=4096)
-def _segment(text: str, known: frozenset[str]) -> list[tuple[str, bool]]:
+def _segment(text: str, known: frozenset[str] | set[str]) -> list[tuple[str, bool]]:
     # Cheapest split: a known word costs 1, an unknown stretch 2 plus its length, so "warm|hugs" beats
     # "war|mhugs" and "s|kill|s" (three stretches) loses to "skills" when that is known.
     n = len(text)
-    best: list[tuple[float, list[tuple[str, bool]]]] = [(0.0, [])] + [(float("inf"), [])] * n
+    nothing: list[tuple[str, bool]] = []
+    best = [(0.0, nothing)] + [(float("inf"), nothing)] * n
     for end in range(1, n + 1):
         for start in range(max(0, end - 20), end):
             piece = text[start:end]
