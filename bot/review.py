@@ -295,7 +295,7 @@ def save_edit(
     refresh(services, client, content, version_note(version, previous))
     if services.settings.anthropic_api_key and services.redis is not None:
         try:
-            enqueue_recheck(services.redis, content.id, version.number)
+            enqueue_recheck(services.redis, services.settings.database_url, content.id, version.number)
         except redis.RedisError as exc:
             log.error(
                 "content %s: could not queue Claude's check of v%s: %s", content.id, version.number, exc

@@ -1,35 +1,37 @@
 """Claude's check of a person's version: the rules check an edit at once, in the listener; Claude,
 which takes seconds, checks it here and the review message is updated in place.
 
-    enqueue_recheck(connection, content_id, number)   the job `check-<content id>-<number>`
+    enqueue_recheck(connection, database_url, content_id, number)
+                                    the job `check-<installation>-<content id>-<number>`
 """
 
 from __future__ import annotations
 
 import redis
+from rq.job import Job
 
 from core.draft_checks import DraftText
 from storage import contents
 from storage.channels import get_channel_by_id
 from storage.db import session_scope
+from storage.installation import installation_id
 from workers.draft_checker import check_draft
 from workers.generate import claude_client, show_review
 from workers.queues import enqueue_once
 from workers.runtime import settings as current_settings
 
 
-def enqueue_recheck(connection: redis.Redis, content_id: int, number: int) -> bool:
-    """Queue Claude's check of version `number`; False when it is already queued (or ran)."""
-    job = enqueue_once(
+def enqueue_recheck(connection: redis.Redis, database_url: str, content_id: int, number: int) -> Job:
+    """Queue Claude's check of version `number`: the job that will run it (already queued, or new)."""
+    return enqueue_once(
         connection,
         "default",
         check_version,
         content_id,
         number,
-        job_id=f"check-{content_id}-{number}",
+        job_id=f"check-{installation_id(database_url)}-{content_id}-{number}",
         job_timeout=120,
     )
-    return job is not None
 
 
 def check_version(content_id: int, number: int) -> str:
