@@ -88,9 +88,10 @@ class DraftText:
         for name, value in fields.items():
             if name in ("caption", "post", "hashtags"):
                 continue
-            other.extend(str(item) for item in value) if isinstance(value, list | tuple) else other.append(
-                str(value)
-            )
+            if isinstance(value, list | tuple):
+                other.extend(str(item) for item in value)
+            else:
+                other.append(str(value))
         return cls(
             caption=caption,
             hashtags=tuple(str(tag) for tag in fields.get("hashtags") or ()),
