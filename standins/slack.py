@@ -1347,7 +1347,9 @@ class Workspace:
         """Send the last request again as Slack resends an event it thinks was missed: newly signed,
         with X-Slack-Retry-Num and X-Slack-Retry-Reason."""
         body, content_type, _ = self.last_sent
-        return self._post(body, content_type, {"X-Slack-Retry-Num": str(number), "X-Slack-Retry-Reason": reason})
+        return self._post(
+            body, content_type, {"X-Slack-Retry-Num": str(number), "X-Slack-Retry-Reason": reason}
+        )
 
 
 def _find_element(
