@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -17,7 +18,9 @@ from bot.verbs import Command, Reply, UsageError, Verb
 from bot.views.channel_setup import CALLBACK_ID, SetupContext, read_setup, setup_view
 from bot.views.channels import channels_blocks, check_blocks
 from bot.views.common import escape
+from bot.views.findings import check_findings_blocks
 from core.channels import Channel
+from core.draft_checks import DraftText, run_checks
 from core.elements import Element
 from core.fingerprint import Fingerprint
 from core.forms import FieldError
@@ -32,6 +35,7 @@ from storage.channels import (
     save_channel,
 )
 from storage.fingerprints import conflicts
+from templates import rules_checker
 
 log = logging.getLogger(__name__)
 
@@ -64,8 +68,20 @@ def check_text(command: Command) -> Reply:
     fingerprint = Fingerprint.of_text(text)
     with command.services.db() as session:
         found = conflicts(session, fingerprint, channel_id=None, when=datetime.now(UTC))
+        channels = list_channels(session)
     summary = "No post on any channel repeats this." if not found else f"{len(found)} post(s) repeat this."
-    return Reply(text=summary, blocks=check_blocks(found))
+    # No product and no channel: the checks run once, and the words to avoid once per channel.
+    checks = run_checks(DraftText(caption=text), [rules_checker()])
+    avoided = [
+        finding
+        for channel in channels
+        for finding in rules_checker().check(
+            DraftText(caption=text, avoid_words=channel.voice.words_to_avoid, channel=channel.name)
+        )
+        if finding.flag == "avoid_word"
+    ]
+    checks = replace(checks, findings=(*avoided, *checks.findings))
+    return Reply(text=summary, blocks=check_blocks(found) + check_findings_blocks(checks))
 
 
 VERBS = [

@@ -21,6 +21,7 @@ from bot.roles import Role, guard
 from bot.services import Services
 from bot.verbs import Verb
 from bot.views.common import escape
+from bot.views.findings import APPROVE_FINDINGS_CALLBACK, confirm_view, findings_text
 from bot.views.review import (
     APPROVE,
     CHANGES_CALLBACK,
@@ -43,9 +44,13 @@ from bot.views.review import (
 )
 from core.agents import OutputInvalid, agent_for
 from core.content import Content, ContentStatus, TransitionError
+from core.draft_checks import DraftText, run_checks
 from storage import contents
+from storage.channels import get_channel_by_id
 from storage.library import template_version
+from templates import rules_checker
 from workers.generate import enqueue_generation
+from workers.recheck import enqueue_recheck
 
 log = logging.getLogger(__name__)
 
@@ -105,7 +110,66 @@ def register(app: App, services: Services) -> None:
         ack: Ack, body: dict[str, Any], client: WebClient, context: dict[str, Any], respond: Respond
     ) -> None:
         ack()
-        decide(body, client, context["user_id"], respond, ContentStatus.APPROVED)
+        user_id = context["user_id"]
+        if not confirm_findings(body, client, respond):
+            decide(body, client, user_id, respond, ContentStatus.APPROVED)
+
+    def confirm_findings(body: dict[str, Any], client: WebClient, respond: Respond) -> bool:
+        """When the version the button shows has findings, open them in a modal to approve from: one
+        more click (issue 16). True when the click was handled here; decide handles the rest."""
+        try:
+            content_id, seen = read_button(body, 2)
+        except BadInput:
+            return False
+        with services.db() as session:
+            latest = contents.latest_version(session, content_id)
+        if latest is None or latest.number != seen or not latest.findings:
+            return False
+        content = _in_review(services, content_id, respond)
+        if content is not None:
+            metadata = ModalContext(content.id, latest.number).dump()
+            client.views_open(
+                trigger_id=body["trigger_id"], view=confirm_view(title(content), latest, metadata)
+            )
+        return True
+
+    @app.view(APPROVE_FINDINGS_CALLBACK)
+    def approve_with_findings(
+        ack: Ack, body: dict[str, Any], client: WebClient, context: dict[str, Any]
+    ) -> None:
+        ack()
+        user_id = context["user_id"]
+        modal = ModalContext.load(body["view"]["private_metadata"])
+        with services.db() as session:
+            content = contents.get_content(session, modal.content_id)
+        if content is None or not content.review_channel:
+            return
+
+        def tell(text: str) -> None:
+            client.chat_postEphemeral(channel=content.review_channel or "", user=user_id, text=text)
+
+        # The modal has no field to show a refusal under, so the role is checked here, not by guard.
+        why = services.roles.refusal(client, user_id, Role.REVIEWER, "approve or reject content")
+        if why is not None:
+            tell(why)
+            return
+        try:
+            with services.db() as session:
+                content = contents.approve_with_findings(session, content.id, modal.version, user_id)
+                latest = contents.latest_version(session, content.id)
+        except contents.StaleVersion as exc:
+            tell(f"Nothing changed: {exc}. Read the findings of v{exc.latest.number} before approving it.")
+            return
+        except TransitionError as exc:
+            tell(f"Nothing changed: {exc}.")
+            return
+        flags = findings_text(latest.findings if latest else ())
+        refresh(
+            services,
+            client,
+            content,
+            f"<@{user_id}> approved v{modal.version} with findings ({flags}) — ready to schedule.",
+        )
 
     @app.action(REJECT, middleware=[only_reviewers])
     def reject_clicked(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
@@ -215,15 +279,27 @@ def save_edit(
         }
     if fields == dict(previous.fields):
         return {first_field: "Nothing changed; Cancel leaves the version as it is."}
+    with services.db() as session:
+        channel = get_channel_by_id(session, content.channel_id) if content.channel_id else None
+    # The rules check a person's version at once; they take well under the 3 s a modal may wait.
+    draft = DraftText.of_fields(fields, content.product, channel.voice.words_to_avoid if channel else ())
+    checks = run_checks(draft, [rules_checker()])
     try:
         with services.db() as session:
             version = contents.add_person_version(
-                session, content.id, fields, user_id, based_on=modal.version
+                session, content.id, fields, user_id, based_on=modal.version, checks=checks
             )
             content = contents.get_content(session, content.id) or content
     except (contents.VersionConflict, TransitionError) as exc:
         return {first_field: f"Not saved: {exc}"}
     refresh(services, client, content, version_note(version, previous))
+    if services.settings.anthropic_api_key and services.redis is not None:
+        try:
+            enqueue_recheck(services.redis, services.settings.database_url, content.id, version.number)
+        except redis.RedisError as exc:
+            log.error(
+                "content %s: could not queue Claude's check of v%s: %s", content.id, version.number, exc
+            )
     return None
 
 

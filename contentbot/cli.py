@@ -89,6 +89,22 @@ def cmd_metrics_import(settings: Settings, args: argparse.Namespace) -> None:
     log.info("imported %d metric snapshots from %s%s", imported.added, args.file, already)
 
 
+def cmd_check_drafts(settings: Settings, args: argparse.Namespace) -> None:
+    """JSON lines in, one JSON line of findings out per input line (issue 16's format)."""
+    from contentbot.check_drafts import check_drafts
+
+    if args.file == "-":
+        bad = check_drafts(settings, sys.stdin, sys.stdout, sys.stderr)
+    else:
+        try:
+            with Path(args.file).open(encoding="utf-8") as source:
+                bad = check_drafts(settings, source, sys.stdout, sys.stderr)
+        except OSError as exc:
+            raise SetupError(f"cannot read {args.file}: {exc.strerror}") from exc
+    if bad:
+        raise SetupError(f"{bad} line(s) of {args.file} could not be read; each is named above")
+
+
 def cmd_start(settings: Settings, args: argparse.Namespace) -> None:
     """Everything a first run needs: migrate, seed, then Slack if configured, else the console."""
     args.revision = "head"
@@ -137,6 +153,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     metrics_import.add_argument("file")
     metrics_import.set_defaults(func=cmd_metrics_import)
+    check = add(
+        "check-drafts",
+        cmd_check_drafts,
+        "check drafts (JSON lines: product, avoid_words, caption, hashtags) and print their findings",
+    )
+    check.add_argument("file", help="a JSON-lines file, or - for standard input")
     start = add("start", cmd_start, "first run: db upgrade, seed, then dev (with Slack tokens) or console")
     start.add_argument("--user", default="U0ALICE", help="console user id when no Slack tokens are set")
     return parser

@@ -115,6 +115,12 @@ class Product:
             age_grade=data.get("age_grade", ""),
         )
 
+    @property
+    def min_age(self) -> int | None:
+        """The youngest age the age grade allows ("8+" and "8-12" both give 8); None when unknown."""
+        found = re.search(r"\d+", self.age_grade)
+        return int(found.group()) if found else None
+
 
 @dataclass(frozen=True)
 class GenerationRequest:

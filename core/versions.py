@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from core.draft_checks import DraftChecks, Finding
+
 
 @dataclass(frozen=True)
 class Version:
@@ -25,10 +27,38 @@ class Version:
     input_tokens: int | None = None
     output_tokens: int | None = None
     latency_ms: float | None = None
+    checks: DraftChecks | None = None  # None: stored before drafts were checked
+    accepted: FindingsAccepted | None = None  # approved despite its findings
 
     @property
     def by_person(self) -> bool:
         return self.author_kind == "person"
+
+    @property
+    def findings(self) -> tuple[Finding, ...]:
+        return self.checks.findings if self.checks else ()
+
+
+@dataclass(frozen=True)
+class FindingsAccepted:
+    """A reviewer's decision to approve a version despite its findings: who, when, and which."""
+
+    by: str
+    at: datetime
+    findings: tuple[Finding, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"by": self.by, "at": self.at.isoformat(), "findings": [f.to_dict() for f in self.findings]}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any] | None) -> FindingsAccepted | None:
+        if data is None:
+            return None
+        return cls(
+            str(data["by"]),
+            datetime.fromisoformat(data["at"]),
+            tuple(Finding.from_dict(f) for f in data.get("findings", ())),
+        )
 
 
 def field_lines(value: Any) -> list[str]:

@@ -15,8 +15,9 @@ from sqlalchemy.orm import Session
 
 from core.agents import AgentKind, Product
 from core.content import CLAIMABLE, WAITING, Content, ContentStatus, Priority, TransitionError, sources
+from core.draft_checks import DraftChecks
 from core.fingerprint import Fingerprint
-from core.versions import Version
+from core.versions import FindingsAccepted, Version
 from storage.db import affected
 from storage.experiments import assign_variant, default_template_version
 from storage.fingerprints import fingerprint_columns
@@ -49,6 +50,7 @@ def add_version(
     author_kind: str,
     author_id: str,
     media_sha256: str | None = None,
+    checks: DraftChecks | None = None,
     **details: Any,
 ) -> VersionRow:
     """Append the next version; the (content, number) unique key makes a racing duplicate fail loudly."""
@@ -63,6 +65,7 @@ def add_version(
         text=text,
         author_kind=author_kind,
         author_id=author_id,
+        checks=checks.to_dict() if checks is not None else None,
         **fingerprint_columns(Fingerprint.of_text(text, media_sha256)),
         **details,
     )
@@ -375,7 +378,13 @@ class VersionConflict(ValueError):
 
 
 def add_person_version(
-    session: Session, content_id: int, fields: Mapping[str, Any], user_id: str, *, based_on: int
+    session: Session,
+    content_id: int,
+    fields: Mapping[str, Any],
+    user_id: str,
+    *,
+    based_on: int,
+    checks: DraftChecks | None = None,
 ) -> Version:
     """A person's edit of version `based_on`, kept as the next version; the content stays in review."""
     if not _move(session, content_id, ContentStatus.IN_REVIEW, from_={ContentStatus.IN_REVIEW}):
@@ -393,8 +402,34 @@ def add_person_version(
         author_kind="person",
         author_id=user_id,
         template_version_id=row.template_version_id,
+        checks=checks,
     )
     return _version(version)
+
+
+def approve_with_findings(session: Session, content_id: int, number: int, user_id: str) -> Content:
+    """Approve version `number` despite its findings, and keep on it who accepted which findings.
+
+    Raises StaleVersion when a later version arrived since the reviewer read the findings,
+    TransitionError when the content is not in review.
+    """
+    content = decide(session, content_id, ContentStatus.APPROVED, user_id, version=number)
+    row = session.scalars(
+        select(VersionRow).where(VersionRow.content_id == content_id, VersionRow.number == number)
+    ).one()
+    checks = DraftChecks.from_dict(row.checks) or DraftChecks()
+    row.findings_accepted = FindingsAccepted(user_id, utcnow(), checks.findings).to_dict()
+    session.flush()
+    return content
+
+
+def set_checks(session: Session, content_id: int, number: int, checks: DraftChecks) -> None:
+    """Replace a version's findings with a later, fuller check (Claude's, after a person's edit)."""
+    session.execute(
+        update(VersionRow)
+        .where(VersionRow.content_id == content_id, VersionRow.number == number)
+        .values(checks=checks.to_dict())
+    )
 
 
 def set_review_message(session: Session, content_id: int, channel: str, ts: str) -> None:
@@ -516,4 +551,6 @@ def _version(row: VersionRow) -> Version:
         input_tokens=row.input_tokens,
         output_tokens=row.output_tokens,
         latency_ms=row.latency_ms,
+        checks=DraftChecks.from_dict(row.checks),
+        accepted=FindingsAccepted.from_dict(row.findings_accepted),
     )

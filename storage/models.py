@@ -191,6 +191,10 @@ class VersionRow(Base):
     input_tokens: Mapped[int | None] = mapped_column(Integer)
     output_tokens: Mapped[int | None] = mapped_column(Integer)
     latency_ms: Mapped[float | None] = mapped_column()
+    # core.draft_checks.DraftChecks.to_dict(); NULL for versions stored before the checks existed.
+    checks: Mapped[dict[str, Any] | None] = mapped_column()
+    # A reviewer's approval despite the findings: {"by", "at", "findings": [...]}.
+    findings_accepted: Mapped[dict[str, Any] | None] = mapped_column()
     # Fingerprint: the exact hash, the 64-bit SimHash (stored signed: SQL has no unsigned
     # 64-bit integer) and its four 16-bit bands, each indexed, so a near-duplicate lookup
     # reads only rows near in one band (pigeonhole: see core.fingerprint).

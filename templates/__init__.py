@@ -13,6 +13,7 @@ from typing import Any
 import yaml
 
 from core.alerts import AlertRuleError, Rule, parse_rules
+from core.draft_checks.rules import Rules, RulesChecker
 from core.templates import Category, TemplateSpec, categories_from_mapping, library_from_mapping
 
 TEMPLATES_DIR = Path(__file__).resolve().parent
@@ -77,3 +78,14 @@ def alert_rules(path: Path = ALERT_RULES_FILE) -> tuple[Rule, ...]:
         return tuple(parse_rules(data))
     except AlertRuleError as exc:
         raise AlertRuleError([f"{path.name}: {problem}" for problem in exc.problems]) from exc
+
+
+@cache
+def draft_rules() -> Rules:
+    """The rules checker's phrase lists (templates/library/draft_checks.yaml), compiled."""
+    return Rules.from_mapping(load_library("draft_checks"))
+
+
+def rules_checker() -> RulesChecker:
+    """The rules checker over the library's phrase lists."""
+    return RulesChecker(draft_rules())

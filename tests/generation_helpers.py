@@ -13,7 +13,7 @@ from config.settings import Settings
 from contentbot.local import LocalBot, start_local
 from contentbot.seed import seed
 from core.content import Content
-from standins.anthropic import AnthropicStandIn
+from standins.anthropic import AnthropicStandIn, RecordedRequest
 from standins.slack import Message
 from storage.contents import get_content, versions
 from storage.db import session_scope
@@ -39,6 +39,11 @@ def start_bot(
     # Slack's ~1 post a second per channel is not what these tests are about.
     bot.standin.posts_per_second_per_channel = 10_000
     return bot
+
+
+def writes(claude: AnthropicStandIn) -> list[RecordedRequest]:
+    """The calls that asked Claude to write a draft (not to check one or choose its element)."""
+    return [r for r in claude.requests if r.body.get("tool_choice", {}).get("name", "").startswith("write_")]
 
 
 def request(bot: LocalBot, text: str, user: str = REQUESTER) -> str:
@@ -130,3 +135,13 @@ def submit(bot: LocalBot, user: str, values: dict[str, Any], content_id: int = 1
     if reply.status == 200 and not reply.errors:
         bot.standin.wait_for(lambda: len(thread_texts(bot, message)) > before)
     return reply
+
+
+def approve(bot: LocalBot, user: str = REVIEWER, content_id: int = 1) -> None:
+    """Approve as a reviewer does: a draft with findings (an offline one holds gaps) opens them in a
+    modal, approved from there with one more click (issue 16)."""
+    click(bot, user, "review_approve", content_id)
+    modals = bot.standin.modals(user)
+    if modals and modals[-1].definition.get("callback_id") == "review_approve_findings":
+        reply = submit(bot, user, {}, content_id)
+        assert reply.status == 200 and not reply.errors

@@ -3,7 +3,7 @@
     enqueue_generation(connection, database_url, content)
                                               the job `generate-<installation>-<content id>-<attempt>`,
                                               on the queue of the request's priority (high, default, low)
-    generate_content(content_id, attempt)     the job: claim, write, categorise, store, show for review
+    generate_content(content_id, attempt)     the job: claim, write, categorise, check, store, show for review
     recover(connection, database_url, now)    the clock's sweep: generations whose worker died, lost jobs
 
 The database decides who generates: the job claims its row for its attempt and holds a short lease on it
@@ -43,6 +43,7 @@ from core.agents import (
 )
 from core.channels import BrandVoice
 from core.content import Content
+from core.draft_checks import DraftChecks, DraftText
 from core.elements import Element, ElementRules, categorise
 from core.templates import TemplateError, render
 from core.versions import Version
@@ -51,8 +52,9 @@ from storage.channels import get_channel_by_id
 from storage.db import session_scope
 from storage.installation import installation_id
 from storage.library import template_version
-from templates import load_library, prompt_source
+from templates import draft_rules, load_library, prompt_source
 from workers import leases
+from workers.draft_checker import check_draft
 from workers.leases import JobError, Lease, Policy
 from workers.llm import ClaudeClient, LLMError, LLMOutputError, LLMResult, warm_up
 from workers.offline_writer import OfflineWriter, offline_library
@@ -143,6 +145,7 @@ class Generation:
             raise JobError(str(exc), retryable=False) from exc
 
         element, reason = _element(settings, work, draft.fields)
+        checks = _check(settings, work, draft.fields)
         with session_scope(settings.database_url) as session:
             version = contents.finish(
                 session,
@@ -156,6 +159,7 @@ class Generation:
                 input_tokens=draft.input_tokens,
                 output_tokens=draft.output_tokens,
                 latency_ms=draft.latency_ms,
+                checks=checks,
             )
             if version is None:
                 return f"content {content_id} attempt {attempt}: the clock gave it to a later attempt"
@@ -288,6 +292,19 @@ def _claude(api_key: str, model: str, base_url: str | None) -> ClaudeClient:
     )
 
 
+def _check(settings: Settings, work: _Work, fields: dict[str, Any]) -> DraftChecks:
+    """The draft's findings before anyone reviews it: the rules, and Claude's with a key."""
+    draft = DraftText.of_fields(fields, work.request.product, work.context.voice.words_to_avoid)
+    return check_draft(draft, claude_client(settings))
+
+
+def claude_client(settings: Settings) -> ClaudeClient | None:
+    """This process's Claude client for the settings; None without ANTHROPIC_API_KEY."""
+    if not settings.anthropic_api_key:
+        return None
+    return _claude(settings.anthropic_api_key, settings.anthropic_model, settings.anthropic_base_url)
+
+
 def _element(settings: Settings, work: _Work, fields: dict[str, Any]) -> tuple[str, str]:
     """The content's element by the library's rules; when they cannot decide, Claude's choice (with a
     key), else the channel's own element. The reason says which."""
@@ -359,6 +376,7 @@ def preload() -> None:
         # Built before the fork and inherited unused (no connection open yet), so horses skip its ~20 ms.
         _claude(settings.anthropic_api_key, settings.anthropic_model, settings.anthropic_base_url)
     _element_rules()
+    draft_rules()
     offline_library()
     sample = GenerationContext(channel_name="", element=Element.AIR, voice=BrandVoice())
     for agent in AGENTS.values():

@@ -71,6 +71,13 @@ def generate_view(
         _text("product_title", "Product", optional=True, hint="e.g. Tidepool Bath Boat"),
         _text("product_category", "Product category", optional=True, hint="e.g. Toys > Bath > Water Toys"),
         _text(
+            "product_age_grade",
+            "Age grade",
+            optional=True,
+            max_length=40,
+            hint="As on the box, e.g. 3+ or 6-12. Drafts that address younger children are flagged.",
+        ),
+        _text(
             "product_facts",
             "Key facts",
             optional=True,
@@ -114,8 +121,11 @@ def read_generate(values: dict[str, dict[str, Any]]) -> GenerateForm:
     if len(facts) > MAX_FACTS:
         errors.add("product_facts", f"Keep to {MAX_FACTS} key facts; these are {len(facts)}.")
     product_title = text("product_title")
-    if (facts or text("product_category")) and not product_title:
-        errors.add("product_title", "Name the product the category and facts are about.")
+    age_grade = text("product_age_grade")
+    if (facts or text("product_category") or age_grade) and not product_title:
+        errors.add("product_title", "Name the product the category, age grade and facts are about.")
+    if age_grade and not any(ch.isdigit() for ch in age_grade):
+        errors.add("product_age_grade", "Give the youngest age as a number, e.g. 3+ or 6-12.")
     errors.raise_any()
     template = selected("template")
     return GenerateForm(
@@ -123,7 +133,9 @@ def read_generate(values: dict[str, dict[str, Any]]) -> GenerateForm:
         channel_id=int(selected("channel")),
         brief=brief,
         priority=Priority(selected("priority") or Priority.NORMAL),
-        product=Product(product_title, text("product_category"), facts) if product_title else None,
+        product=Product(product_title, text("product_category"), facts, age_grade=age_grade)
+        if product_title
+        else None,
         template_version_id=int(template) if template else None,
     )
 

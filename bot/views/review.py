@@ -18,6 +18,7 @@ from slack_sdk.models.views import View
 
 from bot.forms import button_value
 from bot.views.common import context, escape, section
+from bot.views.findings import findings_blocks
 from core.agents import OFFLINE_MODEL, agent_for
 from core.content import Content, ContentStatus
 from core.elements import Element
@@ -48,6 +49,7 @@ def review_blocks(content: Content, version: Version | None, template_name: str 
             text = "\n".join(value) if isinstance(value, list) else str(value)
             blocks.append(context(f"*{titles.get(name, name)}*"))
             blocks.append(section(escape(text)[:SECTION_LIMIT] or " "))
+        blocks += findings_blocks(version)
     blocks.append(context(status_line(content)))
     buttons = _buttons(content, version)
     if buttons:
@@ -117,8 +119,10 @@ def _buttons(content: Content, version: Version | None) -> list[ButtonElement]:
     if content.status != ContentStatus.IN_REVIEW or version is None:
         return []
     value = button_value(content.id, version.number)
+    # With findings, approving opens a modal listing them: one more click (issue 16).
+    approve = "Approve with findings…" if version.findings else "Approve"
     return [
-        ButtonElement(text="Approve", action_id=APPROVE, value=value, style="primary"),
+        ButtonElement(text=approve, action_id=APPROVE, value=value, style="primary"),
         ButtonElement(text="Request changes", action_id=REQUEST_CHANGES, value=value),
         ButtonElement(text="Edit", action_id=EDIT, value=value),
         ButtonElement(text="Regenerate", action_id=REGENERATE, value=value),

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 from contentbot.local import LocalBot
 from storage.db import session_scope
+from tests.bot.slack_inputs import all_text
 from tests.factories import make_post
 
 USER = "U0BOB"
@@ -30,3 +31,22 @@ def test_check_names_the_conflicting_post_and_channel(bot: LocalBot) -> None:
 def test_check_with_new_text_finds_nothing(bot: LocalBot) -> None:
     body = bot.workspace.slash(USER, "check A brand new caption about magnetic tiles").json()
     assert body["text"] == "No post on any channel repeats this."
+
+
+def test_check_shows_the_draft_findings_beside_the_duplicate_check(bot: LocalBot) -> None:
+    body = bot.workspace.slash(
+        USER, "check Cheap kites! Ask your mom to buy one before they are all gone"
+    ).json()
+    assert body["text"] == "No post on any channel repeats this."
+    shown = all_text(body["blocks"])
+    assert "No post on any channel repeats this text." in shown
+    assert "The draft checks found" in shown
+    # Every channel that avoids the word is named; Air, Water, Fire and Earth all avoid "cheap".
+    for channel in ("Air", "Water", "Fire", "Earth"):
+        assert f"“cheap” is on {channel}'s list of words to avoid." in shown
+    assert "(`sales_pressure`, rules)" in shown and "“Ask your mom to buy”" in shown
+
+
+def test_check_of_clean_text_says_the_checks_found_nothing(bot: LocalBot) -> None:
+    body = bot.workspace.slash(USER, "check Two lines, endless loops").json()
+    assert "The draft checks found nothing." in all_text(body["blocks"])

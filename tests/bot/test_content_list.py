@@ -9,7 +9,17 @@ import pytest
 from contentbot.local import LocalBot
 from core.content import ContentStatus
 from tests.bot.slack_inputs import all_text
-from tests.generation_helpers import ORIGIN, REQUESTER, REVIEWER, click, content, request, start_bot, submit
+from tests.generation_helpers import (
+    ORIGIN,
+    REQUESTER,
+    REVIEWER,
+    approve,
+    click,
+    content,
+    request,
+    start_bot,
+    submit,
+)
 
 
 @pytest.fixture
@@ -19,7 +29,7 @@ def bot(database_url: str, redis_conn, tmp_path: Path):  # type: ignore[no-untyp
     for brief in ("kites that loop", "paper planes", "bubble wands"):
         request(local, f"hook Air {brief}")
     local.run_jobs()
-    click(local, REVIEWER, "review_approve", content_id=1)
+    approve(local, content_id=1)
     click(local, REVIEWER, "review_reject", content_id=2)
     submit(local, REVIEWER, {}, content_id=2)
     yield local

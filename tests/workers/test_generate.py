@@ -37,6 +37,7 @@ from tests.generation_helpers import (
     start_bot,
     thread_texts,
     version_count,
+    writes,
 )
 from workers.clock import Clock
 from workers.generate import LEASE, RETRIES, enqueue_generation, generate_content, job_id
@@ -86,7 +87,7 @@ def test_a_malformed_answer_is_sent_back_once_with_the_error(bot: LocalBot, clau
     claude.reply_malformed("missing_required")
     request(bot, "hook Air kites that loop")
     bot.run_jobs()
-    first, second = claude.requests
+    first, second = writes(claude)
     retry_prompt = second.body["messages"][0]["content"]
     assert retry_prompt.startswith(first.body["messages"][0]["content"])
     assert "Your previous answer did not fit the required shape: hook: Field required." in retry_prompt
@@ -98,7 +99,7 @@ def test_an_answer_without_the_tool_call_is_also_sent_back(bot: LocalBot, claude
     claude.reply_malformed("not_json")
     request(bot, "hook Air kites that loop")
     bot.run_jobs()
-    assert "without calling write_tiktok_hook" in claude.requests[1].body["messages"][0]["content"]
+    assert "without calling write_tiktok_hook" in writes(claude)[1].body["messages"][0]["content"]
     assert content(bot, 1).status == ContentStatus.IN_REVIEW
 
 
@@ -123,7 +124,7 @@ def test_a_429_is_retried_by_the_sdk(bot: LocalBot, claude: AnthropicStandIn) ->
     claude.rate_limited(retry_after=0.01)
     request(bot, "social Fire racing cars")
     bot.run_jobs()
-    assert [r.path for r in claude.requests] == ["/v1/messages", "/v1/messages"]
+    assert [r.path for r in writes(claude)] == ["/v1/messages", "/v1/messages"]
     assert content(bot, 1).status == ContentStatus.IN_REVIEW
 
 

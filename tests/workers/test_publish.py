@@ -18,7 +18,7 @@ from core.posts import PostStatus
 from storage.db import session_scope
 from storage.models import ChannelRow, PostRow
 from storage.posts import get_post
-from tests.generation_helpers import REVIEW, REVIEWER, click, request, start_bot
+from tests.generation_helpers import REVIEW, REVIEWER, approve, request, start_bot
 from workers.clock import Clock
 
 
@@ -28,7 +28,7 @@ def bot(database_url: str, redis_conn, tmp_path: Path):  # type: ignore[no-untyp
     local = start_bot(database_url, redis_conn, sandbox_dir=str(tmp_path / "sandbox"))
     request(local, "hook Air kites that loop the loop")
     local.run_jobs()
-    click(local, REVIEWER, "review_approve")
+    approve(local)
     yield local
     local.close()
 
