@@ -125,7 +125,9 @@ _TOKEN = re.compile(r"[^\W_]+")
 
 def fold(text: str) -> str:
     """Lower case without accents: 'Crème Brûlée' -> 'creme brulee'."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    # Compatibility forms first (mathematical letters, ligatures), then case: casefolding before
+    # NFKD leaves e.g. '𝝖' as a capital Α.
+    decomposed = unicodedata.normalize("NFKD", unicodedata.normalize("NFKD", text).casefold())
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
