@@ -74,7 +74,8 @@ def _too_long(view: dict[str, Any]) -> dict[str, str]:
     errors = {}
     for block in view.get("blocks", []):
         limit = (block.get("element") or {}).get("max_length") if block.get("type") == "input" else None
-        value = next(iter(state.get(block.get("block_id", ""), {}).values()), {}).get("value")
+        entry: dict[str, Any] = next(iter(state.get(block.get("block_id", ""), {}).values()), {})
+        value = entry.get("value")
         if limit and isinstance(value, str) and len(value) > limit:
             errors[block["block_id"]] = f"Keep this under {limit:,} characters; it has {len(value):,}."
     return errors

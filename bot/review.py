@@ -145,8 +145,10 @@ def register(app: App, services: Services) -> None:
         if content is None or not content.review_channel:
             return
 
+        channel = content.review_channel
+
         def tell(text: str) -> None:
-            client.chat_postEphemeral(channel=content.review_channel or "", user=user_id, text=text)
+            client.chat_postEphemeral(channel=channel, user=user_id, text=text)
 
         # The modal has no field to show a refusal under, so the role is checked here, not by guard.
         why = services.roles.refusal(client, user_id, Role.REVIEWER, "approve or reject content")

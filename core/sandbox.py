@@ -159,7 +159,8 @@ class LimitedEnvironment(SandboxedEnvironment):
 
     def checked_join(self, parts: tuple[Any, ...]) -> str:
         joined = "".join(map(str, parts))
-        return _check_size(joined, "joining with ~")
+        _check_size(joined, "joining with ~")
+        return joined
 
     @staticmethod
     def _check_power(base: Any, exponent: Any) -> None:

@@ -42,7 +42,8 @@ import jinja2
 from jinja2 import meta
 
 from core.elements import Element
-from core.sandbox import MAX_BODY, LimitedEnvironment, TemplateError, render_within_budget
+from core.sandbox import MAX_BODY, LimitedEnvironment, render_within_budget
+from core.sandbox import TemplateError as TemplateError  # part of this module's interface
 
 
 class TemplateKind(StrEnum):

@@ -90,11 +90,11 @@ class TikTokPublisher:
     def find(self, post: Post) -> Found | None:
         """The account's video with this post's caption, made after its init was sent (Display API).
         An inbox draft is not listed until the creator posts it, so a draft is never found here."""
-        sent = post.init_sent_at.timestamp() if post.init_sent_at else 0
         page = self.client.list_videos(self.access_token())
         for video in page.videos:
             text = video.title or video.description or ""
-            if video.create_time >= sent and text and post.caption.startswith(text[:60]):
+            made_after = post.init_sent_at is None or video.create_time >= post.init_sent_at
+            if made_after and text and post.caption.startswith(text[:60]):
                 return Found(public_id=video.id)
         return None
 
