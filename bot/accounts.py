@@ -15,15 +15,15 @@ from slack_sdk.models.blocks import Block
 from bot.pages import Page, html_page
 from bot.roles import Role, guard
 from bot.services import Services
-from bot.views.accounts import (
+from bot.views.channel_setup import CONNECT_ACTION
+from config.errors import SetupError
+from messages.accounts import (
     RECONNECT_ACTION,
     connect_blocks,
     connect_failed_text,
     reconnect_blocks,
 )
-from bot.views.channel_setup import CONNECT_ACTION
-from bot.views.common import as_dicts, escape, notice_view, section
-from config.errors import SetupError
+from messages.blocks import as_dicts, escape, notice_view, section
 from storage.channels import get_channel_by_id
 from storage.crypto import TokenCipher
 from workers.accounts import (

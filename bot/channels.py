@@ -17,13 +17,13 @@ from bot.services import Services
 from bot.verbs import Command, Reply, UsageError, Verb
 from bot.views.channel_setup import CALLBACK_ID, SetupContext, read_setup, setup_view
 from bot.views.channels import channels_blocks, check_blocks
-from bot.views.common import escape
-from bot.views.findings import check_findings_blocks
 from core.channels import Channel
 from core.draft_checks import DraftText, run_checks
 from core.elements import Element
 from core.fingerprint import Fingerprint
 from core.forms import FieldError
+from messages.blocks import escape
+from messages.findings import check_findings_blocks
 from storage.accounts import accounts_by_channel, get_account
 from storage.channels import (
     NameTaken,

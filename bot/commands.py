@@ -11,8 +11,8 @@ from slack_sdk import WebClient
 from bot import channels, contents, experiments, generate, library, schedule
 from bot.services import Services
 from bot.verbs import Command, Reply, UsageError, Verb, join_channel, match_verb
-from bot.views.common import as_dicts
 from bot.views.help import help_blocks, usage_blocks
+from messages.blocks import as_dicts
 from storage.channels import list_channels
 
 log = logging.getLogger(__name__)

@@ -9,15 +9,14 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement, HeaderBlock
 
-from bot.forms import BadInput, button_value, read_button
-from bot.review import refresh
+from bot.forms import BadInput, read_button
 from bot.roles import Role, guard
 from bot.schedule import place
 from bot.services import Services
 from bot.verbs import Command, Reply, UsageError, Verb
-from bot.views.common import as_dicts, context, escape, section
-from bot.views.review import title
 from core.content import Content, ContentStatus, TransitionError
+from messages.blocks import as_dicts, button_value, context, escape, section
+from messages.review import show_review, title
 from storage import contents
 from storage.channels import get_channel
 
@@ -111,5 +110,11 @@ def register(app: App, services: Services) -> None:
         except (BadInput, TransitionError) as exc:
             respond(text=f"Nothing changed: {exc}.", replace_original=False)
             return
-        refresh(services, client, content, f"<@{context['user_id']}> reopened it for review.")
+        show_review(
+            services.settings,
+            content,
+            client=client,
+            create=False,
+            note=f"<@{context['user_id']}> reopened it for review.",
+        )
         respond(text=f"Reopened {escape(title(content))}: it is in review again.", replace_original=False)

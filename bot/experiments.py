@@ -14,7 +14,6 @@ from bot.modals import on_submit
 from bot.roles import Role
 from bot.services import Services
 from bot.verbs import Command, Reply, Verb
-from bot.views.common import as_dicts, escape
 from bot.views.experiments import (
     CALLBACK_ID,
     NEW_ACTION,
@@ -29,6 +28,7 @@ from bot.views.experiments import (
     where,
 )
 from bot.views.library import KIND_LABELS
+from messages.blocks import as_dicts, escape
 from storage.channels import list_channels
 from storage.experiments import (
     ExperimentError,

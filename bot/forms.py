@@ -26,10 +26,6 @@ class BadInput(UsageError):
     """Input the bot cannot act on; the message says so plainly, for the person who sent it."""
 
 
-def button_value(*ids: int) -> str:
-    return ":".join(str(i) for i in ids)
-
-
 def read_button(body: dict[str, Any], count: int = 1, *, at_least: int | None = None) -> tuple[int, ...]:
     """The ids the pressed button carries: exactly `count`, or from `at_least` to `count` of them."""
     try:

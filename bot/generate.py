@@ -17,7 +17,6 @@ from bot.inputs import parse_id
 from bot.modals import on_submit
 from bot.services import Services
 from bot.verbs import Command, Reply, UsageError, Verb, quote
-from bot.views.common import escape
 from bot.views.generate import (
     CALLBACK_ID,
     MAX_BRIEF,
@@ -33,6 +32,7 @@ from config.redact import redact_url
 from core.agents import AgentKind
 from core.content import Priority
 from core.forms import FieldError
+from messages.blocks import escape
 from storage.channels import get_channel, list_channels
 from storage.contents import create_request, get_content, queue_position, versions, waiting
 from storage.library import list_active

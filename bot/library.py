@@ -16,7 +16,6 @@ from bot.modals import on_submit
 from bot.roles import Role, guard
 from bot.services import Services
 from bot.verbs import Command, Reply, UsageError, Verb, quote
-from bot.views.common import as_dicts, escape
 from bot.views.library import (
     CALLBACK_ID,
     EDIT_ACTION,
@@ -36,6 +35,7 @@ from bot.views.library import (
 )
 from core.elements import Element
 from core.templates import Category, TemplateError, TemplateKind
+from messages.blocks import as_dicts, escape
 from storage.library import (
     Template,
     TemplateNotFound,

@@ -20,9 +20,12 @@ from bot.modals import on_submit
 from bot.roles import Role, guard
 from bot.services import Services
 from bot.verbs import Verb
-from bot.views.common import escape
-from bot.views.findings import APPROVE_FINDINGS_CALLBACK, confirm_view, findings_text
-from bot.views.review import (
+from core.agents import OutputInvalid, agent_for
+from core.content import Content, ContentStatus, TransitionError
+from core.draft_checks import DraftText, run_checks
+from messages.blocks import escape
+from messages.findings import APPROVE_FINDINGS_CALLBACK, confirm_view, findings_text
+from messages.review import (
     APPROVE,
     CHANGES_CALLBACK,
     EDIT,
@@ -38,16 +41,12 @@ from bot.views.review import (
     read_edit,
     read_reason,
     reject_view,
-    review_blocks,
+    show_review,
     title,
     version_note,
 )
-from core.agents import OutputInvalid, agent_for
-from core.content import Content, ContentStatus, TransitionError
-from core.draft_checks import DraftText, run_checks
 from storage import contents
 from storage.channels import get_channel_by_id
-from storage.library import template_version
 from templates import rules_checker
 from workers.generate import enqueue_generation
 from workers.recheck import enqueue_recheck
@@ -89,11 +88,12 @@ def register(app: App, services: Services) -> None:
             with services.db() as session:
                 current = contents.get_content(session, content_id)
             if current is not None:
-                refresh(
-                    services,
-                    client,
+                show_review(
+                    services.settings,
                     current,
-                    f"<@{user_id}> pressed a button on v{seen}; v{exc.latest.number} is the latest.",
+                    client=client,
+                    create=False,
+                    note=f"<@{user_id}> pressed a button on v{seen}; v{exc.latest.number} is the latest.",
                 )
             return
         except TransitionError as exc:
@@ -101,7 +101,7 @@ def register(app: App, services: Services) -> None:
             return
         verb = "approved it — ready to schedule" if target == ContentStatus.APPROVED else "rejected it"
         why = f": {escape(reason)}" if reason else "."
-        refresh(services, client, content, f"<@{user_id}> {verb}{why}")
+        show_review(services.settings, content, client=client, create=False, note=f"<@{user_id}> {verb}{why}")
 
     only_reviewers = guard(services.roles, Role.REVIEWER, "approve or reject content")
 
@@ -166,11 +166,12 @@ def register(app: App, services: Services) -> None:
             tell(f"Nothing changed: {exc}.")
             return
         flags = findings_text(latest.findings if latest else ())
-        refresh(
-            services,
-            client,
+        show_review(
+            services.settings,
             content,
-            f"<@{user_id}> approved v{modal.version} with findings ({flags}) — ready to schedule.",
+            client=client,
+            create=False,
+            note=f"<@{user_id}> approved v{modal.version} with findings ({flags}) — ready to schedule.",
         )
 
     @app.action(REJECT, middleware=[only_reviewers])
@@ -224,7 +225,13 @@ def register(app: App, services: Services) -> None:
             return
         ack()
         queued = queue(services, content)
-        refresh(services, client, content, f"<@{user_id}> requested changes: {escape(reason)}\n{queued}")
+        show_review(
+            services.settings,
+            content,
+            client=client,
+            create=False,
+            note=f"<@{user_id}> requested changes: {escape(reason)}\n{queued}",
+        )
 
     @app.action(EDIT)
     def edit_clicked(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
@@ -256,7 +263,13 @@ def register(app: App, services: Services) -> None:
             respond(text=f"Nothing changed: {exc}.")
             return
         queued = queue(services, content)
-        if not refresh(services, client, content, f"<@{user_id}> asked for a new version. {queued}"):
+        if not show_review(
+            services.settings,
+            content,
+            client=client,
+            create=False,
+            note=f"<@{user_id}> asked for a new version. {queued}",
+        ):
             respond(text=f"{title(content)}: {queued}")
 
 
@@ -294,7 +307,7 @@ def save_edit(
             content = contents.get_content(session, content.id) or content
     except (contents.VersionConflict, TransitionError) as exc:
         return {first_field: f"Not saved: {exc}"}
-    refresh(services, client, content, version_note(version, previous))
+    show_review(services.settings, content, client=client, create=False, note=version_note(version, previous))
     if services.settings.anthropic_api_key and services.redis is not None:
         try:
             enqueue_recheck(services.redis, services.settings.database_url, content.id, version.number)
@@ -315,24 +328,6 @@ def queue(services: Services, content: Content) -> str:
         log.error("content %s: could not queue its generation: %s", content.id, exc)
         return "The queue is unreachable right now; it is queued automatically once Redis is back."
     return "A new version is on its way."
-
-
-def refresh(services: Services, client: WebClient, content: Content, note: str) -> bool:
-    """Update the review message in place and add `note` to its thread; False when it has none."""
-    if not (content.review_channel and content.review_ts):
-        return False
-    with services.db() as session:
-        latest = contents.latest_version(session, content.id)
-        template = (
-            template_version(session, content.template_version_id) if content.template_version_id else None
-        )
-    blocks = review_blocks(content, latest, template.name if template else None)
-    channel, ts = content.review_channel, content.review_ts
-    client.chat_update(
-        channel=channel, ts=ts, text=f"{title(content)}: {content.status.label}", blocks=blocks
-    )
-    client.chat_postMessage(channel=channel, thread_ts=ts, text=note)
-    return True
 
 
 def _in_review(services: Services, content_id: int, respond: Respond) -> Content | None:

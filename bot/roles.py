@@ -18,8 +18,8 @@ from slack_bolt import BoltResponse
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.views.common import notice_view, section
 from config.settings import Settings
+from messages.blocks import notice_view, section
 
 log = logging.getLogger(__name__)
 

@@ -23,20 +23,19 @@ from bot.inputs import parse_id
 from bot.roles import Role, guard
 from bot.services import Services
 from bot.verbs import Command, Reply, UsageError, Verb
-from bot.views.common import escape
-from bot.views.posts import CANCEL, POSTED, RETRY, queue_blocks, when
 from core.content import ContentStatus
 from core.fingerprint import Fingerprint
 from core.posts import PostStatus, TransitionError
 from core.slots import check_time, next_free_slot
 from core.when import WhenError, parse_when
+from messages.blocks import escape
+from messages.posts import CANCEL, POSTED, RETRY, note, queue_blocks, show_post, when
 from storage import posts
 from storage.accounts import get_account
 from storage.channels import get_channel, list_channels
 from storage.contents import get_content, latest_version, version_row_id, version_text
 from storage.fingerprints import conflicts
 from workers.accounts import sandbox as use_sandbox
-from workers.publish import note, show_post
 from workers.publishers import SANDBOX_CREATOR
 
 log = logging.getLogger(__name__)

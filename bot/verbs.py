@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from bot.views.common import escape
+from messages.blocks import escape
 
 if TYPE_CHECKING:
     from slack_sdk import WebClient

@@ -20,15 +20,15 @@ from datetime import UTC, datetime
 
 from slack_sdk.errors import SlackClientError
 
-from bot.views.accounts import reconnect_blocks, reconnect_text
 from config.settings import Settings
 from core.accounts import Account, Creator, due_for_refresh
+from messages.accounts import reconnect_blocks, reconnect_text
+from messages.slack import direct_message, slack_client
 from storage import accounts as store
 from storage.channels import get_channel_by_id
 from storage.crypto import TokenCipher
 from storage.db import session_scope
 from workers.runtime import settings as current_settings
-from workers.slack import direct_message, slack_client
 from workers.tiktok import TikTokClient, TikTokError, Tokens
 
 log = logging.getLogger(__name__)

@@ -27,7 +27,6 @@ from rq.job import Job
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import configure_mappers
 
-from bot.views.review import failure_blocks, review_blocks, title, version_note
 from config.settings import Settings
 from core.agents import (
     AGENTS,
@@ -47,6 +46,8 @@ from core.draft_checks import DraftChecks, DraftText
 from core.elements import Element, ElementRules, categorise
 from core.templates import TemplateError, render
 from core.versions import Version
+from messages.review import failure_blocks, show_review, title, version_note
+from messages.slack import direct_message, slack_client
 from storage import contents
 from storage.channels import get_channel_by_id
 from storage.db import session_scope
@@ -60,7 +61,6 @@ from workers.llm import ClaudeClient, LLMError, LLMOutputError, LLMResult, warm_
 from workers.offline_writer import OfflineWriter, offline_library
 from workers.queues import LIVE, enqueue_once, job_status
 from workers.runtime import settings as current_settings
-from workers.slack import direct_message, slack_client
 
 log = logging.getLogger(__name__)
 
@@ -165,7 +165,7 @@ class Generation:
                 return f"content {content_id} attempt {attempt}: the clock gave it to a later attempt"
             content = contents.get_content(session, content_id)
         assert content is not None
-        show_review(settings, content, version, note=version_note(version, work.previous))
+        show_review(settings, content, note=version_note(version, work.previous))
         return f"content {content_id}: v{version.number} in review"
 
     def give_up(self, reason: str) -> str:
@@ -175,7 +175,6 @@ class Generation:
             if not contents.fail(session, content_id, self.attempt, reason):
                 return f"content {content_id} attempt {self.attempt}: failed, but the clock had moved it on"
             content = contents.get_content(session, content_id)
-            previous = contents.latest_version(session, content_id)
         assert content is not None
         text = f"{title(content)} could not be generated: {reason}"
         client = slack_client(settings)
@@ -189,28 +188,8 @@ class Generation:
                 exc.response["error"],
             )
         if content.review_ts:
-            show_review(settings, content, previous, note=f":warning: {text}")
+            show_review(settings, content, note=f":warning: {text}")
         return f"content {content_id}: failed: {reason}"
-
-
-def show_review(settings: Settings, content: Content, version: Version | None, *, note: str) -> None:
-    """Post the content's review message (or update it in place) and add `note` to its thread."""
-    client = slack_client(settings)
-    blocks = review_blocks(content, version, _template_name(settings, content))
-    text = f"{title(content)}: {content.status.label}"
-    try:
-        if content.review_ts and content.review_channel:
-            channel, ts = content.review_channel, content.review_ts
-            client.chat_update(channel=channel, ts=ts, text=text, blocks=blocks)
-        else:
-            channel = settings.review_channel or ""
-            ts = str(client.chat_postMessage(channel=channel, text=text, blocks=blocks)["ts"])
-            with session_scope(settings.database_url) as session:
-                contents.set_review_message(session, content.id, channel, ts)
-        client.chat_postMessage(channel=channel, thread_ts=ts, text=note)
-    except SlackApiError as exc:
-        # The content is safe in the database and listed by `/content queue`; only the message is missing.
-        log.error("content %s: the review message could not be shown: %s", content.id, exc.response["error"])
 
 
 def recover(connection: redis.Redis, database_url: str, now: datetime) -> list[int]:
@@ -355,14 +334,6 @@ ELEMENT_SCHEMA: dict[str, Any] = {
 @cache
 def _element_rules() -> ElementRules:
     return ElementRules.from_mapping(load_library("elements"))
-
-
-def _template_name(settings: Settings, content: Content) -> str | None:
-    if content.template_version_id is None:
-        return None
-    with session_scope(settings.database_url) as session:
-        found = template_version(session, content.template_version_id)
-    return found.name if found else None
 
 
 def preload() -> None:

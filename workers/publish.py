@@ -24,12 +24,11 @@ from typing import Any
 import redis
 from rq import Retry
 from rq.job import Job
-from slack_sdk.errors import SlackApiError
 
-from bot.views.posts import link, post_blocks, post_title
 from config.errors import SetupError
 from config.settings import Settings
 from core.posts import Post, PostStatus, from_tiktok_status
+from messages.posts import link, note, show_post
 from storage import posts
 from storage.crypto import TokenCipher
 from storage.db import session_scope
@@ -40,7 +39,6 @@ from workers.leases import JobError, Lease, Policy
 from workers.publishers import Publisher, SandboxPublisher, TikTokPublisher, media_bytes, plan_for
 from workers.queues import LIVE, enqueue_once, job_status
 from workers.runtime import settings as current_settings
-from workers.slack import slack_client
 from workers.tiktok import TikTokClient, TikTokError, fail_reason_words
 
 log = logging.getLogger(__name__)
@@ -282,33 +280,3 @@ def publisher_for(settings: Settings, post: Post) -> Publisher:
     client = TikTokClient.from_settings(settings)
     token = ChannelToken(settings.database_url, post.channel_id, client, TokenCipher(settings.token_key))
     return TikTokPublisher(client, token)
-
-
-def show_post(settings: Settings, post: Post, *, client: Any = None) -> None:
-    """Post the post's message, or update it in place, in REVIEW_CHANNEL."""
-    client = client or slack_client(settings)
-    text = f"{post_title(post)}: {post.status.label}"
-    blocks = post_blocks(post, settings.tz)
-    try:
-        if post.slack_channel and post.slack_ts:
-            client.chat_update(channel=post.slack_channel, ts=post.slack_ts, text=text, blocks=blocks)
-            return
-        if not settings.review_channel:
-            return
-        answer = client.chat_postMessage(channel=settings.review_channel, text=text, blocks=blocks)
-        with session_scope(settings.database_url) as session:
-            posts.set_thread(session, post.id, settings.review_channel, str(answer["ts"]))
-    except SlackApiError as exc:
-        log.error("post %s: its message could not be shown: %s", post.id, exc.response["error"])
-
-
-def note(settings: Settings, post: Post, text: str) -> None:
-    """A line in the post's thread."""
-    if not (post.slack_channel and post.slack_ts):
-        return
-    try:
-        slack_client(settings).chat_postMessage(
-            channel=post.slack_channel, thread_ts=post.slack_ts, text=text
-        )
-    except SlackApiError as exc:
-        log.error("post %s: could not add to its thread: %s", post.id, exc.response["error"])

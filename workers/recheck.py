@@ -11,12 +11,13 @@ import redis
 from rq.job import Job
 
 from core.draft_checks import DraftText
+from messages.review import show_review
 from storage import contents
 from storage.channels import get_channel_by_id
 from storage.db import session_scope
 from storage.installation import installation_id
 from workers.draft_checker import check_draft
-from workers.generate import claude_client, show_review
+from workers.generate import claude_client
 from workers.queues import enqueue_once
 from workers.runtime import settings as current_settings
 
@@ -61,5 +62,5 @@ def check_version(content_id: int, number: int) -> str:
         )
     else:
         note = f"Claude checked v{number}: nothing to add."
-    show_review(settings, content, version, note=note)
+    show_review(settings, content, note=note)
     return f"content {content_id} v{number}: {len(version.findings)} finding(s)"

@@ -23,8 +23,6 @@ from slack_sdk.models.blocks.basic_components import MarkdownTextObject
 from slack_sdk.models.views import View
 
 from bot.verbs import quote
-from bot.views.accounts import account_line
-from bot.views.common import text_input
 from core.accounts import Account
 from core.channels import (
     MAX_DAILY_CAP,
@@ -38,6 +36,8 @@ from core.channels import (
 from core.elements import Element
 from core.forms import Errors, FieldError
 from core.sandbox import MAX_BODY
+from messages.accounts import account_line
+from messages.blocks import text_input
 
 CALLBACK_ID = "channel_setup"
 CONNECT_ACTION = "channel_connect_tiktok"

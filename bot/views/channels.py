@@ -7,11 +7,11 @@ from typing import Any
 
 from slack_sdk.models.blocks import Block, DividerBlock, HeaderBlock
 
-from bot.views.accounts import account_line
-from bot.views.common import context, escape, section
 from core.accounts import Account
 from core.channels import Channel
 from core.fingerprint import Conflict
+from messages.accounts import account_line
+from messages.blocks import context, escape, section
 from storage.channels import AuditEntry
 
 ELEMENT_EMOJI = {"air": ":wind_blowing_face:", "water": ":droplet:", "fire": ":fire:", "earth": ":seedling:"}

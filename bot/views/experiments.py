@@ -25,11 +25,11 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from bot.views.common import context, escape, section
 from bot.views.library import KIND_LABELS
 from core.channels import Channel
 from core.experiments import Allocation, Metric, VariantReport
 from core.templates import TemplateKind
+from messages.blocks import context, escape, section
 from storage.experiments import Experiment, ExperimentReport, ExperimentStatus, Variant
 from storage.library import Template
 

@@ -18,13 +18,13 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from bot.views.common import context, escape, section
-from bot.views.review import model_note, title
 from core.agents import AgentKind, Product
 from core.channels import Channel
 from core.content import Content, ContentStatus, Priority
 from core.forms import Errors
 from core.versions import Version, diff
+from messages.blocks import context, escape, section
+from messages.review import model_note, title
 
 CALLBACK_ID = "generate_request"
 MAX_BRIEF = 2000

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from slack_sdk.models.blocks import Block, HeaderBlock
 
 from bot.verbs import Verb
-from bot.views.common import context, escape, section
+from messages.blocks import context, escape, section
 
 
 def help_blocks(verbs: Sequence[Verb]) -> list[Block]:

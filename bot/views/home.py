@@ -9,9 +9,9 @@ from slack_sdk.models.blocks import Block, DividerBlock, HeaderBlock
 from slack_sdk.models.views import View
 
 from bot.views.channels import channel_summary
-from bot.views.common import context, section
 from core.channels import Channel
 from core.metrics import Totals, format_rate
+from messages.blocks import context, section
 
 
 @dataclass(frozen=True)

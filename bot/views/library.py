@@ -25,7 +25,6 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot.verbs import UsageError
-from bot.views.common import context, escape, section, text_input
 from core.elements import Element
 from core.metrics import format_rate
 from core.sandbox import MAX_BODY
@@ -38,6 +37,7 @@ from core.templates import (
     check_template,
     render_sample,
 )
+from messages.blocks import context, escape, section, text_input
 from storage.library import Template, TemplateStatus, TemplateSummary
 
 CALLBACK_ID = "template_edit"

@@ -55,3 +55,8 @@ def text_input(
 def notice_view(title: str, blocks: list[Block]) -> View:
     """A small modal pushed over the one a button was pressed in (such a button has no response_url)."""
     return View(type="modal", title=title[:24], close="Close", blocks=blocks)
+
+
+def button_value(*ids: int) -> str:
+    """What a button carries: the ids it acts on, never state (bot.forms.read_button reads it back)."""
+    return ":".join(str(i) for i in ids)

@@ -11,9 +11,9 @@ from collections.abc import Sequence
 from slack_sdk.models.blocks import Block
 from slack_sdk.models.views import View
 
-from bot.views.common import context, escape, section
 from core.draft_checks import FLAG_LABELS, DraftChecks, Finding
 from core.versions import Version
+from messages.blocks import context, escape, section
 
 APPROVE_FINDINGS_CALLBACK = "review_approve_findings"
 # A section holds at most 3,000 characters; a long list of findings is cut with a count.

@@ -1,20 +1,25 @@
-"""A post's message (one per post, updated in place, its history in its thread) and the queue of posts.
-
-Like the review message, both the publishing job and the buttons change it, so this module imports
-only core and slack_sdk.
-"""
+"""A post's message (one per post, updated in place, its history in its thread), shown here for both the
+publishing job and the buttons, and the queue of posts."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
+from slack_sdk.errors import SlackApiError
 from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement, ConfirmObject
 
-from bot.forms import button_value
-from bot.views.common import context, escape, section
+from config.settings import Settings
 from core.posts import CANCELLABLE, Post, PostStatus
+from messages.blocks import button_value, context, escape, section
+from messages.slack import slack_client
+from storage import posts
+from storage.db import session_scope
+
+log = logging.getLogger(__name__)
 
 CANCEL = "post_cancel"
 RETRY = "post_retry"
@@ -108,3 +113,33 @@ def queue_blocks(posts: Sequence[Post], tz: ZoneInfo) -> list[Block]:
     for post in posts:
         blocks += post_blocks(post, tz)
     return blocks[:50]
+
+
+def show_post(settings: Settings, post: Post, *, client: Any = None) -> None:
+    """Post the post's message, or update it in place, in REVIEW_CHANNEL."""
+    client = client or slack_client(settings)
+    text = f"{post_title(post)}: {post.status.label}"
+    blocks = post_blocks(post, settings.tz)
+    try:
+        if post.slack_channel and post.slack_ts:
+            client.chat_update(channel=post.slack_channel, ts=post.slack_ts, text=text, blocks=blocks)
+            return
+        if not settings.review_channel:
+            return
+        answer = client.chat_postMessage(channel=settings.review_channel, text=text, blocks=blocks)
+        with session_scope(settings.database_url) as session:
+            posts.set_thread(session, post.id, settings.review_channel, str(answer["ts"]))
+    except SlackApiError as exc:
+        log.error("post %s: its message could not be shown: %s", post.id, exc.response["error"])
+
+
+def note(settings: Settings, post: Post, text: str) -> None:
+    """A line in the post's thread."""
+    if not (post.slack_channel and post.slack_ts):
+        return
+    try:
+        slack_client(settings).chat_postMessage(
+            channel=post.slack_channel, thread_ts=post.slack_ts, text=text
+        )
+    except SlackApiError as exc:
+        log.error("post %s: could not add to its thread: %s", post.id, exc.response["error"])

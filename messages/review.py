@@ -2,27 +2,35 @@
 
 The review message is one per content item in REVIEW_CHANNEL, updated in place, with its history in its
 thread. Both the generation job (a version written, a failure) and the review listeners (a decision, an
-edit) change it, so this module is a leaf: it imports only core and slack_sdk, and workers may render
-with it. Decision buttons carry the content id and the version shown, so a decision is about what the
+edit) change it, so it is built and shown here alone (`show_review`), for both. Decision buttons carry the content id and the version shown, so a decision is about what the
 reviewer saw.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 from dataclasses import dataclass
 from typing import Any
 
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement, InputBlock, PlainTextInputElement
 from slack_sdk.models.views import View
 
-from bot.forms import button_value
-from bot.views.common import context, escape, section
-from bot.views.findings import findings_blocks
+from config.settings import Settings
 from core.agents import OFFLINE_MODEL, agent_for
 from core.content import Content, ContentStatus
 from core.elements import Element
 from core.versions import Version, diff
+from messages.blocks import button_value, context, escape, section
+from messages.findings import findings_blocks
+from messages.slack import slack_client
+from storage import contents
+from storage.db import session_scope
+from storage.library import template_version
+
+log = logging.getLogger(__name__)
 
 APPROVE = "review_approve"
 REQUEST_CHANGES = "review_request_changes"
@@ -241,3 +249,35 @@ def read_edit(values: dict[str, dict[str, Any]], previous: Version) -> dict[str,
 
 def read_reason(values: dict[str, dict[str, Any]]) -> str:
     return (values.get(REASON, {}).get(REASON, {}).get("value") or "").strip()
+
+
+def show_review(
+    settings: Settings, content: Content, *, note: str, client: WebClient | None = None, create: bool = True
+) -> bool:
+    """The content's review message, posted (when `create`) or updated in place to show its latest
+    version and state, with `note` added to its thread; False when there was no message to update or
+    Slack refused (the content is safe in the database and listed by `/content queue` either way)."""
+    client = client or slack_client(settings)
+    with session_scope(settings.database_url) as session:
+        latest = contents.latest_version(session, content.id)
+        template = (
+            template_version(session, content.template_version_id) if content.template_version_id else None
+        )
+    blocks = review_blocks(content, latest, template.name if template else None)
+    text = f"{title(content)}: {content.status.label}"
+    try:
+        if content.review_channel and content.review_ts:
+            channel, ts = content.review_channel, content.review_ts
+            client.chat_update(channel=channel, ts=ts, text=text, blocks=blocks)
+        elif create and settings.review_channel:
+            channel = settings.review_channel
+            ts = str(client.chat_postMessage(channel=channel, text=text, blocks=blocks)["ts"])
+            with session_scope(settings.database_url) as session:
+                contents.set_review_message(session, content.id, channel, ts)
+        else:
+            return False
+        client.chat_postMessage(channel=channel, thread_ts=ts, text=note)
+    except SlackApiError as exc:
+        log.error("content %s: the review message could not be shown: %s", content.id, exc.response["error"])
+        return False
+    return True

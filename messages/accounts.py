@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement
 
-from bot.views.common import escape, section
 from core.accounts import Account
+from messages.blocks import escape, section
 
 RECONNECT_ACTION = "tiktok_reconnect"
 
