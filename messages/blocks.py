@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import json
+from dataclasses import asdict, fields
+from typing import Self
+
 from slack_sdk.models.blocks import (
     Block,
     ContextBlock,
@@ -60,3 +64,16 @@ def notice_view(title: str, blocks: list[Block]) -> View:
 def button_value(*ids: int) -> str:
     """What a button carries: the ids it acts on, never state (bot.forms.read_button reads it back)."""
     return ":".join(str(i) for i in ids)
+
+
+class Metadata:
+    """What a modal carries from open to submit (Slack's private_metadata): a frozen dataclass whose
+    fields are plain JSON values. Subclass it instead of writing a dump and a load per modal."""
+
+    def dump(self) -> str:
+        return json.dumps(asdict(self))  # type: ignore[call-overload]
+
+    @classmethod
+    def load(cls, raw: str) -> Self:
+        data = json.loads(raw or "{}")
+        return cls(**{f.name: data[f.name] for f in fields(cls) if f.name in data})  # type: ignore[arg-type]

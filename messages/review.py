@@ -8,7 +8,6 @@ reviewer saw.
 
 from __future__ import annotations
 
-import json
 import logging
 from dataclasses import dataclass
 from typing import Any
@@ -23,7 +22,7 @@ from core.agents import OFFLINE_MODEL, agent_for
 from core.content import Content, ContentStatus
 from core.elements import Element
 from core.versions import Version, diff
-from messages.blocks import button_value, context, escape, section
+from messages.blocks import Metadata, button_value, context, escape, section
 from messages.findings import findings_blocks
 from messages.slack import slack_client
 from storage import contents
@@ -147,19 +146,9 @@ REASON = "reason"
 
 
 @dataclass(frozen=True)
-class ModalContext:
-    """What a review modal carries from open to submit (private_metadata)."""
-
+class ModalContext(Metadata):
     content_id: int
-    version: int = 0  # the version an edit starts from, to notice a version added meanwhile
-
-    def dump(self) -> str:
-        return json.dumps({"content_id": self.content_id, "version": self.version})
-
-    @classmethod
-    def load(cls, raw: str) -> ModalContext:
-        data = json.loads(raw or "{}")
-        return cls(content_id=int(data["content_id"]), version=int(data.get("version", 0)))
+    version: int = 0  # the version on screen: a decision or an edit is about it
 
 
 def changes_view(content: Content) -> View:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from datetime import timedelta
@@ -37,7 +36,7 @@ from core.elements import Element
 from core.forms import Errors, FieldError
 from core.sandbox import MAX_BODY
 from messages.accounts import account_line
-from messages.blocks import text_input
+from messages.blocks import Metadata, text_input
 
 CALLBACK_ID = "channel_setup"
 CONNECT_ACTION = "channel_connect_tiktok"
@@ -51,19 +50,9 @@ _MODE_HELP = {
 
 
 @dataclass(frozen=True)
-class SetupContext:
-    """What the modal carries from open to submit (private_metadata)."""
-
-    channel_id: int | None
-    origin_channel: str
-
-    def dump(self) -> str:
-        return json.dumps({"channel_id": self.channel_id, "origin": self.origin_channel})
-
-    @classmethod
-    def load(cls, raw: str) -> SetupContext:
-        data = json.loads(raw or "{}")
-        return cls(channel_id=data.get("channel_id"), origin_channel=data.get("origin", ""))
+class SetupContext(Metadata):
+    channel_id: int | None = None
+    origin_channel: str = ""
 
 
 def _option(value: str, text: str) -> Option:

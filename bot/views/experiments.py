@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -29,7 +28,7 @@ from bot.views.library import KIND_LABELS
 from core.channels import Channel
 from core.experiments import Allocation, Metric, VariantReport
 from core.templates import TemplateKind
-from messages.blocks import context, escape, section
+from messages.blocks import Metadata, context, escape, section
 from storage.experiments import Experiment, ExperimentReport, ExperimentStatus, Variant
 from storage.library import Template
 
@@ -208,15 +207,8 @@ def _format(metric: Metric) -> Any:
 
 
 @dataclass(frozen=True)
-class NewContext:
-    origin_channel: str
-
-    def dump(self) -> str:
-        return json.dumps({"origin": self.origin_channel})
-
-    @classmethod
-    def load(cls, raw: str) -> NewContext:
-        return cls(origin_channel=json.loads(raw or "{}").get("origin", ""))
+class NewContext(Metadata):
+    origin_channel: str = ""
 
 
 @dataclass(frozen=True)

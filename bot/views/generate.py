@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -23,7 +22,7 @@ from core.channels import Channel
 from core.content import Content, ContentStatus, Priority
 from core.forms import Errors
 from core.versions import Version, diff
-from messages.blocks import context, escape, section
+from messages.blocks import Metadata, context, escape, section
 from messages.review import model_note, title
 
 CALLBACK_ID = "generate_request"
@@ -89,7 +88,7 @@ def generate_view(
     return View(
         type="modal",
         callback_id=CALLBACK_ID,
-        private_metadata=json.dumps({"origin": origin_channel}),
+        private_metadata=Origin(origin_channel).dump(),
         title="Generate content",
         submit="Queue it",
         close="Cancel",
@@ -97,8 +96,13 @@ def generate_view(
     )
 
 
+@dataclass(frozen=True)
+class Origin(Metadata):
+    origin_channel: str = ""  # where the person typed the command: answers go there
+
+
 def origin_of(view: dict[str, Any]) -> str:
-    return json.loads(view.get("private_metadata") or "{}").get("origin", "")
+    return Origin.load(view.get("private_metadata") or "").origin_channel
 
 
 def read_generate(values: dict[str, dict[str, Any]]) -> GenerateForm:

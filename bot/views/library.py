@@ -37,7 +37,7 @@ from core.templates import (
     check_template,
     render_sample,
 )
-from messages.blocks import context, escape, section, text_input
+from messages.blocks import Metadata, context, escape, section, text_input
 from storage.library import Template, TemplateStatus, TemplateSummary
 
 CALLBACK_ID = "template_edit"
@@ -185,19 +185,9 @@ def preview_blocks(template: Template) -> list[Block]:
 
 
 @dataclass(frozen=True)
-class EditContext:
-    """What the modal carries from open to submit (private_metadata)."""
-
-    template_id: int | None
-    origin_channel: str
-
-    def dump(self) -> str:
-        return json.dumps({"template_id": self.template_id, "origin": self.origin_channel})
-
-    @classmethod
-    def load(cls, raw: str) -> EditContext:
-        data = json.loads(raw or "{}")
-        return cls(template_id=data.get("template_id"), origin_channel=data.get("origin", ""))
+class EditContext(Metadata):
+    template_id: int | None = None
+    origin_channel: str = ""
 
 
 class FieldError(ValueError):
