@@ -11,6 +11,7 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
+from bot.forms import field_errors
 from bot.inputs import check_values, parse_id
 from bot.modals import on_submit
 from bot.roles import Role, guard
@@ -26,7 +27,6 @@ from bot.views.library import (
     RESTORE_ACTION,
     RETIRE_ACTION,
     EditContext,
-    FieldError,
     Page,
     list_blocks,
     preview_blocks,
@@ -34,6 +34,7 @@ from bot.views.library import (
     template_view,
 )
 from core.elements import Element
+from core.forms import FieldError
 from core.templates import Category, TemplateError, TemplateKind
 from messages.blocks import as_dicts, escape
 from storage.library import (
@@ -159,7 +160,7 @@ def submit_template(
         try:
             spec = read_template(view["state"]["values"], base)
         except FieldError as exc:
-            return {exc.block: str(exc)}
+            return field_errors(exc)
         try:
             if base is None:
                 template = create_template(session, spec, user_id)

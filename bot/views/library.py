@@ -26,6 +26,7 @@ from slack_sdk.models.views import View
 
 from bot.verbs import UsageError
 from core.elements import Element
+from core.forms import FieldError
 from core.metrics import format_rate
 from core.sandbox import MAX_BODY
 from core.templates import (
@@ -188,14 +189,6 @@ def preview_blocks(template: Template) -> list[Block]:
 class EditContext(Metadata):
     template_id: int | None = None
     origin_channel: str = ""
-
-
-class FieldError(ValueError):
-    """Input a person must fix; `block` is the modal block to mark."""
-
-    def __init__(self, block: str, message: str) -> None:
-        super().__init__(message)
-        self.block = block
 
 
 def format_variables(variables: Sequence[Variable]) -> str:
