@@ -6,7 +6,8 @@ threads, ephemerals, modals, App Home views and uploaded files. `Workspace` play
 sends the app the signed requests Slack would and applies the app's answers the way Slack's client
 does.
 
-One module per concept, each importing only those above it:
+One module per concept, each importing only those above it (`model` names `SlackState` only for
+type checking):
 
 - `blockkit`: Block Kit limits and validation, the ids Slack fills in, inputs' initial values.
 - `model`: the frozen values a workspace holds (users, channels, messages, views, changes).
