@@ -16,14 +16,14 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 
+# Plain ALTER TABLE, not batch mode: SQLite (3.35+) adds and drops columns in place, while batch mode
+# would copy `versions`, which posts and contents refer to, and fail their foreign keys on the way back.
 def upgrade() -> None:
-    with op.batch_alter_table("versions", schema=None) as batch_op:
-        # Versions written before the checks existed keep NULL: "not checked", never "no findings".
-        batch_op.add_column(sa.Column("checks", sa.JSON(), nullable=True))
-        batch_op.add_column(sa.Column("findings_accepted", sa.JSON(), nullable=True))
+    # Versions written before the checks existed keep NULL: "not checked", never "no findings".
+    op.add_column("versions", sa.Column("checks", sa.JSON(), nullable=True))
+    op.add_column("versions", sa.Column("findings_accepted", sa.JSON(), nullable=True))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("versions", schema=None) as batch_op:
-        batch_op.drop_column("findings_accepted")
-        batch_op.drop_column("checks")
+    op.drop_column("versions", "findings_accepted")
+    op.drop_column("versions", "checks")
