@@ -17,9 +17,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
-from datetime import datetime
-from enum import StrEnum
+from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, func, select
@@ -33,77 +31,25 @@ from core.experiments import (
     VariantSnapshot,
     observations_from_snapshots,
 )
-from core.metrics import save_rate
+from core.library import (
+    NO_USAGE,
+    NOT_MEASURED,
+    Performance,
+    Saved,
+    SeedResult,
+    StatusChange,
+    Template,
+    TemplateStatus,
+    TemplateSummary,
+    Usage,
+    performance,
+)
 from core.templates import TemplateKind, TemplateSpec, Variable, check_template, render_sample
 from storage.models import ContentRow, MetricSnapshotRow, PostRow, TemplateRow, TemplateVersionRow, utcnow
 from storage.sqlfunctions import hours_after, hours_between
 
 # Who wrote a version that came from the data files rather than from a person in Slack.
 SEED_AUTHOR = "seed"
-
-
-class TemplateStatus(StrEnum):
-    ACTIVE = "active"
-    RETIRED = "retired"
-
-
-@dataclass(frozen=True)
-class Template:
-    """A template with its current version."""
-
-    id: int
-    spec: TemplateSpec
-    version_id: int
-    version: int
-    status: TemplateStatus
-    updated_at: datetime
-
-
-@dataclass(frozen=True)
-class Usage:
-    contents: int
-    posts: int
-
-
-@dataclass(frozen=True)
-class Performance:
-    posts_measured: int
-    mean_views_24h: float | None
-    save_rate: float | None
-
-
-NO_USAGE = Usage(contents=0, posts=0)
-NOT_MEASURED = Performance(posts_measured=0, mean_views_24h=None, save_rate=None)
-
-
-@dataclass(frozen=True)
-class TemplateSummary:
-    template: Template
-    usage: Usage
-    performance: Performance
-
-
-@dataclass(frozen=True)
-class Saved:
-    template: Template
-    new_version: bool
-    # Whether the body or variables differ from the version before: posts written from it will differ.
-    text_changed: bool
-
-
-@dataclass(frozen=True)
-class StatusChange:
-    """A template retired or restored; `already` when it was so before and nothing changed."""
-
-    template: Template
-    already: bool
-
-
-@dataclass(frozen=True)
-class SeedResult:
-    created: int
-    updated: int
-    kept: int  # edited in Slack (or retired) and different from the data file: left alone
 
 
 class TemplateNotFound(LookupError):
@@ -206,17 +152,14 @@ def performance_by_template(session: Session, template_ids: Sequence[int]) -> di
             measured_posts.setdefault(snapshot.variant, set()).add(snapshot.post_id)
         for observation in observations_from_snapshots(metric, snapshots):
             observed.setdefault(observation.variant, {m: [] for m in Metric})[metric].append(observation)
-    return {int(key): _performance(len(posts), observed[key]) for key, posts in measured_posts.items()}
-
-
-def _performance(posts_measured: int, groups: dict[Metric, list[Observation]]) -> Performance:
-    at_24h = groups[Metric.VIEWS_24H]
-    rated = groups[Metric.SAVE_RATE]
-    return Performance(
-        posts_measured=posts_measured,
-        mean_views_24h=sum(o.views for o in at_24h) / len(at_24h) if at_24h else None,
-        save_rate=save_rate(sum(o.saves for o in rated), sum(o.views for o in rated)) if rated else None,
-    )
+    return {
+        int(key): performance(
+            len(posts),
+            [o.views for o in observed[key][Metric.VIEWS_24H]],
+            [(o.saves, o.views) for o in observed[key][Metric.SAVE_RATE]],
+        )
+        for key, posts in measured_posts.items()
+    }
 
 
 # --- Posts' measurements ----------------------------------------------------------------------------

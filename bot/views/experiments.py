@@ -27,10 +27,10 @@ from slack_sdk.models.views import View
 from bot.views.library import KIND_LABELS
 from core.channels import Channel
 from core.experiments import Allocation, Metric, VariantReport
+from core.library import Template
 from core.templates import TemplateKind
 from messages.blocks import Metadata, context, escape, section
 from storage.experiments import Experiment, ExperimentReport, ExperimentStatus, Variant
-from storage.library import Template
 
 CALLBACK_ID = "experiment_new"
 NEW_ACTION = "experiment_new"

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from contentbot.seed import seed
 from core.experiments import Allocation, Metric
+from core.library import Template
 from core.templates import TemplateKind
 from storage.channels import get_channel
 from storage.contents import create_content
@@ -29,7 +30,7 @@ from storage.experiments import (
     promote,
     stop_experiment,
 )
-from storage.library import Template, list_active, retire_template, save_template
+from storage.library import list_active, retire_template, save_template
 from storage.models import ContentRow, PostRow
 from tests.measured_posts import publish_post
 
