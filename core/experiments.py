@@ -32,9 +32,12 @@ import math
 import random
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 
-from core.statistics import BetaPosterior, Posterior, StudentTPosterior, p_best
+from core.library import Template, TemplateStatus
+from core.statistics import BetaPosterior, Log1pPosterior, Posterior, StudentTPosterior, p_best
+from core.templates import TemplateKind
 
 
 class Metric(StrEnum):
@@ -99,6 +102,71 @@ INTERVAL = 0.95
 VIEWS_AT_HOURS = 24.0
 _DEFAULT_SEED = 0
 _MIN_POSTS_FOR_VIEWS = 2
+# Each variant needs its share of posts: more variants, longer until any has enough.
+MAX_VARIANTS = 6
+# Far beyond what a channel posts in years, and inside the database's integer.
+MAX_SAMPLE = 100_000
+
+
+class ExperimentStatus(StrEnum):
+    RUNNING = "running"
+    STOPPED = "stopped"
+    PROMOTED = "promoted"
+
+
+@dataclass(frozen=True)
+class Variant:
+    id: int
+    label: str
+    template_version_id: int
+    template_id: int
+    template_name: str
+    version: int
+
+
+@dataclass(frozen=True)
+class Experiment:
+    id: int
+    name: str
+    channel_id: int | None
+    channel_name: str | None  # None: every channel
+    kind: TemplateKind
+    metric: Metric
+    allocation: Allocation
+    min_sample: int
+    status: ExperimentStatus
+    winner_variant_id: int | None
+    created_by: str
+    created_at: datetime
+    variants: tuple[Variant, ...]
+    ended_by: str | None = None  # who stopped or promoted it
+    ended_at: datetime | None = None
+
+    @property
+    def winner(self) -> Variant | None:
+        return next((v for v in self.variants if v.id == self.winner_variant_id), None)
+
+    def variant(self, label: str) -> Variant:
+        return next(v for v in self.variants if v.label == label)
+
+
+@dataclass(frozen=True)
+class ExperimentReport:
+    experiment: Experiment
+    report: Report
+
+    @property
+    def winner(self) -> Variant | None:
+        """The variant the statistics name the winner, if any (promoted or not)."""
+        return self.experiment.variant(self.report.winner) if self.report.winner else None
+
+
+class ExperimentError(ValueError):
+    """An experiment cannot be created or changed; `field` names the input a person should fix."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 def observations_from_snapshots(metric: Metric, snapshots: Iterable[VariantSnapshot]) -> list[Observation]:
@@ -187,21 +255,102 @@ def choose_variant(
     return max(variants, key=lambda v: estimated[v].draws(rng, 1)[0])
 
 
+# --- Rules for experiments ----------------------------------------------------------------------------
+
+
+def min_sample_floor(metric: Metric) -> int:
+    """The fewest posts per variant a report can use: the views model needs a spread, so 2."""
+    return _MIN_POSTS_FOR_VIEWS if metric is Metric.VIEWS_24H else 1
+
+
+def check_new(name: str, template_ids: Sequence[int], metric: Metric, min_sample: int) -> str:
+    """The name to store; raises ExperimentError naming the field to fix."""
+    name = name.strip()
+    if not name:
+        raise ExperimentError("name", "Give the experiment a name.")
+    if len(set(template_ids)) != len(template_ids) or len(template_ids) < 2:
+        raise ExperimentError("templates", "Pick at least two different templates.")
+    if len(template_ids) > MAX_VARIANTS:
+        raise ExperimentError(
+            "templates", f"Pick at most {MAX_VARIANTS} templates: each variant needs its share of posts."
+        )
+    floor = min_sample_floor(metric)
+    if min_sample < floor:
+        raise ExperimentError(
+            "min_sample", f"The minimum sample for {metric.label} is at least {floor} posts."
+        )
+    if min_sample > MAX_SAMPLE:
+        raise ExperimentError("min_sample", f"The minimum sample is at most {MAX_SAMPLE:,} posts.")
+    return name[:120]
+
+
+def check_templates(template_ids: Sequence[int], templates: Mapping[int, Template]) -> None:
+    """Variants are active templates of one kind, so the experiment compares like with like."""
+    missing = [str(t) for t in template_ids if t not in templates]
+    if missing:
+        raise ExperimentError("templates", f"No template {', '.join(missing)}.")
+    retired = [t.spec.name for t in templates.values() if t.status is not TemplateStatus.ACTIVE]
+    if retired:
+        raise ExperimentError("templates", f"Retired templates cannot be tested: {', '.join(retired)}.")
+    kinds = {t.spec.kind.value for t in templates.values()}
+    if len(kinds) > 1:
+        raise ExperimentError(
+            "templates",
+            f"Pick templates of one kind (a hook against a hook); these are {', '.join(sorted(kinds))}.",
+        )
+
+
+def check_overlap(running: Experiment | None) -> None:
+    """One experiment per channel at a time: a content item records one variant, so two experiments
+    could not both claim its posts. `running` is the one already covering the channel, if any."""
+    if running is not None:
+        where = "every channel" if running.channel_id is None else "that channel"
+        raise ExperimentError(
+            "channel",
+            f"Experiment {running.id} ({running.name}) already runs on {where}; stop or promote it first: "
+            "a post can belong to one experiment only.",
+        )
+
+
+def check_promotion(experiment: Experiment, variant_id: int) -> bool:
+    """True when `variant_id` already won it (promoting again changes nothing); raises ExperimentError
+    when the experiment has ended otherwise. Whether the variant won is check_winner's question."""
+    if experiment.status is ExperimentStatus.PROMOTED and experiment.winner_variant_id == variant_id:
+        return True
+    if experiment.status is not ExperimentStatus.RUNNING:
+        raise ExperimentError(
+            "status",
+            f"Experiment {experiment.id} is {experiment.status.value}; only a running one can be promoted.",
+        )
+    return False
+
+
+def check_winner(current: ExperimentReport, variant_id: int) -> None:
+    winner = current.winner
+    if winner is None or winner.id != variant_id:
+        raise ExperimentError("winner", f"There is no winner to promote: {current.report.message}.")
+
+
+def assign_variant(
+    experiment: Experiment,
+    observations: Iterable[Observation],
+    assigned: Mapping[str, int],
+    rng: random.Random,
+) -> Variant:
+    """The variant a new content item gets, by the experiment's allocation: `assigned` counts the items
+    each variant (by label) already has that may still be posted; the observations are its posts' results."""
+    label = choose_variant(
+        experiment.allocation,
+        [v.label for v in experiment.variants],
+        observations,
+        experiment.metric,
+        rng,
+        counts=assigned,
+    )
+    return experiment.variant(label)
+
+
 # --- Posteriors ---------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class _LogViewsPosterior:
-    """Posterior of the mean of log1p(views), reported back on the views scale."""
-
-    log_mean: StudentTPosterior
-
-    def summary(self, level: float) -> tuple[float, float, float]:
-        mean, low, high = self.log_mean.summary(level)
-        return math.expm1(mean), math.expm1(low), math.expm1(high)
-
-    def draws(self, rng: random.Random, n: int) -> list[float]:
-        return self.log_mean.draws(rng, n)
 
 
 def _posterior(metric: Metric, observations: list[Observation]) -> Posterior | None:
@@ -215,7 +364,7 @@ def _posterior(metric: Metric, observations: list[Observation]) -> Posterior | N
     logs = [math.log1p(o.views) for o in observations]
     mean = math.fsum(logs) / n
     variance = math.fsum((x - mean) ** 2 for x in logs) / (n - 1)
-    return _LogViewsPosterior(StudentTPosterior(mean, math.sqrt(variance / n), n - 1))
+    return Log1pPosterior(StudentTPosterior(mean, math.sqrt(variance / n), n - 1))
 
 
 def _p_best(
@@ -241,7 +390,7 @@ def _variant_report(
 def _check_setup(metric: Metric, variants: Sequence[str], min_sample: int) -> None:
     if len(variants) < 2 or len(set(variants)) != len(variants):
         raise ValueError(f"an experiment needs 2 or more distinct variants, got {list(variants)}")
-    floor = _MIN_POSTS_FOR_VIEWS if metric is Metric.VIEWS_24H else 1
+    floor = min_sample_floor(metric)
     if min_sample < floor:
         raise ValueError(f"min_sample must be at least {floor} for {metric.value}")
 

@@ -57,6 +57,20 @@ class StudentTPosterior:
         return [center + se * gauss(0.0, 1.0) / math.sqrt(gamma(half_df, 1.0) / half_df) for _ in range(n)]
 
 
+@dataclass(frozen=True)
+class Log1pPosterior:
+    """A posterior fitted to log1p of the values (heavy tails tamed), summarised back on their scale."""
+
+    fitted: Posterior
+
+    def summary(self, level: float) -> tuple[float, float, float]:
+        mean, low, high = self.fitted.summary(level)
+        return math.expm1(mean), math.expm1(low), math.expm1(high)
+
+    def draws(self, rng: random.Random, n: int) -> list[float]:
+        return self.fitted.draws(rng, n)
+
+
 def p_best(posteriors: Mapping[str, Posterior], rng: random.Random, draws: int) -> dict[str, float]:
     """Share of joint posterior draws in which each one is highest."""
     names = list(posteriors)

@@ -66,6 +66,12 @@ def get_template(session: Session, template_id: int) -> Template | None:
     return _template(row, _current_versions(session, [row.id])[row.id])
 
 
+def get_templates(session: Session, template_ids: Sequence[int]) -> dict[int, Template]:
+    """The templates of `template_ids` that exist, by id."""
+    rows = session.scalars(select(TemplateRow).where(TemplateRow.id.in_(template_ids)))
+    return {t.id: t for t in _with_versions(session, rows)}
+
+
 def template_version(session: Session, template_version_id: int) -> TemplateSpec | None:
     """The text of one version (not necessarily the current one) with its template's key, name and kind.
 
