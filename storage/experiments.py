@@ -39,7 +39,8 @@ from core.experiments import (
 )
 from core.library import TemplateStatus
 from core.templates import TemplateKind
-from storage.library import current_version_ids, get_templates, post_measurements
+from storage.library import current_version_ids, get_templates
+from storage.metrics import post_measurements
 from storage.models import (
     ChannelRow,
     ContentRow,
@@ -84,7 +85,9 @@ def assigned_contents(session: Session, experiment: Experiment) -> dict[str, int
         )
         .group_by(ContentRow.experiment_variant_id)
     )
-    return {labels[variant_id]: count for variant_id, count in session.execute(query)}
+    return {
+        labels[variant_id]: count for variant_id, count in session.execute(query) if variant_id is not None
+    }
 
 
 def experiment_observations(session: Session, experiment: Experiment) -> list[Observation]:

@@ -18,17 +18,14 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
-from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from core.elements import Element
 from core.experiments import (
-    VIEWS_AT_HOURS,
     Metric,
     Observation,
-    VariantSnapshot,
     observations_from_snapshots,
 )
 from core.library import (
@@ -45,8 +42,8 @@ from core.library import (
     performance,
 )
 from core.templates import TemplateKind, TemplateSpec, Variable, check_template, render_sample
-from storage.models import ContentRow, MetricSnapshotRow, PostRow, TemplateRow, TemplateVersionRow, utcnow
-from storage.sqlfunctions import hours_after, hours_between
+from storage.metrics import post_measurements
+from storage.models import ContentRow, PostRow, TemplateRow, TemplateVersionRow, utcnow
 
 # Who wrote a version that came from the data files rather than from a person in Slack.
 SEED_AUTHOR = "seed"
@@ -166,51 +163,6 @@ def performance_by_template(session: Session, template_ids: Sequence[int]) -> di
         )
         for key, posts in measured_posts.items()
     }
-
-
-# --- Posts' measurements ----------------------------------------------------------------------------
-
-
-def post_measurements(
-    session: Session,
-    metric: Metric,
-    group: ColumnElement[Any],
-    *conditions: ColumnElement[bool],
-    joins: Iterable[tuple[Any, ColumnElement[bool]]] = (),
-) -> list[VariantSnapshot]:
-    """Per published post matching `conditions`, the snapshot `metric` reads, tagged with `group`.
-
-    core.experiments.observations_from_snapshots decides which snapshot counts (the latest for save
-    rate, the first at 24 h or later for views). Reading every snapshot would move ~20 rows per post
-    out of the database, so this query narrows each post to that one snapshot with an indexed
-    lookup on (post_id, taken_at); core still applies its rule to what comes back. For save rate only
-    snapshots that know saves count: the Display API reports none, and a missing count is not zero.
-    """
-    candidate = aliased(MetricSnapshotRow)
-    pick: Select[Any] = select(candidate.id).where(candidate.post_id == PostRow.id)
-    if metric is Metric.SAVE_RATE:
-        pick = pick.where(candidate.saves.is_not(None)).order_by(candidate.taken_at.desc())
-    else:
-        pick = pick.where(candidate.taken_at >= hours_after(PostRow.published_at, int(VIEWS_AT_HOURS)))
-        pick = pick.order_by(candidate.taken_at)
-    chosen = pick.limit(1).correlate(PostRow).scalar_subquery()
-    snapshot = MetricSnapshotRow
-    query = select(
-        PostRow.id,
-        group,
-        hours_between(snapshot.taken_at, PostRow.published_at),
-        snapshot.views,
-        snapshot.saves,
-    ).select_from(PostRow)
-    for table, on in joins:
-        query = query.join(table, on)
-    query = query.join(snapshot, snapshot.id == chosen).where(PostRow.published_at.is_not(None), *conditions)
-    return [
-        # Sources count views and saves separately and can disagree by a few; one odd row must not
-        # stop a report, so saves are capped at views.
-        VariantSnapshot(str(post_id), str(label), age, views, min(saves or 0, views))
-        for post_id, label, age, views, saves in session.execute(query)
-    ]
 
 
 # --- Writing ----------------------------------------------------------------------------------------
