@@ -28,12 +28,11 @@ from bot.views.experiments import (
     where,
 )
 from bot.views.library import KIND_LABELS
+from core.experiments import ExperimentError, ExperimentStatus
 from messages.blocks import as_dicts, escape
 from storage.channels import list_channels
 from storage.experiments import (
-    ExperimentError,
     ExperimentNotFound,
-    ExperimentStatus,
     create_experiment,
     experiment_report,
     get_experiment,

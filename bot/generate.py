@@ -6,11 +6,13 @@ A request is written to the database first (the truth), then queued; the answer 
 from __future__ import annotations
 
 import logging
+import random
 from typing import Any
 
 import redis
 from slack_bolt import App
 from slack_sdk import WebClient
+from sqlalchemy.orm import Session
 
 from bot.forms import field_errors
 from bot.inputs import parse_id
@@ -30,11 +32,17 @@ from bot.views.generate import (
 )
 from config.redact import redact_url
 from core.agents import AgentKind
-from core.content import Priority
+from core.content import Priority, TemplateChoice, choose_template
 from core.forms import FieldError
 from messages.blocks import escape
 from storage.channels import get_channel, list_channels
 from storage.contents import create_request, get_content, queue_position, versions, waiting
+from storage.experiments import (
+    assigned_contents,
+    default_template_versions,
+    experiment_observations,
+    running_experiment,
+)
 from storage.library import list_active
 from workers.generate import enqueue_generation
 
@@ -121,6 +129,10 @@ def request_content(services: Services, user_id: str, form: GenerateForm) -> str
     """Store the request, queue its generation, and say where it stands."""
     assert services.redis is not None and services.settings.review_channel is not None
     with services.db() as session:
+        if form.template_version_id is not None:  # the requester's pick outranks any experiment
+            choice = TemplateChoice(form.template_version_id)
+        else:
+            choice = template_for(session, form.agent, form.channel_id)
         content = create_request(
             session,
             agent=form.agent,
@@ -129,7 +141,8 @@ def request_content(services: Services, user_id: str, form: GenerateForm) -> str
             product=form.product,
             priority=form.priority,
             requester_id=user_id,
-            template_version_id=form.template_version_id,
+            template_version_id=choice.template_version_id,
+            experiment_variant_id=choice.variant_id,
         )
     try:
         enqueue_generation(services.redis, services.settings.database_url, content)
@@ -145,6 +158,22 @@ def request_content(services: Services, user_id: str, form: GenerateForm) -> str
     log.info("content %s requested by %s (%s)", content.id, user_id, form.agent.value)
     return queued_text(
         content, position, settings.review_channel or "", offline=not settings.anthropic_api_key
+    )
+
+
+def template_for(
+    session: Session, agent: AgentKind, channel_id: int, rng: random.Random | None = None
+) -> TemplateChoice:
+    """The template a request naming none is written from: what core.content.choose_template weighs,
+    read through storage. Store the request in the same session: allocation counts assigned items."""
+    running = running_experiment(session, channel_id)
+    return choose_template(
+        agent,
+        running,
+        experiment_observations(session, running) if running else (),
+        assigned_contents(session, running) if running else {},
+        default_template_versions(session, channel_id, agent.template_kinds),
+        rng or random.Random(),
     )
 
 

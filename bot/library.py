@@ -35,10 +35,10 @@ from bot.views.library import (
 )
 from core.elements import Element
 from core.forms import FieldError
+from core.library import Template
 from core.templates import Category, TemplateError, TemplateKind
 from messages.blocks import as_dicts, escape
 from storage.library import (
-    Template,
     TemplateNotFound,
     create_template,
     get_template,

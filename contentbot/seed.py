@@ -6,9 +6,10 @@ Templates follow the data files until someone edits them in Slack (storage/libra
 from __future__ import annotations
 
 from core.channels import seed_channels as parse_seed
+from core.library import SeedResult
 from storage.channels import seed_channels
 from storage.db import session_scope
-from storage.library import SeedResult, seed_library
+from storage.library import seed_library
 from templates import library_specs, load_library
 
 

@@ -12,12 +12,15 @@ workers acting at once cannot both win.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import random
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
 from core.agents import AgentKind, Product
+from core.experiments import Experiment, Observation, assign_variant
+from core.templates import TemplateKind
 
 
 class ContentStatus(StrEnum):
@@ -53,6 +56,8 @@ _SOURCES: Mapping[ContentStatus, frozenset[ContentStatus]] = {
 
 # The states a generation job may claim a row from.
 CLAIMABLE = _SOURCES[ContentStatus.GENERATING]
+# Never to be posted: such items take no experiment variant's share of new content.
+NEVER_POSTED = frozenset({ContentStatus.REJECTED, ContentStatus.FAILED})
 # Still on its way to a decision: what `/content queue` lists.
 WAITING = frozenset(
     {
@@ -124,3 +129,38 @@ class Content:
     reviewed_at: datetime | None = None
     decided_version: int | None = None
     decision_reason: str | None = None
+
+
+# --- Which template a new request is written from -----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TemplateChoice:
+    """The template version a new content item is written from (None: the agent's own prompt alone),
+    and the experiment variant that chose it, if one did."""
+
+    template_version_id: int | None
+    variant_id: int | None = None
+
+
+def choose_template(
+    agent: AgentKind,
+    running: Experiment | None,
+    observations: Iterable[Observation],
+    assigned: Mapping[str, int],
+    defaults: Mapping[TemplateKind, int],
+    rng: random.Random,
+) -> TemplateChoice:
+    """For a request that names no template: the experiment running on its channel assigns a variant,
+    if it tests a kind of template the agent can use; else the channel's default (a promoted winner)
+    of the agent's best-fitting kind that has one; else none.
+
+    `observations` and `assigned` are the running experiment's posts' results and its variants' live
+    content items (see core.experiments.assign_variant); `defaults` the channel's default version by kind.
+    The content item must be stored in the same transaction as these were read: even allocation counts
+    the items already assigned.
+    """
+    if running is not None and running.kind in agent.template_kinds:
+        variant = assign_variant(running, observations, assigned, rng)
+        return TemplateChoice(variant.template_version_id, variant.id)
+    return TemplateChoice(next((defaults[kind] for kind in agent.template_kinds if kind in defaults), None))

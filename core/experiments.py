@@ -32,8 +32,12 @@ import math
 import random
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
-from typing import Protocol
+
+from core.library import Template, TemplateStatus
+from core.statistics import BetaPosterior, Log1pPosterior, Posterior, StudentTPosterior, p_best
+from core.templates import TemplateKind
 
 
 class Metric(StrEnum):
@@ -98,6 +102,71 @@ INTERVAL = 0.95
 VIEWS_AT_HOURS = 24.0
 _DEFAULT_SEED = 0
 _MIN_POSTS_FOR_VIEWS = 2
+# Each variant needs its share of posts: more variants, longer until any has enough.
+MAX_VARIANTS = 6
+# Far beyond what a channel posts in years, and inside the database's integer.
+MAX_SAMPLE = 100_000
+
+
+class ExperimentStatus(StrEnum):
+    RUNNING = "running"
+    STOPPED = "stopped"
+    PROMOTED = "promoted"
+
+
+@dataclass(frozen=True)
+class Variant:
+    id: int
+    label: str
+    template_version_id: int
+    template_id: int
+    template_name: str
+    version: int
+
+
+@dataclass(frozen=True)
+class Experiment:
+    id: int
+    name: str
+    channel_id: int | None
+    channel_name: str | None  # None: every channel
+    kind: TemplateKind
+    metric: Metric
+    allocation: Allocation
+    min_sample: int
+    status: ExperimentStatus
+    winner_variant_id: int | None
+    created_by: str
+    created_at: datetime
+    variants: tuple[Variant, ...]
+    ended_by: str | None = None  # who stopped or promoted it
+    ended_at: datetime | None = None
+
+    @property
+    def winner(self) -> Variant | None:
+        return next((v for v in self.variants if v.id == self.winner_variant_id), None)
+
+    def variant(self, label: str) -> Variant:
+        return next(v for v in self.variants if v.label == label)
+
+
+@dataclass(frozen=True)
+class ExperimentReport:
+    experiment: Experiment
+    report: Report
+
+    @property
+    def winner(self) -> Variant | None:
+        """The variant the statistics name the winner, if any (promoted or not)."""
+        return self.experiment.variant(self.report.winner) if self.report.winner else None
+
+
+class ExperimentError(ValueError):
+    """An experiment cannot be created or changed; `field` names the input a person should fix."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 def observations_from_snapshots(metric: Metric, snapshots: Iterable[VariantSnapshot]) -> list[Observation]:
@@ -186,107 +255,142 @@ def choose_variant(
     return max(variants, key=lambda v: estimated[v].draws(rng, 1)[0])
 
 
+# --- Rules for experiments ----------------------------------------------------------------------------
+
+
+def min_sample_floor(metric: Metric) -> int:
+    """The fewest posts per variant a report can use: the views model needs a spread, so 2."""
+    return _MIN_POSTS_FOR_VIEWS if metric is Metric.VIEWS_24H else 1
+
+
+def check_new(name: str, template_ids: Sequence[int], metric: Metric, min_sample: int) -> str:
+    """The name to store; raises ExperimentError naming the field to fix."""
+    name = name.strip()
+    if not name:
+        raise ExperimentError("name", "Give the experiment a name.")
+    if len(set(template_ids)) != len(template_ids) or len(template_ids) < 2:
+        raise ExperimentError("templates", "Pick at least two different templates.")
+    if len(template_ids) > MAX_VARIANTS:
+        raise ExperimentError(
+            "templates", f"Pick at most {MAX_VARIANTS} templates: each variant needs its share of posts."
+        )
+    floor = min_sample_floor(metric)
+    if min_sample < floor:
+        raise ExperimentError(
+            "min_sample", f"The minimum sample for {metric.label} is at least {floor} posts."
+        )
+    if min_sample > MAX_SAMPLE:
+        raise ExperimentError("min_sample", f"The minimum sample is at most {MAX_SAMPLE:,} posts.")
+    return name[:120]
+
+
+def check_templates(template_ids: Sequence[int], templates: Mapping[int, Template]) -> None:
+    """Variants are active templates of one kind, so the experiment compares like with like."""
+    missing = [str(t) for t in template_ids if t not in templates]
+    if missing:
+        raise ExperimentError("templates", f"No template {', '.join(missing)}.")
+    retired = [t.spec.name for t in templates.values() if t.status is not TemplateStatus.ACTIVE]
+    if retired:
+        raise ExperimentError("templates", f"Retired templates cannot be tested: {', '.join(retired)}.")
+    kinds = {t.spec.kind.value for t in templates.values()}
+    if len(kinds) > 1:
+        raise ExperimentError(
+            "templates",
+            f"Pick templates of one kind (a hook against a hook); these are {', '.join(sorted(kinds))}.",
+        )
+
+
+def check_overlap(running: Experiment | None) -> None:
+    """One experiment per channel at a time: a content item records one variant, so two experiments
+    could not both claim its posts. `running` is the one already covering the channel, if any."""
+    if running is not None:
+        where = "every channel" if running.channel_id is None else "that channel"
+        raise ExperimentError(
+            "channel",
+            f"Experiment {running.id} ({running.name}) already runs on {where}; stop or promote it first: "
+            "a post can belong to one experiment only.",
+        )
+
+
+def check_promotion(experiment: Experiment, variant_id: int) -> bool:
+    """True when `variant_id` already won it (promoting again changes nothing); raises ExperimentError
+    when the experiment has ended otherwise. Whether the variant won is check_winner's question."""
+    if experiment.status is ExperimentStatus.PROMOTED and experiment.winner_variant_id == variant_id:
+        return True
+    if experiment.status is not ExperimentStatus.RUNNING:
+        raise ExperimentError(
+            "status",
+            f"Experiment {experiment.id} is {experiment.status.value}; only a running one can be promoted.",
+        )
+    return False
+
+
+def check_winner(current: ExperimentReport, variant_id: int) -> None:
+    winner = current.winner
+    if winner is None or winner.id != variant_id:
+        raise ExperimentError("winner", f"There is no winner to promote: {current.report.message}.")
+
+
+def assign_variant(
+    experiment: Experiment,
+    observations: Iterable[Observation],
+    assigned: Mapping[str, int],
+    rng: random.Random,
+) -> Variant:
+    """The variant a new content item gets, by the experiment's allocation: `assigned` counts the items
+    each variant (by label) already has that may still be posted; the observations are its posts' results."""
+    label = choose_variant(
+        experiment.allocation,
+        [v.label for v in experiment.variants],
+        observations,
+        experiment.metric,
+        rng,
+        counts=assigned,
+    )
+    return experiment.variant(label)
+
+
 # --- Posteriors ---------------------------------------------------------------------------------------
 
 
-class _Posterior(Protocol):
-    def summary(self) -> tuple[float, float, float]:
-        """Mean and equal-tailed interval, on the metric's own scale."""
-        ...
-
-    def draws(self, rng: random.Random, n: int) -> list[float]:
-        """n samples of the quantity being compared (any monotone scale of the metric will do)."""
-        ...
-
-
-@dataclass(frozen=True)
-class _SaveRatePosterior:
-    a: float
-    b: float
-
-    def summary(self) -> tuple[float, float, float]:
-        tail = (1 - INTERVAL) / 2
-        mean = self.a / (self.a + self.b)
-        return mean, beta_quantile(tail, self.a, self.b), beta_quantile(1 - tail, self.a, self.b)
-
-    def draws(self, rng: random.Random, n: int) -> list[float]:
-        betavariate, a, b = rng.betavariate, self.a, self.b
-        return [betavariate(a, b) for _ in range(n)]
-
-
-@dataclass(frozen=True)
-class _LogViewsPosterior:
-    """Posterior of the mean of log1p(views): sample mean + standard error × t(n - 1)."""
-
-    center: float
-    standard_error: float
-    df: int
-
-    def summary(self) -> tuple[float, float, float]:
-        half_width = student_t_quantile(1 - (1 - INTERVAL) / 2, self.df) * self.standard_error
-        return (
-            math.expm1(self.center),
-            math.expm1(self.center - half_width),
-            math.expm1(self.center + half_width),
-        )
-
-    def draws(self, rng: random.Random, n: int) -> list[float]:
-        # Student t as normal / sqrt(chi-squared / df); chi-squared(df) is 2 × Gamma(df / 2, 1).
-        gauss, gamma = rng.gauss, rng.gammavariate
-        center, se, half_df = self.center, self.standard_error, self.df / 2
-        return [center + se * gauss(0.0, 1.0) / math.sqrt(gamma(half_df, 1.0) / half_df) for _ in range(n)]
-
-
-def _posterior(metric: Metric, observations: list[Observation]) -> _Posterior | None:
+def _posterior(metric: Metric, observations: list[Observation]) -> Posterior | None:
     if metric is Metric.SAVE_RATE:
         views = sum(o.views for o in observations)
         saves = sum(o.saves for o in observations)
-        return _SaveRatePosterior(1.0 + saves, 1.0 + views - saves)
+        return BetaPosterior(1.0 + saves, 1.0 + views - saves)
     n = len(observations)
     if n < _MIN_POSTS_FOR_VIEWS:
         return None
     logs = [math.log1p(o.views) for o in observations]
     mean = math.fsum(logs) / n
     variance = math.fsum((x - mean) ** 2 for x in logs) / (n - 1)
-    return _LogViewsPosterior(mean, math.sqrt(variance / n), n - 1)
+    return Log1pPosterior(StudentTPosterior(mean, math.sqrt(variance / n), n - 1))
 
 
 def _p_best(
-    posteriors: Mapping[str, _Posterior | None], rng: random.Random, draws: int
+    posteriors: Mapping[str, Posterior | None], rng: random.Random, draws: int
 ) -> dict[str, float] | None:
-    """Share of joint posterior draws in which each variant is highest; None if any posterior is missing."""
-    present = [p for p in posteriors.values() if p is not None]
+    """None if any posterior is missing (too few posts to estimate it)."""
+    present = {name: p for name, p in posteriors.items() if p is not None}
     if len(present) < len(posteriors):
         return None
-    names = list(posteriors)
-    samples = [posterior.draws(rng, draws) for posterior in present]
-    wins = [0.0] * len(names)
-    for values in zip(*samples, strict=True):
-        top = max(values)
-        ties = values.count(top)
-        if ties == 1:
-            wins[values.index(top)] += 1
-        else:  # only degenerate posteriors (e.g. identical view counts) tie; share the credit fairly
-            for i, value in enumerate(values):
-                if value == top:
-                    wins[i] += 1 / ties
-    return {name: won / draws for name, won in zip(names, wins, strict=True)}
+    return p_best(present, rng, draws)
 
 
 def _variant_report(
-    variant: str, posts: int, posterior: _Posterior | None, p_best: Mapping[str, float] | None
+    variant: str, posts: int, posterior: Posterior | None, p_best: Mapping[str, float] | None
 ) -> VariantReport:
     probability = p_best[variant] if p_best is not None else None
     if posterior is None:
         return VariantReport(variant, posts, None, None, None, probability)
-    mean, low, high = posterior.summary()
+    mean, low, high = posterior.summary(INTERVAL)
     return VariantReport(variant, posts, mean, low, high, probability)
 
 
 def _check_setup(metric: Metric, variants: Sequence[str], min_sample: int) -> None:
     if len(variants) < 2 or len(set(variants)) != len(variants):
         raise ValueError(f"an experiment needs 2 or more distinct variants, got {list(variants)}")
-    floor = _MIN_POSTS_FOR_VIEWS if metric is Metric.VIEWS_24H else 1
+    floor = min_sample_floor(metric)
     if min_sample < floor:
         raise ValueError(f"min_sample must be at least {floor} for {metric.value}")
 
@@ -299,96 +403,3 @@ def _group(observations: Iterable[Observation], variants: Sequence[str]) -> dict
             raise ValueError(f"observation for unknown variant {observation.variant!r}")
         group.append(observation)
     return groups
-
-
-# --- Distribution functions ---------------------------------------------------------------------------
-# Implemented here because the stdlib has no Beta or Student t quantiles and core takes no numeric deps.
-
-_CF_EPSILON = 1e-15
-_CF_MAX_TERMS = 100_000
-_TINY = 1e-300
-_QUANTILE_REL_TOLERANCE = 1e-13
-_QUANTILE_MAX_STEPS = 300
-
-
-def beta_cdf(x: float, a: float, b: float) -> float:
-    """The regularized incomplete beta function I_x(a, b): P(X <= x) for X ~ Beta(a, b)."""
-    if a <= 0 or b <= 0:
-        raise ValueError("Beta parameters must be positive")
-    if x <= 0.0:
-        return 0.0
-    if x >= 1.0:
-        return 1.0
-    log_front = math.lgamma(a + b) - math.lgamma(a) - math.lgamma(b) + a * math.log(x) + b * math.log1p(-x)
-    # The continued fraction converges fast only left of the mean; use the symmetry
-    # I_x(a, b) = 1 - I_(1-x)(b, a) on the other side.
-    if x < (a + 1) / (a + b + 2):
-        return math.exp(log_front) * _beta_continued_fraction(x, a, b) / a
-    return 1.0 - math.exp(log_front) * _beta_continued_fraction(1.0 - x, b, a) / b
-
-
-def beta_quantile(p: float, a: float, b: float) -> float:
-    """The x with beta_cdf(x, a, b) == p, by Newton's method kept inside a shrinking bracket."""
-    if not 0.0 <= p <= 1.0:
-        raise ValueError(f"p must be in [0, 1], got {p}")
-    if p in (0.0, 1.0):
-        return p
-    log_norm = math.lgamma(a + b) - math.lgamma(a) - math.lgamma(b)
-    low, high = 0.0, 1.0
-    x = a / (a + b)
-    for _ in range(_QUANTILE_MAX_STEPS):
-        error = beta_cdf(x, a, b) - p
-        if error == 0.0:
-            return x
-        if error > 0:
-            high = x
-        else:
-            low = x
-        density = math.exp(log_norm + (a - 1) * math.log(x) + (b - 1) * math.log1p(-x))
-        candidate = x - error / density if density > 0 else low
-        if not low < candidate < high:  # Newton overshot the bracket: bisect instead
-            candidate = (low + high) / 2
-        if abs(candidate - x) <= _QUANTILE_REL_TOLERANCE * x:
-            return candidate
-        x = candidate
-    return x
-
-
-def student_t_quantile(p: float, df: float) -> float:
-    """The p-quantile of Student's t with df degrees of freedom, via the Beta quantile.
-
-    For t > 0, P(T > t) = I_(df / (df + t²))(df / 2, 1 / 2) / 2.
-    """
-    if not 0.0 < p < 1.0:
-        raise ValueError(f"p must be in (0, 1), got {p}")
-    if p == 0.5:
-        return 0.0
-    if p < 0.5:
-        return -student_t_quantile(1.0 - p, df)
-    x = beta_quantile(2.0 * (1.0 - p), df / 2.0, 0.5)
-    return math.sqrt(df * (1.0 - x) / x)
-
-
-def _beta_continued_fraction(x: float, a: float, b: float) -> float:
-    """Continued fraction for I_x(a, b), by the modified Lentz method (Numerical Recipes' betacf)."""
-    qab, qap, qam = a + b, a + 1.0, a - 1.0
-    c = 1.0
-    d = 1.0 - qab * x / qap
-    d = 1.0 / (d if abs(d) > _TINY else _TINY)
-    h = d
-    for m in range(1, _CF_MAX_TERMS):
-        m2 = 2 * m
-        # Even step of the recurrence, then odd step.
-        for numerator in (
-            m * (b - m) * x / ((qam + m2) * (a + m2)),
-            -(a + m) * (qab + m) * x / ((a + m2) * (qap + m2)),
-        ):
-            d = 1.0 + numerator * d
-            d = 1.0 / (d if abs(d) > _TINY else _TINY)
-            c = 1.0 + numerator / c
-            c = c if abs(c) > _TINY else _TINY
-            delta = d * c
-            h *= delta
-        if abs(delta - 1.0) < _CF_EPSILON:
-            return h
-    raise ArithmeticError(f"incomplete beta did not converge for x={x}, a={a}, b={b}")

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from core.audit import AuditEntry, changed_fields
 from core.channels import BrandVoice, Channel, PostingMode, parse_windows
 from core.elements import Element
 from storage.models import ChannelAuditRow, ChannelRow, utcnow
@@ -61,16 +61,6 @@ def save_channel(session: Session, channel: Channel, user_id: str) -> Channel:
     return to_channel(row)
 
 
-@dataclass(frozen=True)
-class AuditEntry:
-    channel_id: int
-    user_id: str
-    at: datetime
-    changed: tuple[str, ...]  # field names; all of them for a creation
-    before: dict[str, Any] | None
-    after: dict[str, Any]
-
-
 def audit_fields(row: ChannelRow) -> dict[str, Any]:
     return {
         "name": row.name,
@@ -104,8 +94,7 @@ def last_changes(session: Session) -> dict[int, AuditEntry]:
 
 
 def _entry(row: ChannelAuditRow) -> AuditEntry:
-    before = row.before or {}
-    changed = tuple(k for k in row.after if before.get(k) != row.after[k]) if row.before else tuple(row.after)
+    changed = changed_fields(row.before, row.after)
     return AuditEntry(row.channel_id, row.user_id, row.at, changed, row.before, row.after)
 
 

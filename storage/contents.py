@@ -19,7 +19,6 @@ from core.draft_checks import DraftChecks
 from core.fingerprint import Fingerprint
 from core.versions import FindingsAccepted, Version
 from storage.db import affected
-from storage.experiments import assign_variant, default_template_version
 from storage.fingerprints import fingerprint_columns
 from storage.models import ChannelRow, ContentRow, VersionRow, utcnow
 
@@ -87,26 +86,10 @@ def create_request(
     priority: Priority,
     requester_id: str,
     template_version_id: int | None = None,
+    experiment_variant_id: int | None = None,
 ) -> Content:
-    """A new content item, queued for its first generation (attempt 1).
-
-    With no template chosen, a running experiment on the channel may pick one (its variant), or
-    else the winner of a promoted one; either only among the kinds of template the agent can use.
-    """
-    variant_id = None
-    if template_version_id is None:
-        assignment = assign_variant(session, channel_id, kinds=agent.template_kinds)
-        if assignment is not None:
-            template_version_id, variant_id = assignment.template_version_id, assignment.variant_id
-        else:
-            template_version_id = next(
-                (
-                    found
-                    for kind in agent.template_kinds
-                    if (found := default_template_version(session, channel_id, kind)) is not None
-                ),
-                None,
-            )
+    """A new content item, queued for its first generation (attempt 1), written from the template
+    version chosen for it (core.content.choose_template) and recording the variant that chose it."""
     row = create_content(
         session,
         agent=agent.value,
@@ -118,7 +101,7 @@ def create_request(
         status=ContentStatus.QUEUED.value,
         attempts=1,
         template_version_id=template_version_id,
-        experiment_variant_id=variant_id,
+        experiment_variant_id=experiment_variant_id,
     )
     return _content(session, row)
 

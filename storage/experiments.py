@@ -1,12 +1,8 @@
-"""Experiments: A/B tests of templates, which variant a new content request gets, and the report.
+"""Experiments in the database: creating, reading, reporting and ending them, and what a new content
+request's template choice reads (the running experiment, its variants' shares and posts' results).
 
-An experiment compares 2+ versions of templates of one kind (its variants A, B, ...) on one channel,
-or on every channel when it names none. While it runs, `assign_variant` gives each new content
-request for a covered channel a variant by the experiment's allocation; the content item and its
-posts record the variant and template version, and the report reads the posts' metric snapshots.
-
-At most one experiment runs on a channel at a time (an all-channels experiment counts for every
-channel): a content item records one variant, so two experiments could not both claim its posts.
+The rules (what a valid experiment is, one per channel at a time, when a winner may be promoted, which
+variant a request gets) are core.experiments'; these functions read rows, ask core, and write.
 
 Promotion ends the experiment (status `promoted`, winner recorded): it stops allocating, and the
 winner's template becomes the default of its kind for the channels the experiment covered: see
@@ -19,24 +15,32 @@ from __future__ import annotations
 import random
 import string
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import datetime
-from enum import StrEnum
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from core.content import NEVER_POSTED
 from core.experiments import (
     Allocation,
+    Experiment,
+    ExperimentError,
+    ExperimentReport,
+    ExperimentStatus,
     Metric,
     Observation,
-    Report,
-    choose_variant,
+    Variant,
+    check_new,
+    check_overlap,
+    check_promotion,
+    check_templates,
+    check_winner,
     observations_from_snapshots,
     report,
 )
+from core.library import TemplateStatus
 from core.templates import TemplateKind
-from storage.library import TemplateStatus, current_version_ids, post_measurements
+from storage.library import current_version_ids, get_templates
+from storage.metrics import post_measurements
 from storage.models import (
     ChannelRow,
     ContentRow,
@@ -48,124 +52,54 @@ from storage.models import (
     utcnow,
 )
 
-MAX_VARIANTS = 6
-# Content items in these states will never be posted, so they do not count as a variant's share.
-_DEAD_CONTENT = ("rejected", "failed")
-
-
-class ExperimentStatus(StrEnum):
-    RUNNING = "running"
-    STOPPED = "stopped"
-    PROMOTED = "promoted"
-
-
-@dataclass(frozen=True)
-class Assignment:
-    experiment_id: int
-    variant_id: int
-    template_version_id: int
-
-
-@dataclass(frozen=True)
-class Variant:
-    id: int
-    label: str
-    template_version_id: int
-    template_id: int
-    template_name: str
-    version: int
-
-
-@dataclass(frozen=True)
-class Experiment:
-    id: int
-    name: str
-    channel_id: int | None
-    channel_name: str | None  # None: every channel
-    kind: TemplateKind
-    metric: Metric
-    allocation: Allocation
-    min_sample: int
-    status: ExperimentStatus
-    winner_variant_id: int | None
-    created_by: str
-    created_at: datetime
-    variants: tuple[Variant, ...]
-    ended_by: str | None = None  # who stopped or promoted it
-    ended_at: datetime | None = None
-
-    @property
-    def winner(self) -> Variant | None:
-        return next((v for v in self.variants if v.id == self.winner_variant_id), None)
-
-    def variant(self, label: str) -> Variant:
-        return next(v for v in self.variants if v.label == label)
-
-
-@dataclass(frozen=True)
-class ExperimentReport:
-    experiment: Experiment
-    report: Report
-
-    @property
-    def winner(self) -> Variant | None:
-        """The variant the statistics name the winner, if any (promoted or not)."""
-        return self.experiment.variant(self.report.winner) if self.report.winner else None
-
-
-class ExperimentError(ValueError):
-    """An experiment cannot be created or changed; `field` names the input a person should fix."""
-
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
-        self.field = field
-
 
 class ExperimentNotFound(LookupError):
     pass
 
 
-# --- The generation hook ----------------------------------------------------------------------------
+# --- What a new content request's template choice reads (core.content.choose_template decides) --------
 
 
-def assign_variant(
-    session: Session,
-    channel_id: int,
-    rng: random.Random | None = None,
-    kinds: Sequence[TemplateKind] | None = None,
-) -> Assignment | None:
-    """The variant a new content request for `channel_id` should use, or None if no experiment runs there
-    (or the one that runs tests a kind of template outside `kinds`, which the requesting agent cannot use).
-
-    Call it when the content item is created and store both ids on it (contents.experiment_variant_id
-    and template_version_id) in the same transaction: even allocation counts the items already
-    assigned, and Thompson sampling draws from what the variants' posts have shown so far.
-    """
-    row = _running_on(session, channel_id)
-    if row is None:
-        return None
-    experiment = _experiment(session, row)
-    if kinds is not None and experiment.kind not in kinds:
-        return None
-    labels = [v.label for v in experiment.variants]
-    by_id = {v.id: v.label for v in experiment.variants}
-    assigned = dict(
-        session.execute(
-            select(ContentRow.experiment_variant_id, func.count(ContentRow.id))
-            .where(ContentRow.experiment_variant_id.in_(by_id), ContentRow.status.not_in(_DEAD_CONTENT))
-            .group_by(ContentRow.experiment_variant_id)
-        ).all()
+def running_experiment(session: Session, channel_id: int) -> Experiment | None:
+    """The experiment allocating on the channel, if any: one on this very channel, else an all-channels one."""
+    row = session.scalar(
+        select(ExperimentRow)
+        .where(
+            ExperimentRow.status == ExperimentStatus.RUNNING.value,
+            or_(ExperimentRow.channel_id == channel_id, ExperimentRow.channel_id.is_(None)),
+        )
+        .order_by(ExperimentRow.channel_id.is_(None), ExperimentRow.id)
+        .limit(1)
     )
-    label = choose_variant(
-        experiment.allocation,
-        labels,
-        _observations(session, experiment),
+    return _experiment(session, row) if row else None
+
+
+def assigned_contents(session: Session, experiment: Experiment) -> dict[str, int]:
+    """Per variant label, the content items assigned to it that may still be posted."""
+    labels = {v.id: v.label for v in experiment.variants}
+    query = (
+        select(ContentRow.experiment_variant_id, func.count(ContentRow.id))
+        .where(
+            ContentRow.experiment_variant_id.in_(labels),
+            ContentRow.status.not_in([s.value for s in NEVER_POSTED]),
+        )
+        .group_by(ContentRow.experiment_variant_id)
+    )
+    return {
+        labels[variant_id]: count for variant_id, count in session.execute(query) if variant_id is not None
+    }
+
+
+def experiment_observations(session: Session, experiment: Experiment) -> list[Observation]:
+    """One observation per measured post of the experiment, as its metric reads it."""
+    snapshots = post_measurements(
+        session,
         experiment.metric,
-        rng or random.Random(),
-        counts={by_id[variant_id]: count for variant_id, count in assigned.items()},
+        ExperimentVariantRow.label,
+        ExperimentVariantRow.experiment_id == experiment.id,
+        joins=[(ExperimentVariantRow, PostRow.experiment_variant_id == ExperimentVariantRow.id)],
     )
-    chosen = experiment.variant(label)
-    return Assignment(experiment.id, chosen.id, chosen.template_version_id)
+    return observations_from_snapshots(experiment.metric, snapshots)
 
 
 def default_template_version(session: Session, channel_id: int, kind: TemplateKind) -> int | None:
@@ -194,11 +128,15 @@ def default_template_version(session: Session, channel_id: int, kind: TemplateKi
     return current_version_ids(session, [template_id])[template_id]
 
 
+def default_template_versions(
+    session: Session, channel_id: int, kinds: Sequence[TemplateKind]
+) -> dict[TemplateKind, int]:
+    """The channel's default version of each of `kinds` that has one (see default_template_version)."""
+    found = {kind: default_template_version(session, channel_id, kind) for kind in kinds}
+    return {kind: version for kind, version in found.items() if version is not None}
+
+
 # --- Creating and reading ---------------------------------------------------------------------------
-
-
-# Far beyond what a channel posts in years, and inside the database's integer.
-MAX_SAMPLE = 100_000
 
 
 def create_experiment(
@@ -216,49 +154,14 @@ def create_experiment(
 
     Raises ExperimentError naming the field to fix; nothing is written then.
     """
-    name = name.strip()
-    if not name:
-        raise ExperimentError("name", "Give the experiment a name.")
-    if len(set(template_ids)) != len(template_ids) or len(template_ids) < 2:
-        raise ExperimentError("templates", "Pick at least two different templates.")
-    if len(template_ids) > MAX_VARIANTS:
-        raise ExperimentError(
-            "templates", f"Pick at most {MAX_VARIANTS} templates: each variant needs its share of posts."
-        )
-    floor = 2 if metric is Metric.VIEWS_24H else 1
-    if min_sample < floor:
-        raise ExperimentError(
-            "min_sample", f"The minimum sample for {metric.label} is at least {floor} posts."
-        )
-    if min_sample > MAX_SAMPLE:
-        raise ExperimentError("min_sample", f"The minimum sample is at most {MAX_SAMPLE:,} posts.")
-    templates = {
-        row.id: row for row in session.scalars(select(TemplateRow).where(TemplateRow.id.in_(template_ids)))
-    }
-    missing = [str(t) for t in template_ids if t not in templates]
-    if missing:
-        raise ExperimentError("templates", f"No template {', '.join(missing)}.")
-    retired = [row.name for row in templates.values() if row.status != TemplateStatus.ACTIVE.value]
-    if retired:
-        raise ExperimentError("templates", f"Retired templates cannot be tested: {', '.join(retired)}.")
-    kinds = {row.kind for row in templates.values()}
-    if len(kinds) > 1:
-        raise ExperimentError(
-            "templates",
-            f"Pick templates of one kind (a hook against a hook); these are {', '.join(sorted(kinds))}.",
-        )
+    name = check_new(name, template_ids, metric, min_sample)
+    check_templates(template_ids, get_templates(session, template_ids))
     if channel_id is not None and session.get(ChannelRow, channel_id) is None:
         raise ExperimentError("channel", f"No channel {channel_id}.")
     clash = _running_overlap(session, channel_id)
-    if clash is not None:
-        where = "every channel" if clash.channel_id is None else "that channel"
-        raise ExperimentError(
-            "channel",
-            f"Experiment {clash.id} ({clash.name}) already runs on {where}; stop or promote it first: "
-            "a post can belong to one experiment only.",
-        )
+    check_overlap(_experiment(session, clash) if clash else None)
     row = ExperimentRow(
-        name=name[:120],
+        name=name,
         channel_id=channel_id,
         metric=metric.value,
         allocation=allocation.value,
@@ -299,7 +202,7 @@ def experiment_report(
     experiment = _require(session, experiment_id)
     result = report(
         experiment.metric,
-        _observations(session, experiment),
+        experiment_observations(session, experiment),
         [v.label for v in experiment.variants],
         min_sample=experiment.min_sample,
         rng=rng,
@@ -318,16 +221,9 @@ def promote(session: Session, experiment_id: int, variant_id: int, user_id: str)
     row = session.get(ExperimentRow, experiment_id)
     if row is None:
         raise ExperimentNotFound(f"There is no experiment {experiment_id}.")
-    if row.status == ExperimentStatus.PROMOTED.value and row.winner_variant_id == variant_id:
+    if check_promotion(_experiment(session, row), variant_id):
         return _experiment(session, row)
-    if row.status != ExperimentStatus.RUNNING.value:
-        raise ExperimentError(
-            "status", f"Experiment {row.id} is {row.status}; only a running one can be promoted."
-        )
-    current = experiment_report(session, experiment_id)
-    winner = current.winner
-    if winner is None or winner.id != variant_id:
-        raise ExperimentError("winner", f"There is no winner to promote: {current.report.message}.")
+    check_winner(experiment_report(session, experiment_id), variant_id)
     row.status = ExperimentStatus.PROMOTED.value
     row.winner_variant_id = variant_id
     row.ended_by, row.ended_at = user_id, utcnow()
@@ -350,34 +246,11 @@ def stop_experiment(session: Session, experiment_id: int, user_id: str) -> Exper
 # --- Internals --------------------------------------------------------------------------------------
 
 
-def _running_on(session: Session, channel_id: int) -> ExperimentRow | None:
-    return session.scalar(
-        select(ExperimentRow)
-        .where(
-            ExperimentRow.status == ExperimentStatus.RUNNING.value,
-            or_(ExperimentRow.channel_id == channel_id, ExperimentRow.channel_id.is_(None)),
-        )
-        .order_by(ExperimentRow.channel_id.is_(None), ExperimentRow.id)
-        .limit(1)
-    )
-
-
 def _running_overlap(session: Session, channel_id: int | None) -> ExperimentRow | None:
     query = select(ExperimentRow).where(ExperimentRow.status == ExperimentStatus.RUNNING.value)
     if channel_id is not None:
         query = query.where(or_(ExperimentRow.channel_id == channel_id, ExperimentRow.channel_id.is_(None)))
     return session.scalar(query.order_by(ExperimentRow.id).limit(1))
-
-
-def _observations(session: Session, experiment: Experiment) -> list[Observation]:
-    snapshots = post_measurements(
-        session,
-        experiment.metric,
-        ExperimentVariantRow.label,
-        ExperimentVariantRow.experiment_id == experiment.id,
-        joins=[(ExperimentVariantRow, PostRow.experiment_variant_id == ExperimentVariantRow.id)],
-    )
-    return observations_from_snapshots(experiment.metric, snapshots)
 
 
 def _require(session: Session, experiment_id: int) -> Experiment:

@@ -17,93 +17,36 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
-from datetime import datetime
-from enum import StrEnum
-from typing import Any
+from dataclasses import replace
 
-from sqlalchemy import ColumnElement, Select, func, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from core.elements import Element
 from core.experiments import (
-    VIEWS_AT_HOURS,
     Metric,
     Observation,
-    VariantSnapshot,
     observations_from_snapshots,
 )
-from core.metrics import save_rate
+from core.library import (
+    NO_USAGE,
+    NOT_MEASURED,
+    Performance,
+    Saved,
+    SeedResult,
+    StatusChange,
+    Template,
+    TemplateStatus,
+    TemplateSummary,
+    Usage,
+    performance,
+)
 from core.templates import TemplateKind, TemplateSpec, Variable, check_template, render_sample
-from storage.models import ContentRow, MetricSnapshotRow, PostRow, TemplateRow, TemplateVersionRow, utcnow
-from storage.sqlfunctions import hours_after, hours_between
+from storage.metrics import post_measurements
+from storage.models import ContentRow, PostRow, TemplateRow, TemplateVersionRow, utcnow
 
 # Who wrote a version that came from the data files rather than from a person in Slack.
 SEED_AUTHOR = "seed"
-
-
-class TemplateStatus(StrEnum):
-    ACTIVE = "active"
-    RETIRED = "retired"
-
-
-@dataclass(frozen=True)
-class Template:
-    """A template with its current version."""
-
-    id: int
-    spec: TemplateSpec
-    version_id: int
-    version: int
-    status: TemplateStatus
-    updated_at: datetime
-
-
-@dataclass(frozen=True)
-class Usage:
-    contents: int
-    posts: int
-
-
-@dataclass(frozen=True)
-class Performance:
-    posts_measured: int
-    mean_views_24h: float | None
-    save_rate: float | None
-
-
-NO_USAGE = Usage(contents=0, posts=0)
-NOT_MEASURED = Performance(posts_measured=0, mean_views_24h=None, save_rate=None)
-
-
-@dataclass(frozen=True)
-class TemplateSummary:
-    template: Template
-    usage: Usage
-    performance: Performance
-
-
-@dataclass(frozen=True)
-class Saved:
-    template: Template
-    new_version: bool
-    # Whether the body or variables differ from the version before: posts written from it will differ.
-    text_changed: bool
-
-
-@dataclass(frozen=True)
-class StatusChange:
-    """A template retired or restored; `already` when it was so before and nothing changed."""
-
-    template: Template
-    already: bool
-
-
-@dataclass(frozen=True)
-class SeedResult:
-    created: int
-    updated: int
-    kept: int  # edited in Slack (or retired) and different from the data file: left alone
 
 
 class TemplateNotFound(LookupError):
@@ -118,6 +61,12 @@ def get_template(session: Session, template_id: int) -> Template | None:
     if row is None:
         return None
     return _template(row, _current_versions(session, [row.id])[row.id])
+
+
+def get_templates(session: Session, template_ids: Sequence[int]) -> dict[int, Template]:
+    """The templates of `template_ids` that exist, by id."""
+    rows = session.scalars(select(TemplateRow).where(TemplateRow.id.in_(template_ids)))
+    return {t.id: t for t in _with_versions(session, rows)}
 
 
 def template_version(session: Session, template_version_id: int) -> TemplateSpec | None:
@@ -206,62 +155,14 @@ def performance_by_template(session: Session, template_ids: Sequence[int]) -> di
             measured_posts.setdefault(snapshot.variant, set()).add(snapshot.post_id)
         for observation in observations_from_snapshots(metric, snapshots):
             observed.setdefault(observation.variant, {m: [] for m in Metric})[metric].append(observation)
-    return {int(key): _performance(len(posts), observed[key]) for key, posts in measured_posts.items()}
-
-
-def _performance(posts_measured: int, groups: dict[Metric, list[Observation]]) -> Performance:
-    at_24h = groups[Metric.VIEWS_24H]
-    rated = groups[Metric.SAVE_RATE]
-    return Performance(
-        posts_measured=posts_measured,
-        mean_views_24h=sum(o.views for o in at_24h) / len(at_24h) if at_24h else None,
-        save_rate=save_rate(sum(o.saves for o in rated), sum(o.views for o in rated)) if rated else None,
-    )
-
-
-# --- Posts' measurements ----------------------------------------------------------------------------
-
-
-def post_measurements(
-    session: Session,
-    metric: Metric,
-    group: ColumnElement[Any],
-    *conditions: ColumnElement[bool],
-    joins: Iterable[tuple[Any, ColumnElement[bool]]] = (),
-) -> list[VariantSnapshot]:
-    """Per published post matching `conditions`, the snapshot `metric` reads, tagged with `group`.
-
-    core.experiments.observations_from_snapshots decides which snapshot counts (the latest for save
-    rate, the first at 24 h or later for views). Reading every snapshot would move ~20 rows per post
-    out of the database, so this query narrows each post to that one snapshot with an indexed
-    lookup on (post_id, taken_at); core still applies its rule to what comes back. For save rate only
-    snapshots that know saves count: the Display API reports none, and a missing count is not zero.
-    """
-    candidate = aliased(MetricSnapshotRow)
-    pick: Select[Any] = select(candidate.id).where(candidate.post_id == PostRow.id)
-    if metric is Metric.SAVE_RATE:
-        pick = pick.where(candidate.saves.is_not(None)).order_by(candidate.taken_at.desc())
-    else:
-        pick = pick.where(candidate.taken_at >= hours_after(PostRow.published_at, int(VIEWS_AT_HOURS)))
-        pick = pick.order_by(candidate.taken_at)
-    chosen = pick.limit(1).correlate(PostRow).scalar_subquery()
-    snapshot = MetricSnapshotRow
-    query = select(
-        PostRow.id,
-        group,
-        hours_between(snapshot.taken_at, PostRow.published_at),
-        snapshot.views,
-        snapshot.saves,
-    ).select_from(PostRow)
-    for table, on in joins:
-        query = query.join(table, on)
-    query = query.join(snapshot, snapshot.id == chosen).where(PostRow.published_at.is_not(None), *conditions)
-    return [
-        # Sources count views and saves separately and can disagree by a few; one odd row must not
-        # stop a report, so saves are capped at views.
-        VariantSnapshot(str(post_id), str(label), age, views, min(saves or 0, views))
-        for post_id, label, age, views, saves in session.execute(query)
-    ]
+    return {
+        int(key): performance(
+            len(posts),
+            [o.views for o in observed[key][Metric.VIEWS_24H]],
+            [(o.saves, o.views) for o in observed[key][Metric.SAVE_RATE]],
+        )
+        for key, posts in measured_posts.items()
+    }
 
 
 # --- Writing ----------------------------------------------------------------------------------------

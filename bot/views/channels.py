@@ -8,11 +8,11 @@ from typing import Any
 from slack_sdk.models.blocks import Block, DividerBlock, HeaderBlock
 
 from core.accounts import Account
+from core.audit import AuditEntry
 from core.channels import Channel
 from core.fingerprint import Conflict
 from messages.accounts import account_line
 from messages.blocks import context, escape, section
-from storage.channels import AuditEntry
 
 ELEMENT_EMOJI = {"air": ":wind_blowing_face:", "water": ":droplet:", "fire": ":fire:", "earth": ":seedling:"}
 

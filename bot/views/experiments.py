@@ -26,11 +26,18 @@ from slack_sdk.models.views import View
 
 from bot.views.library import KIND_LABELS
 from core.channels import Channel
-from core.experiments import Allocation, Metric, VariantReport
+from core.experiments import (
+    Allocation,
+    Experiment,
+    ExperimentReport,
+    ExperimentStatus,
+    Metric,
+    Variant,
+    VariantReport,
+)
+from core.library import Template
 from core.templates import TemplateKind
 from messages.blocks import Metadata, context, escape, section
-from storage.experiments import Experiment, ExperimentReport, ExperimentStatus, Variant
-from storage.library import Template
 
 CALLBACK_ID = "experiment_new"
 NEW_ACTION = "experiment_new"
@@ -293,7 +300,7 @@ def new_view(channels: Sequence[Channel], templates: Sequence[Template], context
 
 
 def read_new(values: Mapping[str, Mapping[str, Any]]) -> NewExperiment:
-    """What the person chose, as typed; storage checks what it means (ExperimentError names the block)."""
+    """What the person chose, as typed; create_experiment checks what it means (ExperimentError names the block)."""
 
     def entry(block: str) -> Mapping[str, Any]:
         return values.get(block, {}).get(block, {})

@@ -27,6 +27,7 @@ from slack_sdk.models.views import View
 from bot.verbs import UsageError
 from core.elements import Element
 from core.forms import FieldError
+from core.library import Template, TemplateStatus, TemplateSummary
 from core.metrics import format_rate
 from core.sandbox import MAX_BODY
 from core.templates import (
@@ -39,7 +40,6 @@ from core.templates import (
     render_sample,
 )
 from messages.blocks import Metadata, context, escape, section, text_input
-from storage.library import Template, TemplateStatus, TemplateSummary
 
 CALLBACK_ID = "template_edit"
 PREVIEW_ACTION = "template_preview"

@@ -6,18 +6,19 @@ from typing import Any
 
 import pytest
 
+from bot.generate import template_for
 from contentbot.local import LocalBot
-from core.experiments import Allocation, Metric
+from core.agents import AgentKind
+from core.experiments import Allocation, Experiment, Metric
 from core.templates import TemplateKind
 from standins.slack import Ephemeral, View
 from storage.channels import get_channel
 from storage.db import session_scope
 from storage.experiments import (
-    Experiment,
-    assign_variant,
     create_experiment,
     default_template_version,
     list_experiments,
+    running_experiment,
 )
 from storage.library import list_active
 from tests.bot.slack_inputs import all_text, options, select, text
@@ -138,7 +139,7 @@ def test_an_experiment_starts_and_new_requests_for_the_channel_get_a_variant(bot
     )
     with session_scope(bot.settings.database_url) as session:
         (experiment,) = list_experiments(session)
-        assignment = assign_variant(session, fire_id(bot))
+        choice = template_for(session, AgentKind.TIKTOK_HOOK, fire_id(bot))
     assert said.text == (
         f"Started experiment {experiment.id}, *Gift hooks on Fire*, on Fire: 2 hooks, by views at 24 h. "
         f"`/content experiments {experiment.id}` shows the report."
@@ -148,7 +149,7 @@ def test_an_experiment_starts_and_new_requests_for_the_channel_get_a_variant(bot
         Allocation.THOMPSON,
         10,
     )
-    assert assignment is not None and assignment.experiment_id == experiment.id
+    assert choice.variant_id in {v.id for v in experiment.variants}
     listed = all_text(bot.workspace.slash(BOB, "experiments").json()["blocks"])
     assert f"*{experiment.id}. Gift hooks on Fire* (running) on Fire" in listed
     assert "*A* Gift panic v1 · *B* Three reasons v1" in listed
@@ -229,7 +230,7 @@ def test_a_reviewer_stops_a_running_experiment_and_it_is_recorded(bot: LocalBot)
     )
     assert refusal.text == "Only reviewers may stop an experiment; ask <@U0ALICE>."
     with session_scope(bot.settings.database_url) as session:
-        assert assign_variant(session, fire_id(bot)) is not None  # still running
+        assert running_experiment(session, fire_id(bot)) is not None  # still running
 
     earlier = report(bot, ALICE, experiment.id)  # a report shown before the stop keeps its button
     for_alice = report(bot, ALICE, experiment.id)
@@ -248,7 +249,7 @@ def test_a_reviewer_stops_a_running_experiment_and_it_is_recorded(bot: LocalBot)
     assert "Stopped by <@U0ALICE> on " in all_text(stopped.blocks)
     assert buttons(stopped) == []
     with session_scope(bot.settings.database_url) as session:
-        assert assign_variant(session, fire_id(bot)) is None
+        assert running_experiment(session, fire_id(bot)) is None
         (ended,) = [e for e in list_experiments(session) if e.id == experiment.id]
     assert ended.ended_by == ALICE and ended.ended_at is not None
 
@@ -288,7 +289,7 @@ def test_a_clear_winner_is_promoted_by_a_reviewer_only(bot: LocalBot) -> None:
     )
     assert refusal.text == "Only reviewers may promote a winner; ask <@U0ALICE>."
     with session_scope(bot.settings.database_url) as session:
-        assert assign_variant(session, fire_id(bot)) is not None  # still running
+        assert running_experiment(session, fire_id(bot)) is not None  # still running
 
     for_alice = report(bot, ALICE, experiment.id)
     bot.workspace.click(ALICE, action_id=button["action_id"], message=(CHANNEL, for_alice.ts))
@@ -310,7 +311,7 @@ def test_a_clear_winner_is_promoted_by_a_reviewer_only(bot: LocalBot) -> None:
     )
     assert not [b for b in promoted.blocks if b["type"] == "actions"]
     with session_scope(bot.settings.database_url) as session:
-        assert assign_variant(session, fire_id(bot)) is None
+        assert running_experiment(session, fire_id(bot)) is None
         assert default_template_version(session, fire_id(bot), TemplateKind.HOOK) == (
             experiment.variant("B").template_version_id
         )

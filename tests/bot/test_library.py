@@ -7,10 +7,11 @@ from typing import Any
 import pytest
 
 from contentbot.local import LocalBot
+from core.library import Template, TemplateStatus
 from standins.slack import Ephemeral, View
 from storage.channels import get_channel
 from storage.db import session_scope
-from storage.library import Template, TemplateStatus, list_templates, template_version
+from storage.library import list_templates, template_version
 from tests.bot.slack_inputs import all_text, options, select, text
 from tests.measured_posts import publish_post
 

@@ -9,27 +9,27 @@ from dataclasses import replace
 import pytest
 from sqlalchemy.orm import Session
 
+from bot.generate import template_for
 from contentbot.seed import seed
-from core.experiments import Allocation, Metric
+from core.agents import AgentKind
+from core.content import Priority, TemplateChoice
+from core.experiments import Allocation, Experiment, ExperimentError, ExperimentStatus, Metric
+from core.library import Template
 from core.templates import TemplateKind
 from storage.channels import get_channel
-from storage.contents import create_content
+from storage.contents import create_content, create_request
 from storage.db import session_scope
 from storage.experiments import (
-    Assignment,
-    Experiment,
-    ExperimentError,
-    ExperimentStatus,
-    assign_variant,
     create_experiment,
     default_template_version,
     experiment_report,
     get_experiment,
     list_experiments,
     promote,
+    running_experiment,
     stop_experiment,
 )
-from storage.library import Template, list_active, retire_template, save_template
+from storage.library import list_active, retire_template, save_template
 from storage.models import ContentRow, PostRow
 from tests.measured_posts import publish_post
 
@@ -80,9 +80,14 @@ def seeded(database_url: str) -> str:
     return database_url
 
 
+def hook_for(session: Session, channel: int, rng: random.Random | None = None) -> TemplateChoice:
+    """The template a hook request for `channel` that names none is written from."""
+    return template_for(session, AgentKind.TIKTOK_HOOK, channel, rng)
+
+
 def test_no_experiment_no_assignment(seeded: str) -> None:
     with session_scope(seeded) as session:
-        assert assign_variant(session, channel_id(session, "Fire")) is None
+        assert hook_for(session, channel_id(session, "Fire")) == TemplateChoice(None, None)
 
 
 def test_even_allocation_takes_turns_as_content_is_created(seeded: str) -> None:
@@ -91,11 +96,9 @@ def test_even_allocation_takes_turns_as_content_is_created(seeded: str) -> None:
         fire = channel_id(session, "Fire")
         labels = []
         for _ in range(4):
-            assignment = assign_variant(session, fire)
-            assert isinstance(assignment, Assignment)
+            assignment = hook_for(session, fire)
             variant = next(v for v in experiment.variants if v.id == assignment.variant_id)
             assert assignment.template_version_id == variant.template_version_id
-            assert assignment.experiment_id == experiment.id
             labels.append(variant.label)
             create_content(
                 session,
@@ -106,9 +109,9 @@ def test_even_allocation_takes_turns_as_content_is_created(seeded: str) -> None:
                 template_version_id=assignment.template_version_id,
                 experiment_variant_id=assignment.variant_id,
             )
-        other_channel = assign_variant(session, channel_id(session, "Water"))
+        other_channel = hook_for(session, channel_id(session, "Water"))
     assert labels == ["A", "B", "A", "B"]
-    assert other_channel is None
+    assert other_channel == TemplateChoice(None, None)
 
 
 def test_thompson_sampling_favours_the_variant_that_does_better(seeded: str) -> None:
@@ -118,17 +121,17 @@ def test_thompson_sampling_favours_the_variant_that_does_better(seeded: str) -> 
         measured(session, experiment, "B", posts=10, views=1000, saves=60)
         rng = random.Random(7)
         fire = channel_id(session, "Fire")
-        picks = Counter(assign_variant(session, fire, rng).variant_id for _ in range(100))
+        picks = Counter(hook_for(session, fire, rng).variant_id for _ in range(100))
     assert picks[experiment.variant("B").id] > 90
 
 
 def test_an_all_channels_experiment_covers_every_channel_and_blocks_a_second(seeded: str) -> None:
     with session_scope(seeded) as session:
         experiment = start(session, channel=None)
-        assigned = {name: assign_variant(session, channel_id(session, name)) for name in ("Air", "Earth")}
+        assigned = {name: hook_for(session, channel_id(session, name)) for name in ("Air", "Earth")}
         with pytest.raises(ExperimentError, match="already runs on every channel") as refused:
             start(session, channel="Water", name="Another")
-    assert all(a is not None and a.experiment_id == experiment.id for a in assigned.values())
+    assert all(a.variant_id in {v.id for v in experiment.variants} for a in assigned.values())
     assert refused.value.field == "channel"
 
 
@@ -203,7 +206,8 @@ def test_a_clear_winner_is_promoted_and_becomes_the_channel_default(seeded: str)
         promoted = promote(session, experiment.id, winner.id, "U0ALICE")
         again = promote(session, experiment.id, winner.id, "U0BOB")
         fire = channel_id(session, "Fire")
-        after = assign_variant(session, fire)
+        after = running_experiment(session, fire)
+        chosen = hook_for(session, fire)
         default = default_template_version(session, fire, TemplateKind.HOOK)
         water_default = default_template_version(session, channel_id(session, "Water"), TemplateKind.HOOK)
     assert result.report.winner == "B" and result.winner == winner
@@ -211,6 +215,7 @@ def test_a_clear_winner_is_promoted_and_becomes_the_channel_default(seeded: str)
     assert promoted.ended_by == "U0ALICE" and promoted.ended_at is not None
     assert again == promoted
     assert after is None  # a promoted experiment allocates no more
+    assert chosen == TemplateChoice(winner.template_version_id, None)  # the winner is the default
     assert default == winner.template_version_id
     assert water_default is None
 
@@ -254,7 +259,7 @@ def test_stopping_ends_allocation_without_a_winner(seeded: str) -> None:
         experiment = start(session)
         stopped = stop_experiment(session, experiment.id, "U0ALICE")
         again = stop_experiment(session, experiment.id, "U0BOB")
-        assert assign_variant(session, channel_id(session, "Fire")) is None
+        assert running_experiment(session, channel_id(session, "Fire")) is None
         # The channel is free for the next experiment.
         start(session, name="Next")
     assert stopped.status is ExperimentStatus.STOPPED and stopped.winner is None
@@ -263,19 +268,19 @@ def test_stopping_ends_allocation_without_a_winner(seeded: str) -> None:
 
 
 def test_requests_get_a_variant_only_from_agents_that_use_that_kind_of_template(seeded: str) -> None:
-    from core.agents import AgentKind
-    from core.content import Priority
-    from storage.contents import create_request
-
     def request(session: Session, agent: AgentKind) -> tuple[int | None, int | None]:
+        fire = channel_id(session, "Fire")
+        choice = template_for(session, agent, fire)
         content = create_request(
             session,
             agent=agent,
-            channel_id=channel_id(session, "Fire"),
+            channel_id=fire,
             brief="race day",
             product=None,
             priority=Priority.NORMAL,
             requester_id="U0BOB",
+            template_version_id=choice.template_version_id,
+            experiment_variant_id=choice.variant_id,
         )
         row = session.get_one(ContentRow, content.id)
         return row.template_version_id, row.experiment_variant_id

@@ -9,12 +9,11 @@ from sqlalchemy import select
 
 from contentbot.seed import seed
 from core.elements import Element
+from core.library import SeedResult, TemplateStatus
 from core.templates import TemplateError, TemplateKind, Variable
 from storage.channels import get_channel
 from storage.db import session_scope
 from storage.library import (
-    SeedResult,
-    TemplateStatus,
     create_template,
     get_template,
     list_active,
