@@ -50,54 +50,12 @@ _BOUNDARY = re.compile(
 _PROPER = re.compile(r"\b[A-Z][\w'’-]*(?:\s+(?:[A-Z][\w'’-]*|&|of))*\s+[A-Z][\w'’-]*")
 # Words of a brief that ask for content or praise it, not name the toy.
 _FLUFF = frozenset(
-    [
-        "a",
-        "an",
-        "the",
-        "our",
-        "my",
-        "your",
-        "new",
-        "some",
-        "this",
-        "these",
-        "those",
-        "their",
-        "kids",
-        "kid",
-        "kids'",
-        "children",
-        "child",
-        "fun",
-        "great",
-        "cool",
-        "awesome",
-        "amazing",
-        "best",
-        "little",
-        "super",
-        "make",
-        "write",
-        "create",
-        "do",
-        "post",
-        "video",
-        "hook",
-        "script",
-        "caption",
-        "blog",
-        "listing",
-        "promote",
-        "please",
-        "shop",
-        "social",
-        "description",
-        "tiktok",
-        "any",
-        "all",
-        "short",
-        "quick",
-    ]
+    re.findall(
+        r"\S+",
+        "a an the our my your new some this these those their kids kid kids' children child fun great cool "
+        "awesome amazing best little super make write create do post video hook script caption blog listing "
+        "promote please shop social description tiktok any all short quick",
+    )
 )
 # Words too common to say which library category a product is in.
 _GENERIC = frozenset(tokenise("toy toys play game games kit kits set sets kid kids and"))

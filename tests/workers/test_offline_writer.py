@@ -7,6 +7,7 @@ appears as written, and the hashtags are the channel's own.
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -32,7 +33,7 @@ CHANNELS = {c.name: c for c in seed_channels(load_library("channels"))}
 
 def context_of(name: str, **changes: object) -> GenerationContext:
     channel = CHANNELS[name]
-    values: dict = {
+    values: dict[str, Any] = {
         "channel_name": channel.name,
         "element": channel.element,
         "voice": channel.voice,
