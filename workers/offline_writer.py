@@ -57,8 +57,8 @@ _FLUFF = frozenset(
         "promote please shop social description tiktok any all short quick",
     )
 )
-# Words too common to say which library category a product is in.
-_GENERIC = frozenset(tokenise("toy toys play game games kit kits set sets kid kids and"))
+# Words too common to say which library category a product is in, or which template a brief asks for.
+_GENERIC = frozenset(tokenise("toy play game kit set kid and age year old month"))
 # A stage direction ("[ON SCREEN] Ages 6+.") starts a sentence of its own.
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+|(?<=[.!?][\"”])\s+|\s+(?=\[[A-Z /-]+\])")
 _CLAUSE = re.compile(r"; ")
@@ -122,6 +122,11 @@ class _Draft:
         fallback = _hashtag_word(self.kind or self.phrase or context.channel_name) or "Toys"
         self.hashtags = own[:8] or [f"#{fallback}"]
         self.angle = {w for w in tokenise(brief) if len(w) > 3 and w not in _FLUFF} - _GENERIC
+        # The channel's words to avoid, and their forms ("messy" is "mess" too): a template saying one ranks last.
+        stems = [re.escape(re.sub(r"(?<=\w\w\w)y$", "", w.strip())) for w in context.voice.words_to_avoid]
+        self.avoid = re.compile(
+            rf"\b(?:{'|'.join(s for s in stems if s)})\w*" if any(stems) else r"(?!)", re.I
+        )
 
     def value(self, variable: Variable) -> str:
         """The variable's value, in the form its sample shows, or "" when nothing says it."""
@@ -159,6 +164,7 @@ class _Draft:
                 continue
             gaps = sum(1 for v in spec.variables if not (given.get(v.name) or self.value(v)))
             rank = (
+                len(self.avoid.findall(text)),
                 gaps,
                 bool(self.name) and self.name.lower() not in text.lower(),
                 # What the brief asks for ("a rainy-day hook", "gift ideas") before what the library suggests.
