@@ -1,10 +1,15 @@
 """The writer used when there is no ANTHROPIC_API_KEY: drafts from the template library and the facts.
 
 It fills the same output as the model would (hook, beats, caption, hashtags; title and body; ...), so
-the rest of the pipeline (validation, versions, review) is the same. What it cannot know stays visible
-as a bracketed gap, e.g. "[How long kids played in our test, in minutes]", for the reviewer to fill.
-Every draft it writes carries the model name `offline`, which the review message shows as
-"offline draft".
+the rest of the pipeline (validation, versions, review) is the same. Every template variable is filled
+from the product (title, category, facts, age grade), the library category (its safety line), the
+channel (its call to action and its own hashtags) and what the brief names (the product and the ages).
+What none of them says is left out, sentence or clause, rather than shown as a gap: a draft is customer
+text, and "[Product name]" is never publishable. The brief itself is an instruction to the writer, so
+only the words it names reach the draft, never the brief as written.
+
+Every draft it writes carries the model name `offline`, which the review message shows as "offline draft".
+Choices are made in a fixed order, so the same request always gets the same draft.
 """
 
 from __future__ import annotations
@@ -17,17 +22,50 @@ from typing import Any
 
 from core.agents import OFFLINE_MODEL, AgentKind, GenerationContext, GenerationRequest
 from core.elements import tokenise
-from core.templates import (
-    Category,
-    TemplateKind,
-    TemplateSpec,
-    render,
-)
+from core.templates import Category, TemplateKind, TemplateSpec, Variable, render
 from templates import library_categories, library_specs
 from workers.llm import LLMResult
 
-_AGE_RANGE = re.compile(r"\b(\d{1,2}\s*(?:-|–|to)\s*\d{1,2}|\d{1,2}\s*\+)", re.IGNORECASE)
+# Rendering marks each value, so that what could not be filled can be found and left out afterwards.
+_GAP, _OPEN, _CLOSE = "\ue000", "\ue001", "\ue002"
+_MARKS = re.compile(f"[{_GAP}{_OPEN}{_CLOSE}]")
+
+# Ages as briefs, facts and boxes say them: "ages 3-6", "aged 5 to 8", "8+", "6 year olds", "3 and up".
+_AGES = re.compile(
+    r"\b(?:ages?|aged)\s*(?P<a>\d{1,2}\s*(?:-|–|to)\s*\d{1,2}|\d{1,2}\s*\+?)"
+    r"|\b(?P<b>\d{1,2}\s*(?:-|–|to)\s*\d{1,2}|\d{1,2})\s*[- ]?(?:years?|yrs?|y/?o)(?:[- ]olds?)?"
+    r"(?P<up>\s*\+|\s+(?:and|&)\s+(?:up|over|older))?"
+    r"|\b(?P<c>\d{1,2})\s*\+"
+    r"|\b(?P<d>\d{1,2})\s+(?:and|&)\s+(?:up|over|older)\b",
+    re.IGNORECASE,
+)
+_MONTHS = re.compile(r"\s*(?:m|mo|mos|months?)\b", re.IGNORECASE)
 _QUOTED = re.compile(r"[\"“]([^\"”]+)[\"”]")
+# Where a brief's noun phrase ends: punctuation, or a word that starts a clause ("kites that loop").
+_BOUNDARY = re.compile(
+    r"[,.;:!?()\[\]{}\n–—]|\s-\s|\b(?:that|which|who|where|when|with|for|to|so|because|about|and|but|or"
+    r"|in|on|at|from|by|while|is|are|was|were|can|will|it|its|it's|mention\w*|show\w*|featur\w*)\b",
+    re.IGNORECASE,
+)
+_PROPER = re.compile(r"\b[A-Z][\w'’-]*(?:\s+(?:[A-Z][\w'’-]*|&|of))*\s+[A-Z][\w'’-]*")
+# Words of a brief that ask for content or praise it, not name the toy.
+_FLUFF = frozenset(
+    re.findall(
+        r"\S+",
+        "a an the our my your new some this these those their kids kid kids' children child fun great cool "
+        "awesome amazing best little super make write create do post video hook script caption blog listing "
+        "promote please shop social description tiktok any all short quick",
+    )
+)
+# Words too common to say which library category a product is in, or which template a brief asks for.
+_GENERIC = frozenset(tokenise("toy play game kit set kid and age year old month"))
+# A stage direction ("[ON SCREEN] Ages 6+.") starts a sentence of its own.
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+|(?<=[.!?][\"”])\s+|\s+(?=\[[A-Z /-]+\])")
+_CLAUSE = re.compile(r"; ")
+_COLON = re.compile(r": ")
+_BEAT_LABEL = re.compile(r"^\d+-\d+ s [^:\n]*:\s*")
+_STAGE = re.compile(r"\[[A-Z /-]+\]")
+_MAX_HOOK = 150
 
 
 class OfflineWriter:
@@ -58,120 +96,168 @@ class _Draft:
         self.request = request
         self.context = context
         product = request.product
-        facts = product.facts if product else ()
-        self.facts = list(facts)
-        self.category = _category(product.category if product else "")
-        # Ages and the product may be in the brief alone ("a stunt kite that loops, ages 8+").
-        age_range = next(
-            (m.group(1) for text in (*facts, request.brief) if (m := _AGE_RANGE.search(text))), ""
+        brief = _clean(request.brief)
+        self.facts = [fact for fact in (_clean(f) for f in (product.facts if product else ())) if fact]
+        title = _clean(product.title) if product else ""
+        # What the brief names when no product does: "a stunt kite that loops" -> "stunt kite".
+        self.phrase = "" if title else _noun_phrase(brief)
+        self.name = _short_title(title) or _named(self.phrase)
+        self.full_title = title or self.name
+        product_category = _clean(product.category) if product else ""
+        self.category = (
+            _category(product_category) or _category(title) or _category(self.phrase) or _category(brief)
         )
-        name = product.title if product and product.title else ""
+        self.kind = (
+            product_category.split(">")[-1].strip().lower()
+            or (self.category.label.split(",")[0].lower() if self.category else "")
+            or (self.phrase if self.phrase.islower() else "")
+        )
+        self.age_range, self.age = _ages(product.age_grade if product else "", *self.facts, brief)
+        # A fact that only states the ages is not a reason to buy.
+        self.selling = [f for f in self.facts if not _AGES.fullmatch(f.strip(" ."))]
         cta = _QUOTED.search(context.voice.cta_style)
-        self.values = {
-            "product": name,
-            "category": (product.category if product and product.category else "")
-            or (self.category.label.lower() if self.category else ""),
-            "age_range": age_range.replace(" ", ""),
-            "age": re.split(r"\D", age_range, maxsplit=1)[0] if age_range else "",
-            "benefit": facts[0] if facts else "",
-            "problem": request.brief,
-            "cta": cta.group(1) if cta else "Save this for later.",
-            "safety_note": self.category.safety if self.category and self.category.safety else "",
-            "hashtag": _hashtag_word(
-                product.category if product and product.category else context.element.label + " play"
-            ),
+        self.cta = _clean(cta.group(1)) if cta else "Save this for later."
+        self.safety = self.category.safety if self.category else ""
+        own = [tag for tag in context.hashtags if re.sub(r"\W", "", tag)]
+        fallback = _hashtag_word(self.kind or self.phrase or context.channel_name) or "Toys"
+        self.hashtags = own[:8] or [f"#{fallback}"]
+        self.angle = {w for w in tokenise(brief) if len(w) > 3 and w not in _FLUFF} - _GENERIC
+        # The channel's words to avoid, and their forms ("messy" is "mess" too): a template saying one ranks last.
+        stems = [re.escape(re.sub(r"(?<=\w\w\w)y$", "", w.strip())) for w in context.voice.words_to_avoid]
+        self.avoid = re.compile(
+            rf"\b(?:{'|'.join(s for s in stems if s)})\w*" if any(stems) else r"(?!)", re.I
+        )
+
+    def value(self, variable: Variable) -> str:
+        """The variable's value, in the form its sample shows, or "" when nothing says it."""
+        name, sample = variable.name, variable.sample
+        if name == "product":
+            return self.name
+        if name == "age_range" and self.age_range:
+            if "year old" in sample:
+                return f"{self.age_range} year old"
+            return f"ages {self.age_range}" if sample.lower().startswith("ages ") else self.age_range
+        if name == "category" and self.kind:
+            # The sample says whether the template wants "board game" or "kites".
+            return self.kind if sample.endswith("s") else re.sub(r"(?<=[^s])s$", "", self.kind)
+        if name == "game" and "game" in f"{self.kind} {self.name}".lower():
+            return self.name
+        simple = {
+            "age": self.age,
+            "benefit": self.selling[0] if self.selling else "",
+            "cta": self.cta,
+            "safety_note": self.safety,
+            "hashtag": self.hashtags[0].lstrip("#"),
         }
+        return simple.get(name, "")
 
-    def render(self, kind: TemplateKind, **extra: str) -> str:
-        spec = self._choose(kind)
-        known = {name: value for name, value in {**self.values, **extra}.items() if value}
-        gaps = {v.name: f"[{v.description}]" for v in spec.variables if v.name not in known}
-        return render(spec, {**known, **gaps})
-
-    def _choose(self, kind: TemplateKind) -> TemplateSpec:
+    def render(self, kind: TemplateKind, *, limit: int = 2200, **given: str) -> str:
+        """The best-fitting library template of `kind` with what cannot be filled left out; "" if none fits."""
         chosen = _library_by_body().get(self.context.template_body or "")
-        if chosen is not None and chosen.kind == kind:
-            return chosen
-        candidates = [s for s in library_specs() if s.kind == kind and self.context.element in s.elements]
+        if chosen is not None and chosen.kind == kind and (text := self._fill(chosen, given, limit)):
+            return text
         slug = self.category.slug if self.category else None
+        ranked = []
+        for index, spec in enumerate(s for s in library_specs() if s.kind == kind):
+            text = self._fill(spec, given, limit)
+            if not text:
+                continue
+            gaps = sum(1 for v in spec.variables if not (given.get(v.name) or self.value(v)))
+            rank = (
+                len(self.avoid.findall(text)),
+                gaps,
+                bool(self.name) and self.name.lower() not in text.lower(),
+                # What the brief asks for ("a rainy-day hook", "gift ideas") before what the library suggests.
+                -len(self.angle & set(tokenise(f"{spec.name} {spec.example}"))),
+                self.context.element not in spec.elements,
+                slug not in spec.categories,
+                index,
+            )
+            ranked.append((rank, text))
+        return min(ranked)[1] if ranked else ""
 
-        def fit(spec: TemplateSpec) -> tuple[bool, int]:
-            gaps = sum(1 for v in spec.variables if not self.values.get(v.name))
-            return (slug not in spec.categories, gaps)
-
-        # min() keeps file order among equals, so the same request always gets the same draft.
-        return min(candidates or [s for s in library_specs() if s.kind == kind], key=fit)
+    def _fill(self, spec: TemplateSpec, given: Mapping[str, str], limit: int) -> str:
+        values = {}
+        for variable in spec.variables:
+            value = given.get(variable.name) or self.value(variable)
+            values[variable.name] = f"{_OPEN}{value}{_CLOSE}" if value else _GAP
+        # The channel's hashtags go in their own field, so a template's line of hashtags is dropped.
+        lines = [
+            line for line in _without_gaps(render(spec, values)).splitlines() if not _only_hashtags(line)
+        ]
+        kind, framework = spec.kind, TemplateKind.SCRIPT_FRAMEWORK
+        text = (" " if kind is TemplateKind.HOOK else "\n").join(lines).strip()
+        # What is left must still say something of this request, not only the template's own words.
+        if _OPEN not in text or len(_MARKS.sub("", text)) > limit or (kind is framework and len(lines) < 2):
+            return ""
+        return _MARKS.sub("", text)
 
     def hook(self) -> str:
-        return self.render(TemplateKind.HOOK)
+        return self.render(TemplateKind.HOOK, limit=_MAX_HOOK) or _fit(
+            f"Meet {self.name}." if self.name else "Watch this one 👇", _MAX_HOOK
+        )
 
-    def caption(self) -> tuple[str, list[str]]:
-        """The caption's text and its hashtags (the library captions end with a line of them)."""
-        lines = self.render(TemplateKind.CAPTION).splitlines()
-        tags = [word for line in lines if line.startswith("#") for word in line.split()]
-        text = "\n".join(line for line in lines if not line.startswith("#")).strip()
-        return text, tags or [f"#{self.values['hashtag']}"]
+    def caption(self) -> str:
+        ages = f"Ages {self.age_range}." if self.age_range else ""
+        fallback = " ".join(p for p in (f"{self.name}." if self.name else "", ages, self.safety) if p)
+        return self.render(TemplateKind.CAPTION) or fallback or self.cta
 
-    @property
-    def name(self) -> str:
-        return self.values["product"] or self.request.brief
+    def ages_and_safety(self) -> str:
+        return " ".join(p for p in (f"Ages {self.age_range}." if self.age_range else "", self.safety) if p)
 
 
 def _tiktok_script(draft: _Draft) -> dict[str, Any]:
     hook = draft.hook()
-    caption, hashtags = draft.caption()
-    beats = draft.render(TemplateKind.SCRIPT_FRAMEWORK, hook=hook).splitlines()
-    return {"hook": hook, "beats": beats, "caption": caption, "hashtags": hashtags}
+    beats = draft.render(TemplateKind.SCRIPT_FRAMEWORK, hook=hook).splitlines() or [
+        f'0-3 s HOOK: [ON SCREEN] "{hook}"',
+        f'3-30 s CTA: [VO] "{draft.cta}" {draft.ages_and_safety()}'.strip(),
+    ]
+    return {"hook": hook, "beats": beats, "caption": draft.caption(), "hashtags": draft.hashtags}
 
 
 def _tiktok_hook(draft: _Draft) -> dict[str, Any]:
-    caption, hashtags = draft.caption()
-    return {"hook": draft.hook(), "caption": caption, "hashtags": hashtags}
+    return {"hook": draft.hook(), "caption": draft.caption(), "hashtags": draft.hashtags}
 
 
 def _social_post(draft: _Draft) -> dict[str, Any]:
-    caption, hashtags = draft.caption()
-    parts = [draft.hook(), caption, draft.values["cta"]]
-    return {"post": "\n\n".join(p for p in parts if p), "hashtags": hashtags}
+    parts = [draft.hook(), draft.caption(), draft.cta]
+    return {"post": _fit("\n\n".join(dict.fromkeys(parts)), 2000), "hashtags": draft.hashtags}
 
 
 def _blog_post(draft: _Draft) -> dict[str, Any]:
-    values = draft.values
-    facts = "\n".join(f"- {fact}" for fact in draft.facts) or f"- {draft.request.brief}"
-    good_to_know = " ".join(
-        part
-        for part in (f"Ages {values['age_range']}." if values["age_range"] else "", values["safety_note"])
-        if part
-    )
+    name = draft.name or "it"
+    facts = _fit("\n".join(f"- {fact}" for fact in draft.facts), 2400)
     sections = [
         draft.hook(),
-        draft.request.brief,
-        f"## Why we like {draft.name}\n\n{facts}",
-        f"## Good to know\n\n{good_to_know}" if good_to_know else "",
-        values["cta"],
+        f"## Why we like {name}\n\n{facts}" if facts else "",
+        f"## Good to know\n\n{draft.ages_and_safety()}" if draft.ages_and_safety() else "",
+        draft.cta,
     ]
-    title = f"{draft.name}: {values['benefit']}" if values["benefit"] else draft.name
-    return {"title": title[:120], "body": "\n\n".join(s for s in sections if s)}
+    benefit = draft.selling[0] if draft.selling else ""
+    title = f"{draft.name}: {benefit}" if draft.name and benefit else draft.name or draft.kind.capitalize()
+    return {
+        "title": _capitalise(_fit(title, 120)) or _fit(draft.hook(), 120),
+        "body": _fit("\n\n".join(s for s in sections if s), 3000),
+    }
 
 
 def _tiktok_shop(draft: _Draft) -> dict[str, Any]:
-    values = draft.values
-    title = " - ".join(
-        part
-        for part in (
-            draft.name,
-            values["category"],
-            f"Ages {values['age_range']}" if values["age_range"] else "",
-        )
-        if part
-    )
-    description = "\n\n".join(
-        p for p in (draft.request.brief, " ".join(draft.facts), values["safety_note"]) if p
-    )
+    title = draft.full_title or draft.kind.capitalize() or draft.context.channel_name
+    parts = [_capitalise(title)]
+    if draft.selling and title == draft.name:  # a long shop title already names its features
+        parts.append(draft.selling[0])
+    if draft.age_range and draft.age_range not in title:
+        parts.append(f"Ages {draft.age_range}")
+    while len(" - ".join(parts)) > 255 and len(parts) > 1:
+        parts.pop(-2 if len(parts) > 2 else -1)
+    intro = f"{draft.name}, for ages {draft.age_range}." if draft.name and draft.age_range else ""
+    facts = " ".join(_capitalise(f if f[-1] in ".!?" else f"{f}.") for f in draft.selling)
+    description = "\n\n".join(_capitalise(p) for p in (intro, facts, draft.safety) if p)
+    points = draft.facts[:6] or [p for p in (draft.ages_and_safety(), draft.kind.capitalize()) if p]
     return {
-        "title": title[:255],
-        "selling_points": draft.facts[:6] or [draft.request.brief],
-        "description": description,
+        "title": _fit(" - ".join(parts), 255) or "Toy",
+        "selling_points": points or [draft.cta],
+        "description": _fit(description or draft.caption(), 3000),
     }
 
 
@@ -184,17 +270,151 @@ _FILL: Mapping[AgentKind, Callable[[_Draft], dict[str, Any]]] = {
 }
 
 
-def _hashtag_word(text: str) -> str:
-    return "".join(word.capitalize() for word in re.findall(r"\w+", text))
+# --- Leaving out what could not be filled ---------------------------------------------------------------
+
+
+def _without_gaps(text: str) -> str:
+    """`text` without the sentences (or the "; " clauses) that hold a gap, and without the marks."""
+    lines = []
+    for line in text.splitlines():
+        if _GAP in line:
+            label = m.group() if (m := _BEAT_LABEL.match(line)) else ""
+            sentences = (_sentence_without_gaps(s) for s in _split(line[len(label) :], _SENTENCE_END))
+            line = label + " ".join(s for s in sentences if s)
+            # A beat whose words were all left out (only its timing and stage directions remain) goes.
+            if not re.search(r"\w", _STAGE.sub("", line[len(label) :])):
+                continue
+        lines.append(_capitalise(line.rstrip()))
+    return "\n".join(lines).strip()
+
+
+def _split(text: str, at: re.Pattern[str]) -> list[str]:
+    """`text` split where `at` matches, never inside a value (a call to action may hold two sentences)."""
+    parts, start = [], 0
+    for found in at.finditer(text):
+        before = text[: found.start()]
+        if before.count(_OPEN) == before.count(_CLOSE):
+            parts.append(text[start : found.start()])
+            start = found.end()
+    return [*parts, text[start:]]
+
+
+def _sentence_without_gaps(sentence: str) -> str:
+    if _GAP not in sentence:
+        return sentence
+    end = re.search(r"[^\w\ue000-\ue002]*$", sentence)
+    ending = end.group().strip() if end else ""
+    ending = f" {ending}" if ending and ending[0] not in '.!?"”' else ending
+    clauses = _split(sentence, _CLAUSE)
+    if len(clauses) > 1 and (kept := [c for c in clauses if _GAP not in c]):
+        return "; ".join(kept).rstrip(" .!?") + ending
+    # "Sea Squirters Bath Set: [benefit]" keeps the name; "POV: [...]" says nothing on its own.
+    head = _split(sentence, _COLON)[0]
+    if head != sentence and _GAP not in head and _OPEN in head:
+        return head + ending
+    return ""
+
+
+def _capitalise(line: str) -> str:
+    """A sentence a value starts ("this bath boat to the rescue") starts with a capital."""
+    starts = re.compile(f"(^|[.!?] )({_OPEN}?)([a-z])(?=[a-z ])")
+    return starts.sub(lambda m: m.group(1) + m.group(2) + m.group(3).upper(), line)
+
+
+def _only_hashtags(line: str) -> bool:
+    return bool(line.split()) and all(word.startswith("#") for word in line.split())
+
+
+# --- What the request says ------------------------------------------------------------------------------
+
+
+def _clean(text: str) -> str:
+    """Text from people or the shop, safe to put in a draft: no template marks or brackets."""
+    text = _MARKS.sub("", text).translate(str.maketrans("[]", "()", "{}"))
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def _ages(grade: str, *texts: str) -> tuple[str, str]:
+    """The age range ("3+", "4-7") and the youngest age in years, from the age grade or the first text
+    that names one; a range in months gives no age in years."""
+    if grade and not _age_in(f"ages {grade}"):
+        return grade, ""
+    for text in (f"ages {grade}" if grade else "", *texts):
+        if found := _age_in(text):
+            youngest = re.match(r"\d+", found)
+            return found, youngest.group() if youngest else ""
+    return "", ""
+
+
+def _age_in(text: str) -> str:
+    for match in _AGES.finditer(text):
+        if _MONTHS.match(text, match.end()):
+            continue
+        if match.group("a"):
+            found = match.group("a")
+        elif match.group("b"):
+            found = match.group("b") + ("+" if match.group("up") else "")
+        else:
+            found = (match.group("c") or match.group("d")) + "+"
+        return re.sub(r"\s*(?:-|–|to)\s*", "-", found).replace(" ", "")
+    return ""
+
+
+def _noun_phrase(brief: str) -> str:
+    """The toy a brief names, in at most four words: a quoted or capitalised name, else the first clause
+    without the words that ask for content ("write a hook about our ...")."""
+    text = _AGES.sub(" ", brief)
+    quoted = _QUOTED.search(text)
+    if quoted and len(quoted.group(1).split()) <= 4:
+        return quoted.group(1).strip()
+    proper = _PROPER.search(text)
+    if proper:
+        words = [w for w in proper.group().split() if w.lower() not in _FLUFF]
+        if len(words) >= 2:
+            rest = _BOUNDARY.split(text[proper.end() :], maxsplit=1)[0].split()
+            return " ".join([*words, *rest[:2]][:4])
+    for chunk in _BOUNDARY.split(text):
+        words = re.findall(r"[\w'’-]+", chunk)
+        while words and words[0].lower() in _FLUFF:
+            words.pop(0)
+        while words and words[-1].lower() in _FLUFF:
+            words.pop()
+        if words:
+            return " ".join(words[-3:])
+    return ""
+
+
+def _named(phrase: str) -> str:
+    """How a draft says a toy the brief names in plain words: "this stunt kite"; names stay as they are."""
+    if not phrase or not phrase.islower():
+        return phrase
+    return f"{'these' if re.search(r'[^s]s$', phrase) else 'this'} {phrase}"
+
+
+def _short_title(title: str) -> str:
+    """A shop title as parents would say it: "Sea Squirters Bath Set - 6 Animals, Ages 1-4" -> its name."""
+    head = re.split(r"\s[-–—|]\s|[,(:]", title, maxsplit=1)[0].strip()
+    return " ".join(head.split()[:6]) if re.search(r"\w", head) else ""
 
 
 def _category(text: str) -> Category | None:
-    """The library category a product category names: by slug, or sharing the most words with its label."""
-    if not text:
+    """The library category `text` names: sharing the most telling words with its slug and label."""
+    words = set(tokenise(text)) - _GENERIC
+    if not words:
         return None
-    words = set(tokenise(text))
     best = max(library_categories(), key=lambda c: len(words & set(tokenise(f"{c.slug} {c.label}"))))
     return best if words & set(tokenise(f"{best.slug} {best.label}")) else None
+
+
+def _hashtag_word(text: str) -> str:
+    return "".join(word.capitalize() for word in re.findall(r"[^\W_]+", text))
+
+
+def _fit(text: str, limit: int) -> str:
+    """`text` cut to `limit` characters at a word."""
+    if len(text) <= limit:
+        return text
+    return text[: limit - 1].rsplit(" ", 1)[0].rstrip(" ,;:-") + "…"
 
 
 @cache
