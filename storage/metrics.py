@@ -202,9 +202,10 @@ def post_measurements(
     for table, on in joins:
         query = query.join(table, on)
     query = query.join(snapshot, snapshot.id == chosen).where(PostRow.published_at.is_not(None), *conditions)
+    rows: list[Any] = list(session.execute(query))
     return [
         # Sources count views and saves separately and can disagree by a few; one odd row must not
         # stop a report, so saves are capped at views.
         VariantSnapshot(str(post_id), str(label), age, views, min(saves or 0, views))
-        for post_id, label, age, views, saves in session.execute(query)
+        for post_id, label, age, views, saves in rows
     ]
