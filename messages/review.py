@@ -27,6 +27,7 @@ from messages.findings import findings_blocks
 from messages.slack import slack_client
 from storage import contents
 from storage.db import session_scope
+from storage.experiments import content_variant
 from storage.library import template_version
 
 log = logging.getLogger(__name__)
@@ -45,11 +46,13 @@ def title(content: Content) -> str:
     return f"#{content.id} · {content.agent.label} for {content.channel_name}"
 
 
-def review_blocks(content: Content, version: Version | None, template_name: str | None) -> list[Block]:
+def review_blocks(
+    content: Content, version: Version | None, template_name: str | None, variant: str | None = None
+) -> list[Block]:
     blocks: list[Block] = [
         section(f"*{escape(title(content))}*" + (f" (v{version.number})" if version else ""))
     ]
-    blocks.append(context(_details(content, version, template_name)))
+    blocks.append(context(_details(content, version, template_name, variant)))
     if version is not None:
         titles = agent_for(content.agent).field_titles()
         for name, value in version.fields.items():
@@ -81,11 +84,15 @@ def status_line(content: Content) -> str:
             return ":hourglass_flowing_sand: A new version is on its way"
 
 
-def _details(content: Content, version: Version | None, template_name: str | None) -> str:
+def _details(
+    content: Content, version: Version | None, template_name: str | None, variant: str | None
+) -> str:
     parts = [f"Channel: *{escape(content.channel_name)}*"]
     if content.element:
         parts.append(f"Element: *{Element(content.element).label}*")
     parts.append(f"Template: {escape(template_name) if template_name else 'none'}")
+    if variant:
+        parts.append(f"A/B test: {variant}")
     if version is not None:
         parts.append(f"Model: {model_note(version)}")
     return " · ".join(parts)
@@ -252,7 +259,8 @@ def show_review(
         template = (
             template_version(session, content.template_version_id) if content.template_version_id else None
         )
-    blocks = review_blocks(content, latest, template.name if template else None)
+        variant = content_variant(session, content.id)
+    blocks = review_blocks(content, latest, template.name if template else None, variant)
     text = f"{title(content)}: {content.status.label}"
     try:
         if content.review_channel and content.review_ts:

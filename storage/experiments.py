@@ -180,6 +180,16 @@ def create_experiment(
     return _experiment(session, row)
 
 
+def content_variant(session: Session, content_id: int) -> str | None:
+    """`experiment 3, variant B` for content an experiment assigned a variant to, else None."""
+    found = session.execute(
+        select(ExperimentVariantRow.experiment_id, ExperimentVariantRow.label)
+        .join(ContentRow, ContentRow.experiment_variant_id == ExperimentVariantRow.id)
+        .where(ContentRow.id == content_id)
+    ).first()
+    return f"experiment {found[0]}, variant {found[1]}" if found else None
+
+
 def get_experiment(session: Session, experiment_id: int) -> Experiment | None:
     row = session.get(ExperimentRow, experiment_id)
     return _experiment(session, row) if row else None

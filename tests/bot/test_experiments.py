@@ -327,3 +327,14 @@ def test_a_clear_winner_is_promoted_by_a_reviewer_only(bot: LocalBot) -> None:
 )
 def test_a_bad_id_is_named(bot: LocalBot, words: str, answer: str) -> None:
     assert bot.workspace.slash(BOB, words).json()["text"] == answer
+
+
+def test_the_review_card_names_the_template_and_the_experiment_variant(bot: LocalBot) -> None:
+    experiment = start(bot, min_sample=5)
+    reply = bot.workspace.slash(BOB, "generate hook Fire racing cars that zoom", channel=CHANNEL)
+    assert reply.status == 200
+    bot.run_jobs()
+    [card] = [m for m in bot.standin.messages("C0REVIEW") if m.text.startswith("#1 ·")]
+    details = all_text(card.blocks)
+    assert f"A/B test: experiment {experiment.id}, variant " in details
+    assert "Template: Gift panic" in details or "Template: Three reasons" in details
