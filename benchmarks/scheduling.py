@@ -102,8 +102,9 @@ def main() -> None:
         rows = session.query(PostRow).all()
         late = sorted((r.started_at - r.scheduled_at).total_seconds() for r in rows if r.started_at)
         published = sum(r.status == "published" for r in rows)
+    # File names are `<time>-sandbox.<post id>.<nonce>-video_init.json`.
     inits = Counter(
-        p.name.split("-")[2].split(".")[1] for p in (folder / "sandbox").glob("*-video_init.json")
+        p.name.split("-")[1].split(".")[1] for p in (folder / "sandbox").glob("*-video_init.json")
     )
     doubled = sum(1 for count in inits.values() if count > 1)
     print(f"posts {args.posts} due over {args.span:.0f} s, {args.workers} workers, one SIGKILLed half-way")
