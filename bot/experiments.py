@@ -27,7 +27,6 @@ from bot.views.experiments import (
     report_blocks,
     where,
 )
-from bot.views.library import KIND_LABELS
 from core.experiments import ExperimentError, ExperimentStatus
 from messages.blocks import as_dicts, escape
 from storage.channels import list_channels
@@ -129,7 +128,7 @@ def submit_new(
             user=user_id,
             text=(
                 f"Started experiment {experiment.id}, *{escape(experiment.name)}*, on {where(experiment)}: "
-                f"{len(experiment.variants)} {KIND_LABELS[experiment.kind]}s, by {experiment.metric.label}. "
+                f"{len(experiment.variants)} {experiment.kind.label}s, by {experiment.metric.label}. "
                 f"`/content experiments {experiment.id}` shows the report."
             ),
         )

@@ -20,7 +20,6 @@ from bot.verbs import Command, Reply, UsageError, Verb, quote
 from bot.views.library import (
     CALLBACK_ID,
     EDIT_ACTION,
-    KIND_LABELS,
     NEW_ACTION,
     PAGE_ACTION,
     PREVIEW_ACTION,
@@ -83,7 +82,7 @@ class Filters:
     def describe(self) -> str:
         parts = [
             categories()[self.category].label if self.category else "",
-            KIND_LABELS[self.kind] + "s" if self.kind else "",
+            self.kind.label + "s" if self.kind else "",
             f"for {self.element.label}" if self.element else "",
             "including retired" if self.include_retired else "",
         ]
@@ -164,7 +163,7 @@ def submit_template(
         try:
             if base is None:
                 template = create_template(session, spec, user_id)
-                text = f"Created the {KIND_LABELS[template.spec.kind]} *{escape(template.spec.name)}* (version 1)."
+                text = f"Created the {template.spec.kind.label} *{escape(template.spec.name)}* (version 1)."
             else:
                 saved = save_template(session, base.id, spec, user_id)
                 template = saved.template

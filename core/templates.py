@@ -52,6 +52,11 @@ class TemplateKind(StrEnum):
     CAPTION = "caption"
     BLOG_OUTLINE = "blog_outline"
 
+    @property
+    def label(self) -> str:
+        """How messages name the kind: "script framework"."""
+        return self.value.replace("_", " ")
+
 
 @dataclass(frozen=True)
 class Variable:

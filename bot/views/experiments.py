@@ -24,7 +24,6 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from bot.views.library import KIND_LABELS
 from core.channels import Channel
 from core.experiments import (
     Allocation,
@@ -73,7 +72,7 @@ def summary_line(experiment: Experiment) -> str:
     variants = " · ".join(variant_name(v) for v in experiment.variants)
     return (
         f"{_STATUS_EMOJI[experiment.status]} *{experiment.id}. {escape(experiment.name)}* "
-        f"({experiment.status.value}) on {where(experiment)}: {KIND_LABELS[experiment.kind]}s by "
+        f"({experiment.status.value}) on {where(experiment)}: {experiment.kind.label}s by "
         f"{experiment.metric.label}, {experiment.allocation.value} allocation, "
         f"{experiment.min_sample} posts per variant\n{variants}"
     )
@@ -112,7 +111,7 @@ def report_blocks(result: ExperimentReport) -> list[Block]:
     blocks: list[Block] = [
         HeaderBlock(text=f"Experiment {experiment.id}: {experiment.name}"[:150]),
         context(
-            f"{_status(experiment)} on {where(experiment)} · {KIND_LABELS[experiment.kind]}s · "
+            f"{_status(experiment)} on {where(experiment)} · {experiment.kind.label}s · "
             f"{experiment.metric.label} · {experiment.allocation.value} allocation · "
             f"at least {experiment.min_sample} measured posts per variant"
         ),
@@ -137,7 +136,7 @@ def report_blocks(result: ExperimentReport) -> list[Block]:
     if experiment.status is ExperimentStatus.PROMOTED and winner is not None:
         blocks.append(
             context(
-                f"Promoted {variant_name(winner)}: it is the default {KIND_LABELS[experiment.kind]} "
+                f"Promoted {variant_name(winner)}: it is the default {experiment.kind.label} "
                 f"for {where(experiment)}; the experiment no longer allocates."
             )
         )
@@ -237,7 +236,7 @@ def new_view(channels: Sequence[Channel], templates: Sequence[Template], context
     for kind in TemplateKind:
         options = [Option(value=str(t.id), text=t.spec.name[:75]) for t in offered if t.spec.kind is kind]
         if options:
-            groups.append(OptionGroup(label=f"{KIND_LABELS[kind].capitalize()}s", options=options))
+            groups.append(OptionGroup(label=f"{kind.label.capitalize()}s", options=options))
     metric_options = [Option(value=m.value, text=m.label.capitalize()) for m in Metric]
     allocation_options = [Option(value=a.value, text=_ALLOCATION_LABELS[a]) for a in Allocation]
     blocks: list[Block] = [

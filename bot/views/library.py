@@ -52,12 +52,6 @@ PAGE_ACTION = "template_page"
 # A message holds 50 blocks; each template takes two (summary and buttons).
 PAGE_SIZE = 20
 
-KIND_LABELS = {
-    TemplateKind.HOOK: "hook",
-    TemplateKind.SCRIPT_FRAMEWORK: "script framework",
-    TemplateKind.CAPTION: "caption",
-    TemplateKind.BLOG_OUTLINE: "blog outline",
-}
 _VARIABLE_LINE = re.compile(r"^\s*([^:=]+?)\s*:\s*(.*?)\s*=\s*(.*?)\s*$")
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
@@ -98,7 +92,9 @@ def usage_line(summary: TemplateSummary) -> str:
 
 def template_title(template: Template) -> str:
     retired = " (retired)" if template.status is TemplateStatus.RETIRED else ""
-    return f"*{escape(template.spec.name)}*{retired} · {KIND_LABELS[template.spec.kind]} · version {template.version}"
+    return (
+        f"*{escape(template.spec.name)}*{retired} · {template.spec.kind.label} · version {template.version}"
+    )
 
 
 def list_blocks(
@@ -199,7 +195,7 @@ def template_view(template: Template | None, categories: Sequence[Category], con
     spec = template.spec if template else None
     category_options = [Option(value=c.slug, text=c.label[:75]) for c in categories]
     element_options = [Option(value=e.value, text=e.label) for e in Element]
-    kind_options = [Option(value=k.value, text=KIND_LABELS[k].capitalize()) for k in TemplateKind]
+    kind_options = [Option(value=k.value, text=k.label.capitalize()) for k in TemplateKind]
     blocks: list[Block] = [text_input("name", "Name", spec.name if spec else "", max_length=MAX_NAME)]
     if spec is None:
         blocks.append(
@@ -210,7 +206,7 @@ def template_view(template: Template | None, categories: Sequence[Category], con
             )
         )
     else:
-        blocks.append(context(f"Kind: {KIND_LABELS[spec.kind]} (fixed: experiments compare like with like)"))
+        blocks.append(context(f"Kind: {spec.kind.label} (fixed: experiments compare like with like)"))
     blocks += [
         InputBlock(
             block_id="categories",
