@@ -24,7 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from core.channels import BrandVoice
 from core.elements import Element
-from core.templates import TemplateKind, render
+from core.templates import TemplateKind, TemplateSpec, render
 
 # The model name a version written without a model carries; views say "offline draft" for it.
 OFFLINE_MODEL = "offline"
@@ -156,6 +156,8 @@ class Written(Protocol):
     def output_tokens(self) -> int: ...
     @property
     def latency_ms(self) -> float: ...
+    @property
+    def templates(self) -> tuple[TemplateSpec, ...]: ...
 
 
 class Writer(Protocol):
@@ -178,6 +180,9 @@ class Draft:
     input_tokens: int
     output_tokens: int
     latency_ms: float  # the writer's time, every try included
+    # The library templates the writer filled in itself (the offline writer); a model writes from the
+    # prompt, which holds the context's template, so this is empty for its drafts.
+    templates: tuple[TemplateSpec, ...] = ()
 
     @property
     def offline(self) -> bool:
@@ -382,6 +387,7 @@ def generate(
             input_tokens=sum(a.input_tokens for a in answers),
             output_tokens=sum(a.output_tokens for a in answers),
             latency_ms=sum(a.latency_ms for a in answers),
+            templates=written.templates,
         )
     raise DraftError(f"The model's answer did not fit a {agent.kind.label} twice: {problem}")
 

@@ -29,6 +29,9 @@ class Version:
     latency_ms: float | None = None
     checks: DraftChecks | None = None  # None: stored before drafts were checked
     accepted: FindingsAccepted | None = None  # approved despite its findings
+    # The library template versions it was written from: the one chosen for the request (the prompt's),
+    # or those the offline writer filled; a person's edit keeps those of the version it edited.
+    template_version_ids: tuple[int, ...] = ()
 
     @property
     def by_person(self) -> bool:

@@ -9,6 +9,7 @@ reviewer saw.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,6 +22,7 @@ from config.settings import Settings
 from core.agents import OFFLINE_MODEL, agent_for
 from core.content import Content, ContentStatus
 from core.elements import Element
+from core.templates import TemplateSpec
 from core.versions import Version, diff
 from messages.blocks import Metadata, button_value, context, escape, section
 from messages.findings import findings_blocks
@@ -47,12 +49,15 @@ def title(content: Content) -> str:
 
 
 def review_blocks(
-    content: Content, version: Version | None, template_name: str | None, variant: str | None = None
+    content: Content,
+    version: Version | None,
+    templates: Sequence[TemplateSpec] = (),
+    variant: str | None = None,
 ) -> list[Block]:
     blocks: list[Block] = [
         section(f"*{escape(title(content))}*" + (f" (v{version.number})" if version else ""))
     ]
-    blocks.append(context(_details(content, version, template_name, variant)))
+    blocks.append(context(_details(content, version, templates, variant)))
     if version is not None:
         titles = agent_for(content.agent).field_titles()
         for name, value in version.fields.items():
@@ -85,17 +90,24 @@ def status_line(content: Content) -> str:
 
 
 def _details(
-    content: Content, version: Version | None, template_name: str | None, variant: str | None
+    content: Content, version: Version | None, templates: Sequence[TemplateSpec], variant: str | None
 ) -> str:
     parts = [f"Channel: *{escape(content.channel_name)}*"]
     if content.element:
         parts.append(f"Element: *{Element(content.element).label}*")
-    parts.append(f"Template: {escape(template_name) if template_name else 'none'}")
+    parts.append(templates_note(templates))
     if variant:
         parts.append(f"A/B test: {variant}")
     if version is not None:
         parts.append(f"Model: {model_note(version)}")
     return " · ".join(parts)
+
+
+def templates_note(templates: Sequence[TemplateSpec]) -> str:
+    """ "Template: Gift panic", or with several each named with its kind, or "Template: none"."""
+    if len(templates) <= 1:
+        return f"Template: {escape(templates[0].name) if templates else 'none'}"
+    return "Templates: " + ", ".join(f"{escape(t.name)} ({t.kind.label})" for t in templates)
 
 
 def model_note(version: Version) -> str:
@@ -256,11 +268,14 @@ def show_review(
     client = client or slack_client(settings)
     with session_scope(settings.database_url) as session:
         latest = contents.latest_version(session, content.id)
-        template = (
-            template_version(session, content.template_version_id) if content.template_version_id else None
-        )
+        # Until a version says what it was written from, the card names the request's template.
+        if latest is not None:
+            version_ids: Sequence[int] = latest.template_version_ids
+        else:
+            version_ids = [content.template_version_id] if content.template_version_id else []
+        templates = [t for t in (template_version(session, v) for v in version_ids) if t is not None]
         variant = content_variant(session, content.id)
-    blocks = review_blocks(content, latest, template.name if template else None, variant)
+    blocks = review_blocks(content, latest, templates, variant)
     text = f"{title(content)}: {content.status.label}"
     try:
         if content.review_channel and content.review_ts:

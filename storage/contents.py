@@ -6,7 +6,7 @@ reviewers act at once exactly one wins; the functions say whether the caller was
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -209,9 +209,12 @@ def finish(
     *,
     element: str,
     element_reason: str,
+    template_version_ids: Sequence[int],
     **details: Any,
 ) -> Version | None:
-    """Write the generated version and put the content in review; None when the claim was lost."""
+    """Write the generated version and put the content in review; None when the claim was lost.
+
+    The version is credited to the first of `template_version_ids` (what posts copy for performance)."""
     row = session.get(ContentRow, content_id, populate_existing=True)
     if row is None:
         return None
@@ -237,7 +240,8 @@ def finish(
         author_kind="agent",
         author_id=row.agent,
         feedback=feedback,
-        template_version_id=row.template_version_id,
+        template_version_id=template_version_ids[0] if template_version_ids else None,
+        template_version_ids=list(template_version_ids),
         **details,
     )
     return _version(version)
@@ -377,14 +381,17 @@ def add_person_version(
         raise VersionConflict(
             f"version {latest} was added while you edited version {based_on}; open Edit again."
         )
-    row = session.get_one(ContentRow, content_id)
+    edited = session.scalars(
+        select(VersionRow).where(VersionRow.content_id == content_id, VersionRow.number == based_on)
+    ).one()
     version = add_version(
         session,
         content_id,
         fields,
         author_kind="person",
         author_id=user_id,
-        template_version_id=row.template_version_id,
+        template_version_id=edited.template_version_id,
+        template_version_ids=edited.template_version_ids,
         checks=checks,
     )
     return _version(version)
@@ -536,4 +543,12 @@ def _version(row: VersionRow) -> Version:
         latency_ms=row.latency_ms,
         checks=DraftChecks.from_dict(row.checks),
         accepted=FindingsAccepted.from_dict(row.findings_accepted),
+        template_version_ids=_template_version_ids(row),
     )
+
+
+def _template_version_ids(row: VersionRow) -> tuple[int, ...]:
+    if row.template_version_ids is not None:
+        return tuple(row.template_version_ids)
+    # Written before versions listed their templates: the one it is credited to is all that is known.
+    return (row.template_version_id,) if row.template_version_id is not None else ()

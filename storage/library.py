@@ -85,6 +85,23 @@ def current_version_ids(session: Session, template_ids: Sequence[int]) -> dict[i
     return {tid: row.id for tid, row in _current_versions(session, template_ids).items()}
 
 
+def library_version_ids(session: Session, specs: Sequence[TemplateSpec]) -> list[int]:
+    """The stored version of each data-file template in `specs` (by key): the one with its text, else
+    the template's current one (its text was edited since); a template never seeded is left out."""
+    found = []
+    for spec in specs:
+        rows = session.execute(
+            select(TemplateVersionRow.id, TemplateVersionRow.body)
+            .join(TemplateRow, TemplateRow.id == TemplateVersionRow.template_id)
+            .where(TemplateRow.key == spec.key)
+            .order_by(TemplateVersionRow.number.desc())
+        ).all()
+        same = [version_id for version_id, body in rows if body == spec.body]
+        if same or rows:
+            found.append((same or [rows[0][0]])[0])
+    return found
+
+
 def list_active(session: Session, kind: TemplateKind | None = None) -> list[Template]:
     """Active templates with their current versions, by kind then name: for pickers."""
     query = select(TemplateRow).where(TemplateRow.status == TemplateStatus.ACTIVE.value)

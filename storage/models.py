@@ -185,7 +185,9 @@ class VersionRow(Base):
     author_kind: Mapped[str] = mapped_column(String(8))  # agent | person
     author_id: Mapped[str] = mapped_column(String(64))
     feedback: Mapped[str | None] = mapped_column(Text)
+    # The template it is credited to (posts copy it), and every library template it was written from.
     template_version_id: Mapped[int | None] = mapped_column(Integer)
+    template_version_ids: Mapped[list[Any] | None] = mapped_column()
     prompt: Mapped[str | None] = mapped_column(Text)
     model: Mapped[str | None] = mapped_column(String(64))
     input_tokens: Mapped[int | None] = mapped_column(Integer)

@@ -31,6 +31,7 @@ from config.settings import Settings
 from core.agents import (
     AGENTS,
     Agent,
+    Draft,
     DraftError,
     GenerationContext,
     GenerationRequest,
@@ -52,7 +53,7 @@ from storage import contents
 from storage.channels import get_channel_by_id
 from storage.db import session_scope
 from storage.installation import installation_id
-from storage.library import template_version
+from storage.library import library_version_ids, template_version
 from templates import draft_rules, load_library, prompt_source
 from workers import leases
 from workers.draft_checker import check_draft
@@ -160,6 +161,7 @@ class Generation:
                 output_tokens=draft.output_tokens,
                 latency_ms=draft.latency_ms,
                 checks=checks,
+                template_version_ids=_templates_used(session, work, draft),
             )
             if version is None:
                 return f"content {content_id} attempt {attempt}: the clock gave it to a later attempt"
@@ -245,6 +247,17 @@ def _work(session: Any, content_id: int) -> _Work:
         template_body=template.body if template else None,
     )
     return _Work(content, agent_for(content.agent), request, context, previous)
+
+
+def _templates_used(session: Any, work: _Work, draft: Draft) -> list[int]:
+    """The template versions the draft was written from. A model writes from the request's template
+    (in its prompt); the offline writer says which library templates it filled, the request's first
+    when it is among them, as the version is credited to the first."""
+    chosen = work.content.template_version_id
+    if not draft.offline:
+        return [chosen] if chosen is not None else []
+    used = library_version_ids(session, draft.templates)
+    return sorted(used, key=lambda version_id: version_id != chosen)
 
 
 def _writer(settings: Settings, work: _Work) -> Writer:

@@ -19,6 +19,8 @@ from typing import Any
 import anthropic
 from anthropic.types import Message
 
+from core.templates import TemplateSpec
+
 
 @dataclass(frozen=True)
 class LLMResult:
@@ -28,6 +30,7 @@ class LLMResult:
     output_tokens: int
     latency_ms: float  # the whole call, SDK retries and their waits included
     request_id: str | None
+    templates: tuple[TemplateSpec, ...] = ()  # Claude fills no library template itself: see core.agents.Draft
 
 
 class LLMError(Exception):

@@ -86,6 +86,7 @@ class OfflineWriter:
             output_tokens=0,
             latency_ms=(time.perf_counter() - started) * 1000,
             request_id=None,
+            templates=tuple(draft.used),
         )
 
 
@@ -95,6 +96,8 @@ class _Draft:
     def __init__(self, request: GenerationRequest, context: GenerationContext) -> None:
         self.request = request
         self.context = context
+        # The library templates whose text is in the draft, in the order they were filled.
+        self.used: list[TemplateSpec] = []
         product = request.product
         brief = _clean(request.brief)
         self.facts = [fact for fact in (_clean(f) for f in (product.facts if product else ())) if fact]
@@ -155,7 +158,7 @@ class _Draft:
         """The best-fitting library template of `kind` with what cannot be filled left out; "" if none fits."""
         chosen = _library_by_body().get(self.context.template_body or "")
         if chosen is not None and chosen.kind == kind and (text := self._fill(chosen, given, limit)):
-            return text
+            return self._use(chosen, text)
         slug = self.category.slug if self.category else None
         ranked = []
         for index, spec in enumerate(s for s in library_specs() if s.kind == kind):
@@ -173,8 +176,16 @@ class _Draft:
                 slug not in spec.categories,
                 index,
             )
-            ranked.append((rank, text))
-        return min(ranked)[1] if ranked else ""
+            ranked.append((rank, text, spec))
+        if not ranked:
+            return ""
+        _, text, spec = min(ranked, key=lambda entry: entry[0])
+        return self._use(spec, text)
+
+    def _use(self, spec: TemplateSpec, text: str) -> str:
+        if spec not in self.used:
+            self.used.append(spec)
+        return text
 
     def _fill(self, spec: TemplateSpec, given: Mapping[str, str], limit: int) -> str:
         values = {}

@@ -12,21 +12,25 @@ import redis
 
 from contentbot.local import LocalBot
 from core.content import ContentStatus
+from core.templates import TemplateKind, TemplateSpec
 from core.versions import Version
 from standins.anthropic import AnthropicStandIn
 from storage.contents import versions
 from storage.db import session_scope
-from storage.models import TemplateRow, TemplateVersionRow
+from storage.library import template_version
+from storage.models import TemplateRow, TemplateVersionRow, VersionRow
 from tests.bot.slack_inputs import all_text, select, text
 from tests.generation_helpers import (
     ORIGIN,
     REQUESTER,
     buttons,
+    click,
     content,
     message_text,
     request,
     review_message,
     start_bot,
+    submit,
     thread_texts,
     writes,
 )
@@ -69,7 +73,13 @@ def test_the_shortcut_queues_and_the_draft_arrives_for_review(offline_bot: Local
 
     message = review_message(offline_bot, 1)
     shown = message_text(message)
-    for part in ("Channel: *Water*", "Element: *Water*", "Template: none", "Model: offline draft"):
+    for part in (
+        "Channel: *Water*",
+        "Element: *Water*",
+        "Templates: You're using it wrong (hook), Hook, problem, solution, call to action "
+        "(script framework), Gift pick (caption)",
+        "Model: offline draft",
+    ):
         assert part in shown
     for field in ("*Hook*", "*Script beats*", "*Caption*", "*Hashtags*"):
         assert field in shown
@@ -81,6 +91,64 @@ def test_the_shortcut_queues_and_the_draft_arrives_for_review(offline_bot: Local
         "*v1* · Written: offline draft (no ANTHROPIC_API_KEY: written from the template library)"
     ]
     assert content(offline_bot, 1).status == ContentStatus.IN_REVIEW
+
+
+def library_templates(bot: LocalBot, version: Version) -> list[TemplateSpec]:
+    with session_scope(bot.settings.database_url) as session:
+        found = [template_version(session, v) for v in version.template_version_ids]
+    return [spec for spec in found if spec is not None]
+
+
+def test_an_offline_draft_names_the_library_templates_it_was_written_from(offline_bot: LocalBot) -> None:
+    request(offline_bot, "hook Water kids' pool float that glows, ages 3-6")
+    assert offline_bot.run_jobs()
+
+    [version] = versions_of(offline_bot, 1)
+    hook, caption = library_templates(offline_bot, version)
+    assert (hook.kind, caption.kind) == (TemplateKind.HOOK, TemplateKind.CAPTION)
+    # Their text is the draft's: each template's words are in its field.
+    assert version.fields["hook"].startswith("3 reasons ") and hook.body.startswith("3 reasons ")
+    assert (hook.name, caption.name) == ("Three reasons", "Question prompt")
+    shown = message_text(review_message(offline_bot, 1))
+    assert "Templates: Three reasons (hook), Question prompt (caption) · Model: offline draft" in shown
+    # The version is credited to the first, as posts copy it for the library's performance figures.
+    with session_scope(offline_bot.settings.database_url) as session:
+        credited = session.query(VersionRow.template_version_id).scalar()
+    assert credited == version.template_version_ids[0]
+
+    # A person's edit keeps what the text was written from.
+    click(offline_bot, REQUESTER, "review_edit")
+    reply = submit(offline_bot, REQUESTER, {"hook": {"hook": text("Glows after dark. Floats all day.")}})
+    assert reply.status == 200 and not reply.errors
+    edited = versions_of(offline_bot, 1)[-1]
+    assert edited.number == 2 and edited.template_version_ids == version.template_version_ids
+    assert "Templates: Three reasons (hook), Question prompt (caption)" in message_text(
+        review_message(offline_bot, 1)
+    )
+
+
+def test_an_offline_draft_from_no_library_template_says_none(offline_bot: LocalBot) -> None:
+    # A shop listing is written from the product alone; the caption template is only its fallback.
+    offline_bot.workspace.slash(REQUESTER, "generate", channel=ORIGIN)
+    [modal] = offline_bot.standin.modals(REQUESTER)
+    reply = offline_bot.workspace.submit(
+        REQUESTER,
+        modal.id,
+        {
+            "agent": {"agent": select("tiktok_shop")},
+            "channel": {"channel": select("2")},
+            "brief": {"brief": text("Launch listing")},
+            "product_title": {"product_title": text("Tidepool Bath Boat")},
+            "product_category": {"product_category": text("Toys > Bath > Water Toys")},
+            "product_age_grade": {"product_age_grade": text("3+")},
+            "product_facts": {"product_facts": text("Squirts water from its funnel")},
+        },
+    )
+    assert reply.status == 200 and not reply.errors
+    assert offline_bot.run_jobs()
+    [version] = versions_of(offline_bot, 1)
+    assert version.template_version_ids == ()
+    assert "Template: none · Model: offline draft" in message_text(review_message(offline_bot, 1))
 
 
 def test_the_modal_request_with_template_and_product_reaches_claude(

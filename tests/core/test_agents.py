@@ -22,6 +22,7 @@ from core.agents import (
 )
 from core.channels import BrandVoice
 from core.elements import Element
+from core.templates import TemplateSpec
 from templates import prompt_source
 
 CONTEXT = GenerationContext(
@@ -49,6 +50,7 @@ class Answer:
     input_tokens: int = 100
     output_tokens: int = 20
     latency_ms: float = 5.0
+    templates: tuple[TemplateSpec, ...] = ()
 
 
 @dataclass
