@@ -10,7 +10,7 @@ from typing import Any
 from slack_bolt import App
 from slack_sdk import WebClient
 
-from bot.forms import field_errors
+from bot.forms import Form, field_errors
 from bot.modals import on_submit
 from bot.roles import Role, guard
 from bot.services import Services
@@ -105,9 +105,7 @@ def submit_setup(
     with services.db() as session:
         base = get_channel_by_id(session, context.channel_id) if context.channel_id else None
         try:
-            channel, allow_second = read_setup(
-                view["state"]["values"], base or Channel(name="", element=Element.AIR)
-            )
+            channel, allow_second = read_setup(Form(view), base or Channel(name="", element=Element.AIR))
         except FieldError as exc:
             return field_errors(exc)
         rivals = others_with_element(session, channel.element, channel.id)

@@ -8,6 +8,7 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
+from bot.forms import Form, field_errors
 from bot.inputs import check_values, parse_id
 from bot.library import channel_of
 from bot.modals import on_submit
@@ -27,7 +28,8 @@ from bot.views.experiments import (
     report_blocks,
     where,
 )
-from core.experiments import ExperimentError, ExperimentStatus
+from core.experiments import ExperimentStatus
+from core.forms import FieldError
 from messages.blocks import as_dicts, escape
 from storage.channels import list_channels
 from storage.experiments import (
@@ -107,7 +109,7 @@ def submit_new(
 ) -> dict[str, str] | None:
     """Start the modal's experiment; the inline errors by block when it cannot start."""
     origin = NewContext.load(view.get("private_metadata", "")).origin_channel
-    chosen = read_new(view["state"]["values"])
+    chosen = read_new(Form(view))
     with services.db() as session:
         try:
             experiment = create_experiment(
@@ -120,8 +122,8 @@ def submit_new(
                 channel_id=chosen.channel_id,
                 created_by=user_id,
             )
-        except ExperimentError as exc:
-            return {exc.field: str(exc)}
+        except FieldError as exc:
+            return field_errors(exc)
     if origin:
         client.chat_postEphemeral(
             channel=origin,
@@ -145,7 +147,7 @@ def promote_winner(services: Services, client: WebClient, user_id: str, value: s
     with services.db() as session:
         try:
             promote(session, experiment_id, variant_id, user_id)
-        except (ExperimentError, ExperimentNotFound) as exc:
+        except (FieldError, ExperimentNotFound) as exc:
             return Reply(text=str(exc))
     log.info("experiment %s: variant %s promoted by %s", experiment_id, variant_id, user_id)
     report = report_reply(services, experiment_id)

@@ -1,4 +1,9 @@
-"""What people send through Slack's surfaces, read in one place: button values.
+"""What people send through Slack's surfaces, read in one place: modal values and button values.
+
+A submitted modal is read through `Form(view)`: typed values by block id, each input drawn with its
+action id equal to its block id (as every builder in bot/views and messages draws them). A missing or
+empty input reads as empty, so a form's reader checks what it means and says so under the field
+(core.forms).
 
 A button carries ids, never state: `button_value(content.id, version.number)` when it is drawn,
 `read_button(body, 2)` when it is pressed. A value that is not one the bot drew (a forged or
@@ -8,6 +13,7 @@ truncated payload) is refused in words, never a traceback.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import Any
 
 from bot.verbs import UsageError
@@ -15,6 +21,40 @@ from core.forms import FieldError
 
 # The largest id a database column holds (PostgreSQL's integer).
 MAX_ID = 2**31 - 1
+
+
+class Form:
+    """A submitted view's values (`view["state"]["values"]`), read by block id."""
+
+    def __init__(self, view: Mapping[str, Any]) -> None:
+        self.values: Mapping[str, Mapping[str, Any]] = view.get("state", {}).get("values", {})
+
+    def _entry(self, block: str) -> Mapping[str, Any]:
+        return self.values.get(block, {}).get(block) or {}
+
+    def raw(self, block: str) -> str:
+        """A text input as typed (line numbers in messages count from its first line); "" when empty."""
+        return str(self._entry(block).get("value") or "")
+
+    def text(self, block: str) -> str:
+        """A text input, without surrounding white space; "" when empty."""
+        return self.raw(block).strip()
+
+    def lines(self, block: str) -> list[str]:
+        """A multi-line text input's non-blank lines, each stripped."""
+        return [line.strip() for line in self.text(block).splitlines() if line.strip()]
+
+    def selected(self, block: str) -> str:
+        """The chosen option's value of a single select or radio buttons; "" when none."""
+        return str((self._entry(block).get("selected_option") or {}).get("value", ""))
+
+    def selected_all(self, block: str) -> list[str]:
+        """The chosen options' values of a multi-select or checkboxes, in order."""
+        return [str(option["value"]) for option in self._entry(block).get("selected_options") or []]
+
+    def user(self, block: str) -> str | None:
+        """The user a users select picked."""
+        return self._entry(block).get("selected_user") or None
 
 
 def field_errors(exc: FieldError) -> dict[str, str]:

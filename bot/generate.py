@@ -14,7 +14,7 @@ from slack_bolt import App
 from slack_sdk import WebClient
 from sqlalchemy.orm import Session
 
-from bot.forms import field_errors
+from bot.forms import Form, field_errors
 from bot.inputs import parse_id
 from bot.modals import on_submit
 from bot.services import Services
@@ -185,7 +185,7 @@ def submit_request(
     if problem:
         return {"brief": problem}
     try:
-        form = read_generate(view["state"]["values"])
+        form = read_generate(Form(view))
     except FieldError as exc:
         return field_errors(exc)
     text = request_content(services, user_id, form)

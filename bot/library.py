@@ -11,7 +11,7 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
-from bot.forms import field_errors
+from bot.forms import Form, field_errors
 from bot.inputs import check_values, parse_id
 from bot.modals import on_submit
 from bot.roles import Role, guard
@@ -157,7 +157,7 @@ def submit_template(
         if context.template_id is not None and base is None:
             return {"name": "This template no longer exists."}
         try:
-            spec = read_template(view["state"]["values"], base)
+            spec = read_template(Form(view), base)
         except FieldError as exc:
             return field_errors(exc)
         try:

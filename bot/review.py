@@ -15,7 +15,7 @@ import redis
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
-from bot.forms import BadInput, read_button
+from bot.forms import BadInput, Form, read_button
 from bot.modals import on_submit
 from bot.roles import Role, guard
 from bot.services import Services
@@ -23,6 +23,7 @@ from bot.verbs import Verb
 from core.agents import OutputInvalid, agent_for
 from core.content import Content, ContentStatus, TransitionError
 from core.draft_checks import DraftText, run_checks
+from core.versions import Version
 from messages.blocks import escape
 from messages.findings import APPROVE_FINDINGS_CALLBACK, confirm_view, findings_text
 from messages.review import (
@@ -38,8 +39,6 @@ from messages.review import (
     ModalContext,
     changes_view,
     edit_view,
-    read_edit,
-    read_reason,
     reject_view,
     show_review,
     title,
@@ -193,7 +192,7 @@ def register(app: App, services: Services) -> None:
     def reject_submitted(ack: Ack, body: dict[str, Any], client: WebClient, context: dict[str, Any]) -> None:
         ack()
         modal = ModalContext.load(body["view"]["private_metadata"])
-        reason = read_reason(body["view"]["state"]["values"]) or None
+        reason = Form(body["view"]).text(REASON) or None
         user_id = context["user_id"]
 
         def tell(text: str, **_: Any) -> None:
@@ -213,7 +212,7 @@ def register(app: App, services: Services) -> None:
     def changes_submitted(ack: Ack, body: dict[str, Any], client: WebClient, context: dict[str, Any]) -> None:
         user_id = context["user_id"]
         content_id = ModalContext.load(body["view"]["private_metadata"]).content_id
-        reason = read_reason(body["view"]["state"]["values"])
+        reason = Form(body["view"]).text(REASON)
         if not reason:
             ack(response_action="errors", errors={REASON: "Say what should change."})
             return
@@ -287,7 +286,7 @@ def save_edit(
     agent = agent_for(content.agent)
     first_field = next(iter(previous.fields))
     try:
-        fields = agent.validate(read_edit(view["state"]["values"], previous))
+        fields = agent.validate(_read_edit(Form(view), previous))
     except OutputInvalid as exc:
         return {
             name if name in previous.fields else first_field: message for name, message in exc.errors.items()
@@ -349,3 +348,11 @@ def _content_id(body: dict[str, Any], respond: Respond) -> int | None:
     except BadInput as exc:
         respond(text=str(exc))
         return None
+
+
+def _read_edit(form: Form, previous: Version) -> dict[str, Any]:
+    """The fields as the person left them, lists split by line, in the previous version's shape."""
+    return {
+        name: form.lines(name) if isinstance(before, list) else form.text(name)
+        for name, before in previous.fields.items()
+    }

@@ -35,6 +35,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
+from core.forms import Errors, FieldError
 from core.library import Template, TemplateStatus
 from core.statistics import BetaPosterior, Log1pPosterior, Posterior, StudentTPosterior, p_best
 from core.templates import TemplateKind
@@ -161,14 +162,6 @@ class ExperimentReport:
         return self.experiment.variant(self.report.winner) if self.report.winner else None
 
 
-class ExperimentError(ValueError):
-    """An experiment cannot be created or changed; `field` names the input a person should fix."""
-
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
-        self.field = field
-
-
 def observations_from_snapshots(metric: Metric, snapshots: Iterable[VariantSnapshot]) -> list[Observation]:
     """One observation per post: its latest snapshot for SAVE_RATE, its 24 h snapshot for VIEWS_24H.
 
@@ -264,23 +257,23 @@ def min_sample_floor(metric: Metric) -> int:
 
 
 def check_new(name: str, template_ids: Sequence[int], metric: Metric, min_sample: int) -> str:
-    """The name to store; raises ExperimentError naming the field to fix."""
+    """The name to store; raises FieldErrors naming every field to fix."""
+    errors = Errors()
     name = name.strip()
     if not name:
-        raise ExperimentError("name", "Give the experiment a name.")
+        errors.add("name", "Give the experiment a name.")
     if len(set(template_ids)) != len(template_ids) or len(template_ids) < 2:
-        raise ExperimentError("templates", "Pick at least two different templates.")
+        errors.add("templates", "Pick at least two different templates.")
     if len(template_ids) > MAX_VARIANTS:
-        raise ExperimentError(
+        errors.add(
             "templates", f"Pick at most {MAX_VARIANTS} templates: each variant needs its share of posts."
         )
     floor = min_sample_floor(metric)
     if min_sample < floor:
-        raise ExperimentError(
-            "min_sample", f"The minimum sample for {metric.label} is at least {floor} posts."
-        )
+        errors.add("min_sample", f"The minimum sample for {metric.label} is at least {floor} posts.")
     if min_sample > MAX_SAMPLE:
-        raise ExperimentError("min_sample", f"The minimum sample is at most {MAX_SAMPLE:,} posts.")
+        errors.add("min_sample", f"The minimum sample is at most {MAX_SAMPLE:,} posts.")
+    errors.raise_any()
     return name[:120]
 
 
@@ -288,13 +281,13 @@ def check_templates(template_ids: Sequence[int], templates: Mapping[int, Templat
     """Variants are active templates of one kind, so the experiment compares like with like."""
     missing = [str(t) for t in template_ids if t not in templates]
     if missing:
-        raise ExperimentError("templates", f"No template {', '.join(missing)}.")
+        raise FieldError("templates", f"No template {', '.join(missing)}.")
     retired = [t.spec.name for t in templates.values() if t.status is not TemplateStatus.ACTIVE]
     if retired:
-        raise ExperimentError("templates", f"Retired templates cannot be tested: {', '.join(retired)}.")
+        raise FieldError("templates", f"Retired templates cannot be tested: {', '.join(retired)}.")
     kinds = {t.spec.kind.value for t in templates.values()}
     if len(kinds) > 1:
-        raise ExperimentError(
+        raise FieldError(
             "templates",
             f"Pick templates of one kind (a hook against a hook); these are {', '.join(sorted(kinds))}.",
         )
@@ -305,7 +298,7 @@ def check_overlap(running: Experiment | None) -> None:
     could not both claim its posts. `running` is the one already covering the channel, if any."""
     if running is not None:
         where = "every channel" if running.channel_id is None else "that channel"
-        raise ExperimentError(
+        raise FieldError(
             "channel",
             f"Experiment {running.id} ({running.name}) already runs on {where}; stop or promote it first: "
             "a post can belong to one experiment only.",
@@ -313,12 +306,12 @@ def check_overlap(running: Experiment | None) -> None:
 
 
 def check_promotion(experiment: Experiment, variant_id: int) -> bool:
-    """True when `variant_id` already won it (promoting again changes nothing); raises ExperimentError
+    """True when `variant_id` already won it (promoting again changes nothing); raises FieldError
     when the experiment has ended otherwise. Whether the variant won is check_winner's question."""
     if experiment.status is ExperimentStatus.PROMOTED and experiment.winner_variant_id == variant_id:
         return True
     if experiment.status is not ExperimentStatus.RUNNING:
-        raise ExperimentError(
+        raise FieldError(
             "status",
             f"Experiment {experiment.id} is {experiment.status.value}; only a running one can be promoted.",
         )
@@ -328,7 +321,7 @@ def check_promotion(experiment: Experiment, variant_id: int) -> bool:
 def check_winner(current: ExperimentReport, variant_id: int) -> None:
     winner = current.winner
     if winner is None or winner.id != variant_id:
-        raise ExperimentError("winner", f"There is no winner to promote: {current.report.message}.")
+        raise FieldError("winner", f"There is no winner to promote: {current.report.message}.")
 
 
 def assign_variant(

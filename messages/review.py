@@ -11,7 +11,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -242,21 +241,6 @@ def edit_view(content: Content, version: Version) -> View:
         close="Cancel",
         blocks=blocks,
     )
-
-
-def read_edit(values: dict[str, dict[str, Any]], previous: Version) -> dict[str, Any]:
-    """The fields as the person left them, lists split by line, in the previous version's shape."""
-    fields: dict[str, Any] = {}
-    for name, before in previous.fields.items():
-        text = (values.get(name, {}).get(name, {}).get("value") or "").strip()
-        fields[name] = (
-            [line.strip() for line in text.splitlines() if line.strip()] if isinstance(before, list) else text
-        )
-    return fields
-
-
-def read_reason(values: dict[str, dict[str, Any]]) -> str:
-    return (values.get(REASON, {}).get(REASON, {}).get("value") or "").strip()
 
 
 def show_review(

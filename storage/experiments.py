@@ -23,7 +23,6 @@ from core.content import NEVER_POSTED
 from core.experiments import (
     Allocation,
     Experiment,
-    ExperimentError,
     ExperimentReport,
     ExperimentStatus,
     Metric,
@@ -37,6 +36,7 @@ from core.experiments import (
     observations_from_snapshots,
     report,
 )
+from core.forms import FieldError
 from core.library import TemplateStatus
 from core.templates import TemplateKind
 from storage.library import current_version_ids, get_templates
@@ -152,12 +152,12 @@ def create_experiment(
 ) -> Experiment:
     """A running experiment on the current versions of `template_ids` (variants A, B, ... in that order).
 
-    Raises ExperimentError naming the field to fix; nothing is written then.
+    Raises FieldError naming the field to fix; nothing is written then.
     """
     name = check_new(name, template_ids, metric, min_sample)
     check_templates(template_ids, get_templates(session, template_ids))
     if channel_id is not None and session.get(ChannelRow, channel_id) is None:
-        raise ExperimentError("channel", f"No channel {channel_id}.")
+        raise FieldError("channel", f"No channel {channel_id}.")
     clash = _running_overlap(session, channel_id)
     check_overlap(_experiment(session, clash) if clash else None)
     row = ExperimentRow(
@@ -226,7 +226,7 @@ def experiment_report(
 def promote(session: Session, experiment_id: int, variant_id: int, user_id: str) -> Experiment:
     """Make `variant_id` the winner, if the report names it; see the module docstring for what follows.
 
-    Promoting the same winner twice is harmless; anything else that cannot be done raises ExperimentError.
+    Promoting the same winner twice is harmless; anything else that cannot be done raises FieldError.
     """
     row = session.get(ExperimentRow, experiment_id)
     if row is None:

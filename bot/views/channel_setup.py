@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
 
 from slack_sdk.models.blocks import (
     Block,
@@ -21,6 +20,7 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.blocks.basic_components import MarkdownTextObject
 from slack_sdk.models.views import View
 
+from bot.forms import Form
 from bot.verbs import quote
 from core.accounts import Account
 from core.channels import (
@@ -174,20 +174,14 @@ def setup_view(channel: Channel, context: SetupContext, account: Account | None 
     )
 
 
-def read_setup(values: dict[str, dict[str, Any]], base: Channel) -> tuple[Channel, bool]:
+def read_setup(form: Form, base: Channel) -> tuple[Channel, bool]:
     """The channel the person filled in, and whether they confirmed a second channel for the element.
 
     Raises FieldErrors naming every block to mark, for anything a person must fix (the channel's own
     rules included: core.channels.validate_channel).
     """
     errors = Errors()
-
-    def text(block: str) -> str:
-        return (values.get(block, {}).get(block, {}).get("value") or "").strip()
-
-    def selected(block: str) -> str:
-        option = values.get(block, {}).get(block, {}).get("selected_option") or {}
-        return option.get("value", "")
+    text, selected = form.text, form.selected
 
     def number(block: str) -> int:
         raw = text(block)
@@ -220,11 +214,10 @@ def read_setup(values: dict[str, dict[str, Any]], base: Channel) -> tuple[Channe
         min_gap=timedelta(
             minutes=errors.read(lambda: number("min_gap"), int(base.min_gap.total_seconds() // 60))
         ),
-        owner_user_id=values.get("owner", {}).get("owner", {}).get("selected_user") or None,
+        owner_user_id=form.user("owner"),
         tiktok_username=base.tiktok_username,
     )
     with errors.checking():
         validate_channel(channel)
     errors.raise_any()
-    allow = values.get(ALLOW_SECOND, {}).get(ALLOW_SECOND, {}).get("selected_options") or []
-    return channel, bool(allow)
+    return channel, bool(form.selected_all(ALLOW_SECOND))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,6 +24,7 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
+from bot.forms import Form
 from core.channels import Channel
 from core.experiments import (
     Allocation,
@@ -298,24 +299,16 @@ def new_view(channels: Sequence[Channel], templates: Sequence[Template], context
     )
 
 
-def read_new(values: Mapping[str, Mapping[str, Any]]) -> NewExperiment:
-    """What the person chose, as typed; create_experiment checks what it means (ExperimentError names the block)."""
-
-    def entry(block: str) -> Mapping[str, Any]:
-        return values.get(block, {}).get(block, {})
-
-    def selected(block: str) -> str:
-        return (entry(block).get("selected_option") or {}).get("value", "")
-
-    channel = selected("channel")
-    raw_sample = (entry("min_sample").get("value") or "").strip()
+def read_new(form: Form) -> NewExperiment:
+    """What the person chose, as typed; create_experiment checks what it means (FieldErrors names the blocks)."""
+    channel = form.selected("channel")
     return NewExperiment(
-        name=(entry("name").get("value") or "").strip(),
+        name=form.text("name"),
         channel_id=int(channel) if channel and channel != EVERY_CHANNEL else None,
-        template_ids=tuple(int(o["value"]) for o in entry("templates").get("selected_options") or []),
-        metric=Metric(selected("metric") or Metric.SAVE_RATE),
-        allocation=Allocation(selected("allocation") or Allocation.EVEN),
-        min_sample=_whole_number(raw_sample),
+        template_ids=tuple(int(value) for value in form.selected_all("templates")),
+        metric=Metric(form.selected("metric") or Metric.SAVE_RATE),
+        allocation=Allocation(form.selected("allocation") or Allocation.EVEN),
+        min_sample=_whole_number(form.text("min_sample")),
     )
 
 

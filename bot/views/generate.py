@@ -17,6 +17,7 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
+from bot.forms import Form
 from core.agents import AgentKind, Product
 from core.channels import Channel
 from core.content import Content, ContentStatus, Priority
@@ -105,23 +106,16 @@ def origin_of(view: dict[str, Any]) -> str:
     return Origin.load(view.get("private_metadata") or "").origin_channel
 
 
-def read_generate(values: dict[str, dict[str, Any]]) -> GenerateForm:
+def read_generate(form: Form) -> GenerateForm:
     """The request the person filled in; FieldErrors names every field to fix."""
     errors = Errors()
-
-    def text(block: str) -> str:
-        return (values.get(block, {}).get(block, {}).get("value") or "").strip()
-
-    def selected(block: str) -> str:
-        option = values.get(block, {}).get(block, {}).get("selected_option") or {}
-        return option.get("value", "")
-
+    text, selected = form.text, form.selected
     if not selected("channel"):
         errors.add("channel", "Choose the channel the content is for.")
     brief = text("brief")
     if not brief:
         errors.add("brief", "Write a brief: what the content should say.")
-    facts = tuple(line.strip() for line in text("product_facts").splitlines() if line.strip())
+    facts = tuple(form.lines("product_facts"))
     if len(facts) > MAX_FACTS:
         errors.add("product_facts", f"Keep to {MAX_FACTS} key facts; these are {len(facts)}.")
     product_title = text("product_title")

@@ -6,7 +6,6 @@ import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from slack_sdk.models.blocks import (
     ActionsBlock,
@@ -24,6 +23,7 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
+from bot.forms import Form
 from bot.verbs import UsageError
 from core.elements import Element
 from core.forms import FieldError
@@ -257,17 +257,13 @@ def template_view(template: Template | None, categories: Sequence[Category], con
     )
 
 
-def read_template(values: Mapping[str, Mapping[str, Any]], base: Template | None) -> TemplateSpec:
+def read_template(form: Form, base: Template | None) -> TemplateSpec:
     """The template the person filled in, checked as core checks library files.
 
     Raises FieldError naming the block to mark: syntax errors and undeclared variables on the body,
     badly written or unused variables on the variables.
     """
-
-    def entry(block: str) -> Mapping[str, Any]:
-        return values.get(block, {}).get(block, {})
-
-    name = (entry("name").get("value") or "").strip()
+    name = form.text("name")
     if not name:
         raise FieldError("name", "Give the template a name.")
     if len(name) > MAX_NAME:
@@ -275,20 +271,20 @@ def read_template(values: Mapping[str, Mapping[str, Any]], base: Template | None
     if base is not None:
         kind = base.spec.kind
     else:
-        chosen = (entry("kind").get("selected_option") or {}).get("value")
+        chosen = form.selected("kind")
         if not chosen:
             raise FieldError("kind", "Choose a kind.")
         kind = TemplateKind(chosen)
-    categories = tuple(o["value"] for o in entry("categories").get("selected_options") or [])
+    categories = tuple(form.selected_all("categories"))
     if not categories:
         raise FieldError("categories", "Choose at least one category.")
-    elements = tuple(Element(o["value"]) for o in entry("elements").get("selected_options") or [])
+    elements = tuple(Element(value) for value in form.selected_all("elements"))
     if not elements:
         raise FieldError("elements", "Tick at least one element.")
-    body = (entry("body").get("value") or "").strip()
+    body = form.text("body")
     if not body:
         raise FieldError("body", "Write the template's text.")
-    variables = parse_variables(entry("variables").get("value") or "")
+    variables = parse_variables(form.raw("variables"))
     names = [v.name for v in variables]
     try:
         check_template(body, names, allow_unused=True)

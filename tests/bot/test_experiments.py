@@ -126,6 +126,20 @@ def test_a_bad_experiment_is_refused_inline(
         assert list_experiments(session) == []
 
 
+def test_every_mistake_in_a_new_experiment_is_marked_at_once(bot: LocalBot) -> None:
+    modal = open_new(bot)
+    values = new_values(bot, hook_ids(bot, "gift-panic"), "1")
+    values["name"] = {"name": text("   ")}
+    reply = bot.workspace.submit(BOB, modal.id, values)
+    assert reply.errors == {
+        "name": "Give the experiment a name.",
+        "templates": "Pick at least two different templates.",
+        "min_sample": "The minimum sample for views at 24 h is at least 2 posts.",
+    }
+    with session_scope(bot.settings.database_url) as session:
+        assert list_experiments(session) == []
+
+
 def test_an_experiment_starts_and_new_requests_for_the_channel_get_a_variant(bot: LocalBot) -> None:
     modal = open_new(bot)
     before = len(bot.standin.ephemerals(CHANNEL, BOB))

@@ -12,7 +12,6 @@ from core.content import TemplateChoice, choose_template
 from core.experiments import (
     Allocation,
     Experiment,
-    ExperimentError,
     ExperimentStatus,
     Metric,
     Observation,
@@ -21,6 +20,7 @@ from core.experiments import (
     check_overlap,
     check_promotion,
 )
+from core.forms import FieldError
 from core.templates import TemplateKind
 
 
@@ -94,7 +94,7 @@ def test_the_default_of_the_agents_best_fitting_kind_wins() -> None:
 def test_a_new_experiment_is_checked_field_by_field(
     name: str, ids: list[int], metric: Metric, min_sample: int, field: str
 ) -> None:
-    with pytest.raises(ExperimentError) as refused:
+    with pytest.raises(FieldError) as refused:
         check_new(name, ids, metric, min_sample)
     assert refused.value.field == field
 
@@ -105,10 +105,10 @@ def test_a_new_experiment_keeps_a_trimmed_name() -> None:
 
 def test_one_experiment_per_channel_and_promotion_only_while_running() -> None:
     check_overlap(None)
-    with pytest.raises(ExperimentError, match="already runs on every channel"):
+    with pytest.raises(FieldError, match="already runs on every channel"):
         check_overlap(hooks_experiment(channel_id=None))
     assert check_promotion(hooks_experiment(), 12) is False
     promoted = hooks_experiment(status=ExperimentStatus.PROMOTED, winner_variant_id=12)
     assert check_promotion(promoted, 12) is True  # again: nothing to do
-    with pytest.raises(ExperimentError, match="is promoted; only a running one"):
+    with pytest.raises(FieldError, match="is promoted; only a running one"):
         check_promotion(promoted, 11)

@@ -13,7 +13,8 @@ from bot.generate import template_for
 from contentbot.seed import seed
 from core.agents import AgentKind
 from core.content import Priority, TemplateChoice
-from core.experiments import Allocation, Experiment, ExperimentError, ExperimentStatus, Metric
+from core.experiments import Allocation, Experiment, ExperimentStatus, Metric
+from core.forms import FieldError
 from core.library import Template
 from core.templates import TemplateKind
 from storage.channels import get_channel
@@ -129,7 +130,7 @@ def test_an_all_channels_experiment_covers_every_channel_and_blocks_a_second(see
     with session_scope(seeded) as session:
         experiment = start(session, channel=None)
         assigned = {name: hook_for(session, channel_id(session, name)) for name in ("Air", "Earth")}
-        with pytest.raises(ExperimentError, match="already runs on every channel") as refused:
+        with pytest.raises(FieldError, match="already runs on every channel") as refused:
             start(session, channel="Water", name="Another")
     assert all(a.variant_id in {v.id for v in experiment.variants} for a in assigned.values())
     assert refused.value.field == "channel"
@@ -153,7 +154,7 @@ def test_a_bad_experiment_is_refused_with_the_field_to_fix(
         picks = {"one": [gift.id], "mixed": [gift.id, caption.id]}
         if "template_ids" in change:
             change = {"template_ids": picks[change["template_ids"]]}
-        with pytest.raises(ExperimentError, match=message) as refused:
+        with pytest.raises(FieldError, match=message) as refused:
             start(session, **change)
         assert list_experiments(session) == []
     assert refused.value.field == field
@@ -163,7 +164,7 @@ def test_a_retired_template_cannot_be_tested(seeded: str) -> None:
     with session_scope(seeded) as session:
         gift, _ = hooks(session, "gift-panic", "three-reasons")
         retire_template(session, gift.id)
-    with session_scope(seeded) as session, pytest.raises(ExperimentError, match="Retired templates"):
+    with session_scope(seeded) as session, pytest.raises(FieldError, match="Retired templates"):
         start(session, template_ids=[gift.id, hooks(session, "three-reasons")[0].id])
 
 
@@ -201,7 +202,7 @@ def test_a_clear_winner_is_promoted_and_becomes_the_channel_default(seeded: str)
             )
         result = experiment_report(session, experiment.id)
         winner = experiment.variant("B")
-        with pytest.raises(ExperimentError, match="no winner to promote"):
+        with pytest.raises(FieldError, match="no winner to promote"):
             promote(session, experiment.id, experiment.variant("A").id, "U0ALICE")
         promoted = promote(session, experiment.id, winner.id, "U0ALICE")
         again = promote(session, experiment.id, winner.id, "U0BOB")
