@@ -3,7 +3,7 @@
 10,000 posts published over the last 30 days on the four channels, about 20 snapshots each
 (200,000 rows); 1% stuck at 0 views, 2% private (no public id), 1% failed, 1% late. A sweep
 is what the alert job does: read the facts (storage.alerts.gather_facts), evaluate the
-default rules of templates/alerts.yaml (core.alerts.evaluate), and apply the conditions
+default rules of data/alerts.yaml (core.alerts.evaluate), and apply the conditions
 (storage.alerts.sweep). Printed: each step's p50 and max over several runs, for the first
 sweep (which opens the alerts) and the steady state (nothing new).
 
@@ -30,6 +30,7 @@ from sqlalchemy.engine import make_url
 from contentbot.seed import seed
 from core.alerts import evaluate
 from core.metrics import MetricSnapshot
+from data import alert_rules
 from storage.alerts import gather_facts, sweep
 from storage.channels import list_channels
 from storage.contents import add_version, create_content
@@ -38,7 +39,6 @@ from storage.heartbeats import beat
 from storage.metrics import record_snapshots
 from storage.migrate import upgrade
 from storage.models import PostRow
-from templates import alert_rules
 
 POSTS = 10_000
 SNAPSHOTS_PER_POST = 20

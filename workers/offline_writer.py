@@ -23,7 +23,7 @@ from typing import Any
 from core.agents import OFFLINE_MODEL, AgentKind, GenerationContext, GenerationRequest
 from core.elements import tokenise
 from core.templates import Category, TemplateKind, TemplateSpec, Variable, render
-from templates import library_categories, library_specs
+from data import library_categories, library_specs
 from workers.llm import LLMResult
 
 # Rendering marks each value, so that what could not be filled can be found and left out afterwards.

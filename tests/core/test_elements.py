@@ -4,15 +4,15 @@ from typing import Any
 
 import pytest
 
-import templates
 from core.elements import Categorisation, Element, ElementRules, categorise, tokenise
+from data import load_library
 
 TITLES = Path(__file__).parent / "data" / "element_titles.csv"
 
 
 @pytest.fixture(scope="module")
 def rules() -> ElementRules:
-    return ElementRules.from_mapping(templates.load_library("elements"))
+    return ElementRules.from_mapping(load_library("elements"))
 
 
 def small_rules(**settings: Any) -> ElementRules:

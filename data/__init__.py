@@ -1,7 +1,9 @@
-"""Jinja2 templates and the library data files people edit by hand.
+"""The files people edit by hand, and their loaders: the agents' prompts (Jinja2, data/prompts/*.j2),
+the template library and the rules it sorts and checks drafts by (data/library/*.yaml), and the alert
+rules (data/alerts.yaml).
 
-The data lives here, beside the templates, so that a person finds it without reading code;
-`core` never reads files, so callers load the data here and hand it to `core`.
+The data lives here, in files rather than code, so that a person finds and changes it without reading
+code; `core` never reads files, so callers load the data here and hand it to `core`.
 """
 
 from __future__ import annotations
@@ -16,29 +18,29 @@ from core.alerts import AlertRuleError, Rule, parse_rules
 from core.draft_checks.rules import Rules, RulesChecker
 from core.templates import Category, TemplateSpec, categories_from_mapping, library_from_mapping
 
-TEMPLATES_DIR = Path(__file__).resolve().parent
-LIBRARY_DIR = TEMPLATES_DIR / "library"
+DATA_DIR = Path(__file__).resolve().parent
+LIBRARY_DIR = DATA_DIR / "library"
 
 
 @cache
 def load_library(name: str) -> Any:
-    """The parsed YAML file `templates/library/<name>.yaml`."""
+    """The parsed YAML file `data/library/<name>.yaml`."""
     with (LIBRARY_DIR / f"{name}.yaml").open(encoding="utf-8") as f:
         return yaml.safe_load(f)
 
 
-PROMPTS_DIR = TEMPLATES_DIR / "prompts"
+PROMPTS_DIR = DATA_DIR / "prompts"
 
 
 @cache
 def prompt_source(name: str) -> str:
-    """The text of the agent prompt `templates/prompts/<name>.j2`, for `core.agents` to render."""
+    """The text of the agent prompt `data/prompts/<name>.j2`, for `core.agents` to render."""
     return (PROMPTS_DIR / f"{name}.j2").read_text(encoding="utf-8")
 
 
 @cache
 def library_specs() -> tuple[TemplateSpec, ...]:
-    """The templates of templates/library/*.yaml, checked (a broken entry raises TemplateError naming it)."""
+    """The templates of data/library/*.yaml, checked (a broken entry raises TemplateError naming it)."""
     return tuple(
         library_from_mapping(
             load_library("hooks"),
@@ -51,15 +53,15 @@ def library_specs() -> tuple[TemplateSpec, ...]:
 
 @cache
 def library_categories() -> tuple[Category, ...]:
-    """The toy and game categories of templates/library/categories.yaml."""
+    """The toy and game categories of data/library/categories.yaml."""
     return tuple(categories_from_mapping(load_library("categories")))
 
 
-ALERT_RULES_FILE = TEMPLATES_DIR / "alerts.yaml"
+ALERT_RULES_FILE = DATA_DIR / "alerts.yaml"
 
 
 def alert_rules(path: Path = ALERT_RULES_FILE) -> tuple[Rule, ...]:
-    """The alert rules of templates/alerts.yaml, or AlertRuleError saying where each mistake is.
+    """The alert rules of data/alerts.yaml, or AlertRuleError saying where each mistake is.
 
     Read afresh on every call: people edit the file, and a sweep should see their change
     without a restart.
@@ -82,7 +84,7 @@ def alert_rules(path: Path = ALERT_RULES_FILE) -> tuple[Rule, ...]:
 
 @cache
 def draft_rules() -> Rules:
-    """The rules checker's phrase lists (templates/library/draft_checks.yaml), compiled."""
+    """The rules checker's phrase lists (data/library/draft_checks.yaml), compiled."""
     return Rules.from_mapping(load_library("draft_checks"))
 
 
