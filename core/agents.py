@@ -1,6 +1,6 @@
 """The AI agents: one interface, five implementations that differ only in prompt and output shape.
 
-An agent is a prompt template (templates/prompts/<name>.j2, rendered with the channel's brand voice,
+An agent is a prompt (data/prompts/<name>.j2, rendered with the channel's brand voice,
 the element, the template's body and the product) and an output model whose JSON schema the model is
 asked to fill and whose validation checks what comes back. `generate` is the plumbing they share:
 
@@ -264,7 +264,7 @@ class Agent:
 
     @property
     def prompt_name(self) -> str:
-        """Its task prompt is templates/prompts/<prompt_name>.j2."""
+        """Its task prompt is data/prompts/<prompt_name>.j2."""
         return self.kind.value
 
     @property
@@ -393,7 +393,7 @@ def generate(
 
 
 def _prompt_values(agent: Agent, request: GenerationRequest, context: GenerationContext) -> dict[str, str]:
-    # Prompt templates get plain strings only, ready to print: lists become lines here, once.
+    # Prompts get plain strings only, ready to print: lists become lines here, once.
     product = request.product
     voice = context.voice
     return {
