@@ -1,13 +1,13 @@
 """Content items and their versions: every generation, edit or regeneration appends a version.
 
 State changes are conditional UPDATEs from the states `core.content` allows, so when two workers or two
-reviewers act at once exactly one wins; the functions say whether the caller was the one.
+reviewers act at once exactly one wins; the functions say whether the caller was the one. The generation
+job's side (claim, lease, finish, the clock's sweep) is storage/generation.py.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
-from datetime import datetime
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from sqlalchemy import ColumnElement, func, select, update
@@ -114,7 +114,7 @@ def get_content(session: Session, content_id: int) -> Content | None:
 def waiting(session: Session, limit: int = 30) -> list[Content]:
     """Content on its way to a decision: generating first, then the queue in run order, then reviews."""
     order = [ContentStatus.GENERATING, ContentStatus.QUEUED, ContentStatus.CHANGES_REQUESTED]
-    rows = session.scalars(select(ContentRow).where(ContentRow.status.in_(_values(WAITING))))
+    rows = session.scalars(select(ContentRow).where(ContentRow.status.in_(status_values(WAITING))))
     contents = [_content(session, row) for row in rows]
 
     def key(content: Content) -> tuple[int, int, int]:
@@ -128,7 +128,7 @@ def by_state(
     session: Session, states: Iterable[ContentStatus], channel_id: int | None = None, limit: int = 30
 ) -> list[Content]:
     """Content in `states` (on one channel, or all), newest first."""
-    query = select(ContentRow).where(ContentRow.status.in_(_values(states)))
+    query = select(ContentRow).where(ContentRow.status.in_(status_values(states)))
     if channel_id is not None:
         query = query.where(ContentRow.channel_id == channel_id)
     rows = session.scalars(query.order_by(ContentRow.updated_at.desc(), ContentRow.id.desc()).limit(limit))
@@ -137,7 +137,7 @@ def by_state(
 
 def reopen(session: Session, content_id: int, user_id: str) -> Content:
     """A rejected item back in review, as it was; raises TransitionError when it is not rejected."""
-    if not _move(
+    if not move(
         session,
         content_id,
         ContentStatus.IN_REVIEW,
@@ -155,140 +155,12 @@ def queue_position(session: Session, content: Content) -> int:
     """1 when `content` is next to be generated: workers take higher priorities first, then the oldest."""
     ahead = 0
     for content_id, priority in session.execute(
-        select(ContentRow.id, ContentRow.priority).where(ContentRow.status.in_(_values(CLAIMABLE)))
+        select(ContentRow.id, ContentRow.priority).where(ContentRow.status.in_(status_values(CLAIMABLE)))
     ):
         rank = Priority(priority).rank
         if (rank, content_id) < (content.priority.rank, content.id):
             ahead += 1
     return ahead + 1
-
-
-# --- Generation (the worker's side) ---------------------------------------------------------------------
-
-
-def claim(session: Session, content_id: int, attempt: int, lease_until: datetime) -> bool:
-    """Take the row for generation attempt `attempt`; False when it is not there to take."""
-    return _move(session, content_id, ContentStatus.GENERATING, attempt=attempt, lease_until=lease_until)
-
-
-def renew(session: Session, content_id: int, attempt: int, lease_until: datetime) -> bool:
-    """Extend the lease of a generation still running; False when the row was taken back."""
-    result = session.execute(
-        update(ContentRow)
-        .where(
-            ContentRow.id == content_id,
-            ContentRow.attempts == attempt,
-            ContentRow.status == ContentStatus.GENERATING.value,
-        )
-        .values(lease_until=lease_until)
-    )
-    return affected(result) == 1
-
-
-def release(session: Session, content_id: int, attempt: int) -> bool:
-    """Give a claimed row back to the queue, for the same attempt to try again later."""
-    return _move(
-        session,
-        content_id,
-        ContentStatus.QUEUED,
-        from_={ContentStatus.GENERATING},
-        attempt=attempt,
-        lease_until=None,
-    )
-
-
-def fail(session: Session, content_id: int, attempt: int, reason: str) -> bool:
-    return _move(session, content_id, ContentStatus.FAILED, attempt=attempt, failure=reason, lease_until=None)
-
-
-def finish(
-    session: Session,
-    content_id: int,
-    attempt: int,
-    fields: Mapping[str, Any],
-    *,
-    element: str,
-    element_reason: str,
-    template_version_ids: Sequence[int],
-    **details: Any,
-) -> Version | None:
-    """Write the generated version and put the content in review; None when the claim was lost.
-
-    The version is credited to the first of `template_version_ids` (what posts copy for performance)."""
-    row = session.get(ContentRow, content_id, populate_existing=True)
-    if row is None:
-        return None
-    feedback = row.feedback
-    moved = _move(
-        session,
-        content_id,
-        ContentStatus.IN_REVIEW,
-        from_={ContentStatus.GENERATING},
-        attempt=attempt,
-        lease_until=None,
-        feedback=None,
-        failure=None,
-        element=element,
-        element_reason=element_reason,
-    )
-    if not moved:
-        return None
-    version = add_version(
-        session,
-        content_id,
-        fields,
-        author_kind="agent",
-        author_id=row.agent,
-        feedback=feedback,
-        template_version_id=template_version_ids[0] if template_version_ids else None,
-        template_version_ids=list(template_version_ids),
-        **details,
-    )
-    return _version(version)
-
-
-def requeue_lapsed(session: Session, now: datetime) -> list[Content]:
-    """Generations whose lease lapsed (the worker died) back in the queue, each as its next attempt."""
-    stale = session.execute(
-        select(ContentRow.id, ContentRow.attempts).where(
-            ContentRow.status == ContentStatus.GENERATING.value, ContentRow.lease_until < now
-        )
-    ).all()
-    requeued = []
-    for content_id, attempt in stale:
-        if _move(
-            session,
-            content_id,
-            ContentStatus.QUEUED,
-            from_={ContentStatus.GENERATING},
-            attempt=attempt,
-            attempts=ContentRow.attempts + 1,
-            lease_until=None,
-        ):
-            requeued.append(content_id)
-    return _contents(session, requeued)
-
-
-def queued_since(session: Session, before: datetime) -> list[Content]:
-    """Content waiting to be generated that nobody touched since `before`: its job may be lost."""
-    ids = session.scalars(
-        select(ContentRow.id).where(ContentRow.status.in_(_values(CLAIMABLE)), ContentRow.updated_at < before)
-    )
-    return _contents(session, ids)
-
-
-def next_attempt(session: Session, content_id: int, attempt: int) -> bool:
-    """Move waiting content from `attempt` to the next one (its job for `attempt` is dead)."""
-    result = session.execute(
-        update(ContentRow)
-        .where(
-            ContentRow.id == content_id,
-            ContentRow.attempts == attempt,
-            ContentRow.status.in_(_values(CLAIMABLE)),
-        )
-        .values(attempts=ContentRow.attempts + 1)
-    )
-    return affected(result) == 1
 
 
 # --- Review (the people's side) -------------------------------------------------------------------------
@@ -300,7 +172,7 @@ def regenerate(session: Session, content_id: int, user_id: str, feedback: str | 
     Raises TransitionError when the content is not in a state to regenerate.
     """
     target = ContentStatus.CHANGES_REQUESTED if feedback else ContentStatus.QUEUED
-    if not _move(
+    if not move(
         session,
         content_id,
         target,
@@ -333,7 +205,7 @@ def decide(
     if target not in (ContentStatus.APPROVED, ContentStatus.REJECTED):
         raise ValueError(f"a review decides approved or rejected, not {target.label}")
     latest = select(func.max(VersionRow.number)).where(VersionRow.content_id == content_id).scalar_subquery()
-    moved = _move(
+    moved = move(
         session,
         content_id,
         target,
@@ -374,7 +246,7 @@ def add_person_version(
     checks: DraftChecks | None = None,
 ) -> Version:
     """A person's edit of version `based_on`, kept as the next version; the content stays in review."""
-    if not _move(session, content_id, ContentStatus.IN_REVIEW, from_={ContentStatus.IN_REVIEW}):
+    if not move(session, content_id, ContentStatus.IN_REVIEW, from_={ContentStatus.IN_REVIEW}):
         raise _refusal(session, content_id, ContentStatus.IN_REVIEW)
     latest = session.scalar(select(func.max(VersionRow.number)).where(VersionRow.content_id == content_id))
     if latest != based_on:
@@ -394,7 +266,7 @@ def add_person_version(
         template_version_ids=edited.template_version_ids,
         checks=checks,
     )
-    return _version(version)
+    return version_of(version)
 
 
 def approve_with_findings(session: Session, content_id: int, number: int, user_id: str) -> Content:
@@ -432,7 +304,7 @@ def versions(session: Session, content_id: int) -> list[Version]:
     rows = session.scalars(
         select(VersionRow).where(VersionRow.content_id == content_id).order_by(VersionRow.number)
     )
-    return [_version(row) for row in rows]
+    return [version_of(row) for row in rows]
 
 
 def version_row_id(session: Session, content_id: int, number: int) -> int:
@@ -446,13 +318,13 @@ def latest_version(session: Session, content_id: int) -> Version | None:
     row = session.scalar(
         select(VersionRow).where(VersionRow.content_id == content_id).order_by(VersionRow.number.desc())
     )
-    return _version(row) if row else None
+    return version_of(row) if row else None
 
 
 # --- Rows to values -------------------------------------------------------------------------------------
 
 
-def _move(
+def move(
     session: Session,
     content_id: int,
     target: ContentStatus,
@@ -462,12 +334,14 @@ def _move(
     where: Iterable[ColumnElement[bool]] = (),
     **values: Any,
 ) -> bool:
+    """Move the content to `target` from the states `core.content` allows (or those of them in `from_`),
+    for `attempt` and `where` when given, setting `values`: True when this caller was the one."""
     allowed = sources(target) if from_ is None else from_
     if not allowed <= sources(target):
         raise TransitionError(f"{target.label} cannot be reached from {sorted(allowed)}")
     conditions: list[ColumnElement[bool]] = [
         ContentRow.id == content_id,
-        ContentRow.status.in_(_values(allowed)),
+        ContentRow.status.in_(status_values(allowed)),
     ]
     if attempt is not None:
         conditions.append(ContentRow.attempts == attempt)
@@ -492,11 +366,12 @@ def _required(session: Session, content_id: int) -> Content:
     return content
 
 
-def _values(statuses: Iterable[ContentStatus]) -> list[str]:
+def status_values(statuses: Iterable[ContentStatus]) -> list[str]:
     return [status.value for status in statuses]
 
 
-def _contents(session: Session, ids: Iterable[int]) -> list[Content]:
+def contents_of(session: Session, ids: Iterable[int]) -> list[Content]:
+    """The content items of `ids`, by id."""
     rows = session.scalars(select(ContentRow).where(ContentRow.id.in_(list(ids))).order_by(ContentRow.id))
     return [_content(session, row) for row in rows]
 
@@ -529,7 +404,7 @@ def _content(session: Session, row: ContentRow) -> Content:
     )
 
 
-def _version(row: VersionRow) -> Version:
+def version_of(row: VersionRow) -> Version:
     return Version(
         number=row.number,
         fields=row.fields,

@@ -50,7 +50,7 @@ from core.versions import Version
 from data import draft_rules, load_library, prompt_source
 from messages.review import failure_blocks, show_review, title, version_note
 from messages.slack import direct_message, slack_client
-from storage import contents
+from storage import contents, generation
 from storage.channels import get_channel_by_id
 from storage.db import session_scope
 from storage.installation import installation_id
@@ -122,13 +122,13 @@ class Generation:
     attempt: int
 
     def claim(self, session: Any, until: datetime) -> bool:
-        return contents.claim(session, self.row_id, self.attempt, until)
+        return generation.claim(session, self.row_id, self.attempt, until)
 
     def renew(self, session: Any, until: datetime) -> bool:
-        return contents.renew(session, self.row_id, self.attempt, until)
+        return generation.renew(session, self.row_id, self.attempt, until)
 
     def release(self, session: Any) -> bool:
-        return contents.release(session, self.row_id, self.attempt)
+        return generation.release(session, self.row_id, self.attempt)
 
     def not_claimed(self) -> str:
         return f"content {self.row_id} attempt {self.attempt}: not waiting to be generated"
@@ -148,7 +148,7 @@ class Generation:
         element, reason = _element(settings, work, draft.fields)
         checks = _check(settings, work, draft.fields)
         with session_scope(settings.database_url) as session:
-            version = contents.finish(
+            version = generation.finish(
                 session,
                 content_id,
                 attempt,
@@ -174,7 +174,7 @@ class Generation:
         """Mark the content failed and tell the requester (and the review thread, if there is one)."""
         settings, content_id = self.settings, self.row_id
         with session_scope(settings.database_url) as session:
-            if not contents.fail(session, content_id, self.attempt, reason):
+            if not generation.fail(session, content_id, self.attempt, reason):
                 return f"content {content_id} attempt {self.attempt}: failed, but the clock had moved it on"
             content = contents.get_content(session, content_id)
         assert content is not None
@@ -197,8 +197,8 @@ class Generation:
 def recover(connection: redis.Redis, database_url: str, now: datetime) -> list[int]:
     """The clock's sweep; returns the ids of content it queued again."""
     with session_scope(database_url) as session:
-        lapsed = contents.requeue_lapsed(session, now)
-        waiting = contents.queued_since(session, now - LOST_AFTER)
+        lapsed = generation.requeue_lapsed(session, now)
+        waiting = generation.queued_since(session, now - LOST_AFTER)
     for content in lapsed:
         log.warning(
             "content %s: its worker stopped mid-generation; queued as attempt %s",
@@ -213,7 +213,7 @@ def recover(connection: redis.Redis, database_url: str, now: datetime) -> list[i
             continue
         if status is not None:  # failed, stopped or cancelled: its id is spent, so take the next one
             with session_scope(database_url) as session:
-                if not contents.next_attempt(session, content.id, content.attempts):
+                if not generation.next_attempt(session, content.id, content.attempts):
                     continue
                 content = contents.get_content(session, content.id) or content
         enqueue_generation(connection, database_url, content)
