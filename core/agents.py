@@ -1,8 +1,8 @@
 """The AI agents: one interface, five implementations that differ only in prompt and output shape.
 
-An agent is a prompt (data/prompts/<name>.j2, rendered with the channel's brand voice,
-the element, the template's body and the product) and an output model whose JSON schema the model is
-asked to fill and whose validation checks what comes back. `generate` is the plumbing they share:
+An agent is a prompt (data/prompts/<name>.j2, rendered with the channel's brand voice, the element,
+the template's body and the product) and an output model (core/agent_outputs.py) whose JSON schema the
+model is asked to fill and whose validation checks what comes back. `generate` is the plumbing they share:
 
     draft = generate(agent_for(AgentKind.BLOG_POST), request, context, writer, prompts)
 
@@ -20,8 +20,9 @@ from enum import StrEnum
 from functools import cache
 from typing import Any, ClassVar, Protocol
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import ValidationError
 
+from core.agent_outputs import BlogPost, Output, ShopListing, SocialPost, TikTokHook, TikTokScript
 from core.channels import BrandVoice
 from core.elements import Element
 from core.templates import TemplateKind, TemplateSpec, render
@@ -187,70 +188,6 @@ class Draft:
     @property
     def offline(self) -> bool:
         return self.model == OFFLINE_MODEL
-
-
-# --- Output shapes --------------------------------------------------------------------------------------
-
-
-def _hashtag(tag: str) -> str:
-    # Models write "#Kites", "kites" or "Kite Flying"; one form keeps captions and fingerprints stable.
-    word = re.sub(r"[^\w]", "", tag)
-    if not word:
-        raise ValueError(f"{tag!r} is not a hashtag")
-    return f"#{word}"
-
-
-class Output(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-    @field_validator("hashtags", mode="after", check_fields=False)
-    @classmethod
-    def _hashtags(cls, tags: list[str]) -> list[str]:
-        unique = {_hashtag(tag).casefold(): _hashtag(tag) for tag in reversed(tags)}
-        return list(reversed(unique.values()))
-
-
-def _hashtags_field() -> Any:
-    return Field(
-        min_length=1, max_length=8, title="Hashtags", description="3-5 hashtags, most specific first"
-    )
-
-
-class TikTokScript(Output):
-    hook: str = Field(
-        min_length=1, max_length=150, title="Hook", description="The first 1-3 seconds, said aloud"
-    )
-    beats: list[str] = Field(
-        min_length=2, max_length=8, title="Script beats", description="One beat per line, with timing"
-    )
-    caption: str = Field(min_length=1, max_length=2200, title="Caption")
-    hashtags: list[str] = _hashtags_field()
-
-
-class TikTokHook(Output):
-    hook: str = Field(
-        min_length=1, max_length=150, title="Hook", description="The first 1-3 seconds, said aloud"
-    )
-    caption: str = Field(min_length=1, max_length=2200, title="Caption")
-    hashtags: list[str] = _hashtags_field()
-
-
-class SocialPost(Output):
-    post: str = Field(min_length=1, max_length=2000, title="Post")
-    hashtags: list[str] = _hashtags_field()
-
-
-class BlogPost(Output):
-    title: str = Field(min_length=1, max_length=120, title="Title")
-    body: str = Field(min_length=1, max_length=3000, title="Body", description="Markdown, 300-450 words")
-
-
-class ShopListing(Output):
-    title: str = Field(
-        min_length=1, max_length=255, title="Title", description="Product, key feature, age range"
-    )
-    selling_points: list[str] = Field(min_length=1, max_length=6, title="Selling points")
-    description: str = Field(min_length=1, max_length=3000, title="Description")
 
 
 # --- Agents ---------------------------------------------------------------------------------------------
