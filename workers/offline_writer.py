@@ -22,43 +22,26 @@ from typing import Any
 
 from core.agents import OFFLINE_MODEL, AgentKind, GenerationContext, GenerationRequest
 from core.elements import tokenise
-from core.templates import Category, TemplateKind, TemplateSpec, Variable, render
+from core.templates import TemplateKind, TemplateSpec, Variable, render
 from data import library_categories, library_specs
 from workers.llm import LLMResult
+from workers.offline_brief import (
+    AGES,
+    FLUFF,
+    GENERIC,
+    QUOTED,
+    ages,
+    category,
+    hashtag_word,
+    named,
+    noun_phrase,
+    short_title,
+)
 
 # Rendering marks each value, so that what could not be filled can be found and left out afterwards.
 _GAP, _OPEN, _CLOSE = "\ue000", "\ue001", "\ue002"
 _MARKS = re.compile(f"[{_GAP}{_OPEN}{_CLOSE}]")
 
-# Ages as briefs, facts and boxes say them: "ages 3-6", "aged 5 to 8", "8+", "6 year olds", "3 and up".
-_AGES = re.compile(
-    r"\b(?:ages?|aged)\s*(?P<a>\d{1,2}\s*(?:-|–|to)\s*\d{1,2}|\d{1,2}\s*\+?)"
-    r"|\b(?P<b>\d{1,2}\s*(?:-|–|to)\s*\d{1,2}|\d{1,2})\s*[- ]?(?:years?|yrs?|y/?o)(?:[- ]olds?)?"
-    r"(?P<up>\s*\+|\s+(?:and|&)\s+(?:up|over|older))?"
-    r"|\b(?P<c>\d{1,2})\s*\+"
-    r"|\b(?P<d>\d{1,2})\s+(?:and|&)\s+(?:up|over|older)\b",
-    re.IGNORECASE,
-)
-_MONTHS = re.compile(r"\s*(?:m|mo|mos|months?)\b", re.IGNORECASE)
-_QUOTED = re.compile(r"[\"“]([^\"”]+)[\"”]")
-# Where a brief's noun phrase ends: punctuation, or a word that starts a clause ("kites that loop").
-_BOUNDARY = re.compile(
-    r"[,.;:!?()\[\]{}\n–—]|\s-\s|\b(?:that|which|who|where|when|with|for|to|so|because|about|and|but|or"
-    r"|in|on|at|from|by|while|is|are|was|were|can|will|it|its|it's|mention\w*|show\w*|featur\w*)\b",
-    re.IGNORECASE,
-)
-_PROPER = re.compile(r"\b[A-Z][\w'’-]*(?:\s+(?:[A-Z][\w'’-]*|&|of))*\s+[A-Z][\w'’-]*")
-# Words of a brief that ask for content or praise it, not name the toy.
-_FLUFF = frozenset(
-    re.findall(
-        r"\S+",
-        "a an the our my your new some this these those their kids kid kids' children child fun great cool "
-        "awesome amazing best little super make write create do post video hook script caption blog listing "
-        "promote please shop social description tiktok any all short quick",
-    )
-)
-# Words too common to say which library category a product is in, or which template a brief asks for.
-_GENERIC = frozenset(tokenise("toy play game kit set kid and age year old month"))
 # A stage direction ("[ON SCREEN] Ages 6+.") starts a sentence of its own.
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+|(?<=[.!?][\"”])\s+|\s+(?=\[[A-Z /-]+\])")
 _CLAUSE = re.compile(r"; ")
@@ -103,28 +86,28 @@ class _Draft:
         self.facts = [fact for fact in (_clean(f) for f in (product.facts if product else ())) if fact]
         title = _clean(product.title) if product else ""
         # What the brief names when no product does: "a stunt kite that loops" -> "stunt kite".
-        self.phrase = "" if title else _noun_phrase(brief)
-        self.name = _short_title(title) or _named(self.phrase)
+        self.phrase = "" if title else noun_phrase(brief)
+        self.name = short_title(title) or named(self.phrase)
         self.full_title = title or self.name
         product_category = _clean(product.category) if product else ""
         self.category = (
-            _category(product_category) or _category(title) or _category(self.phrase) or _category(brief)
+            category(product_category) or category(title) or category(self.phrase) or category(brief)
         )
         self.kind = (
             product_category.split(">")[-1].strip().lower()
             or (self.category.label.split(",")[0].lower() if self.category else "")
             or (self.phrase if self.phrase.islower() else "")
         )
-        self.age_range, self.age = _ages(product.age_grade if product else "", *self.facts, brief)
+        self.age_range, self.age = ages(product.age_grade if product else "", *self.facts, brief)
         # A fact that only states the ages is not a reason to buy.
-        self.selling = [f for f in self.facts if not _AGES.fullmatch(f.strip(" ."))]
-        cta = _QUOTED.search(context.voice.cta_style)
+        self.selling = [f for f in self.facts if not AGES.fullmatch(f.strip(" ."))]
+        cta = QUOTED.search(context.voice.cta_style)
         self.cta = _clean(cta.group(1)) if cta else "Save this for later."
         self.safety = self.category.safety if self.category else ""
         own = [tag for tag in context.hashtags if re.sub(r"\W", "", tag)]
-        fallback = _hashtag_word(self.kind or self.phrase or context.channel_name) or "Toys"
+        fallback = hashtag_word(self.kind or self.phrase or context.channel_name) or "Toys"
         self.hashtags = own[:8] or [f"#{fallback}"]
-        self.angle = {w for w in tokenise(brief) if len(w) > 3 and w not in _FLUFF} - _GENERIC
+        self.angle = {w for w in tokenise(brief) if len(w) > 3 and w not in FLUFF} - GENERIC
         # The channel's words to avoid, and their forms ("messy" is "mess" too): a template saying one ranks last.
         stems = [re.escape(re.sub(r"(?<=\w\w\w)y$", "", w.strip())) for w in context.voice.words_to_avoid]
         self.avoid = re.compile(
@@ -209,8 +192,8 @@ class _Draft:
         )
 
     def caption(self) -> str:
-        ages = f"Ages {self.age_range}." if self.age_range else ""
-        fallback = " ".join(p for p in (f"{self.name}." if self.name else "", ages, self.safety) if p)
+        age_line = f"Ages {self.age_range}." if self.age_range else ""
+        fallback = " ".join(p for p in (f"{self.name}." if self.name else "", age_line, self.safety) if p)
         return self.render(TemplateKind.CAPTION) or fallback or self.cta
 
     def ages_and_safety(self) -> str:
@@ -336,89 +319,13 @@ def _only_hashtags(line: str) -> bool:
     return bool(line.split()) and all(word.startswith("#") for word in line.split())
 
 
-# --- What the request says ------------------------------------------------------------------------------
+# --- Text in and out (what the request says is read in workers/offline_brief.py) -----------------------
 
 
 def _clean(text: str) -> str:
     """Text from people or the shop, safe to put in a draft: no template marks or brackets."""
     text = _MARKS.sub("", text).translate(str.maketrans("[]", "()", "{}"))
     return re.sub(r"\s+", " ", text).strip()
-
-
-def _ages(grade: str, *texts: str) -> tuple[str, str]:
-    """The age range ("3+", "4-7") and the youngest age in years, from the age grade or the first text
-    that names one; a range in months gives no age in years."""
-    if grade and not _age_in(f"ages {grade}"):
-        return grade, ""
-    for text in (f"ages {grade}" if grade else "", *texts):
-        if found := _age_in(text):
-            youngest = re.match(r"\d+", found)
-            return found, youngest.group() if youngest else ""
-    return "", ""
-
-
-def _age_in(text: str) -> str:
-    for match in _AGES.finditer(text):
-        if _MONTHS.match(text, match.end()):
-            continue
-        if match.group("a"):
-            found = match.group("a")
-        elif match.group("b"):
-            found = match.group("b") + ("+" if match.group("up") else "")
-        else:
-            found = (match.group("c") or match.group("d")) + "+"
-        return re.sub(r"\s*(?:-|–|to)\s*", "-", found).replace(" ", "")
-    return ""
-
-
-def _noun_phrase(brief: str) -> str:
-    """The toy a brief names, in at most four words: a quoted or capitalised name, else the first clause
-    without the words that ask for content ("write a hook about our ...")."""
-    text = _AGES.sub(" ", brief)
-    quoted = _QUOTED.search(text)
-    if quoted and len(quoted.group(1).split()) <= 4:
-        return quoted.group(1).strip()
-    proper = _PROPER.search(text)
-    if proper:
-        words = [w for w in proper.group().split() if w.lower() not in _FLUFF]
-        if len(words) >= 2:
-            rest = _BOUNDARY.split(text[proper.end() :], maxsplit=1)[0].split()
-            return " ".join([*words, *rest[:2]][:4])
-    for chunk in _BOUNDARY.split(text):
-        words = re.findall(r"[\w'’-]+", chunk)
-        while words and words[0].lower() in _FLUFF:
-            words.pop(0)
-        while words and words[-1].lower() in _FLUFF:
-            words.pop()
-        if words:
-            return " ".join(words[-3:])
-    return ""
-
-
-def _named(phrase: str) -> str:
-    """How a draft says a toy the brief names in plain words: "this stunt kite"; names stay as they are."""
-    if not phrase or not phrase.islower():
-        return phrase
-    return f"{'these' if re.search(r'[^s]s$', phrase) else 'this'} {phrase}"
-
-
-def _short_title(title: str) -> str:
-    """A shop title as parents would say it: "Sea Squirters Bath Set - 6 Animals, Ages 1-4" -> its name."""
-    head = re.split(r"\s[-–—|]\s|[,(:]", title, maxsplit=1)[0].strip()
-    return " ".join(head.split()[:6]) if re.search(r"\w", head) else ""
-
-
-def _category(text: str) -> Category | None:
-    """The library category `text` names: sharing the most telling words with its slug and label."""
-    words = set(tokenise(text)) - _GENERIC
-    if not words:
-        return None
-    best = max(library_categories(), key=lambda c: len(words & set(tokenise(f"{c.slug} {c.label}"))))
-    return best if words & set(tokenise(f"{best.slug} {best.label}")) else None
-
-
-def _hashtag_word(text: str) -> str:
-    return "".join(word.capitalize() for word in re.findall(r"[^\W_]+", text))
 
 
 def _fit(text: str, limit: int) -> str:
