@@ -19,11 +19,9 @@ Run it by hand with `python -m standins.anthropic --port 8765`; it prints its ba
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import math
 import re
-import sys
 import threading
 import typing
 import uuid
@@ -34,7 +32,7 @@ from typing import Any, Literal
 
 from anthropic.types import ModelParam
 
-from standins.loopback import Answer, LoopbackServer, Request
+from standins.loopback import Answer, LoopbackServer, Request, StandIn, serve_until_interrupted
 
 # The models the installed SDK knows by name; asking for any other model gets a 404, as from the API.
 KNOWN_MODELS: frozenset[str] = frozenset(typing.get_args(typing.get_args(ModelParam)[0]))
@@ -529,7 +527,7 @@ def _message(request: dict[str, Any], block: dict[str, Any]) -> dict[str, Any]:
 # --- The server ---------------------------------------------------------------------------------------
 
 
-class AnthropicStandIn:
+class AnthropicStandIn(StandIn):
     """A Messages API on 127.0.0.1, scriptable from tests. Use as a context manager, or start()/stop()."""
 
     def __init__(
@@ -540,25 +538,8 @@ class AnthropicStandIn:
         self._lock = threading.Lock()
         self._script: deque[_Step] = deque()
         self._requests: list[RecordedRequest] = []
-        self._stopping = threading.Event()
         self._server = LoopbackServer(self._handle, name="Anthropic stand-in", port=port)
-
-    # Lifecycle
-
-    def start(self) -> AnthropicStandIn:
-        self._stopping.clear()
-        self._server.start()
-        return self
-
-    def stop(self) -> None:
-        self._stopping.set()  # wakes requests held back by slow()
-        self._server.stop()
-
-    def __enter__(self) -> AnthropicStandIn:
-        return self.start()
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.stop()
+        super().__init__(self._server)  # stop() wakes requests held back by slow()
 
     @property
     def base_url(self) -> str:
@@ -700,13 +681,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--api-key", default="test-key", help="the key clients must send (default: test-key)")
     args = parser.parse_args(argv)
     with AnthropicStandIn(api_key=args.api_key, port=args.port) as standin:
-        print(standin.base_url, flush=True)
-        print(
-            f"Set ANTHROPIC_BASE_URL={standin.base_url} and ANTHROPIC_API_KEY={args.api_key}; Ctrl-C stops.",
-            file=sys.stderr,
+        serve_until_interrupted(
+            standin.base_url,
+            f"Set ANTHROPIC_BASE_URL={standin.base_url} and ANTHROPIC_API_KEY={args.api_key}.",
         )
-        with contextlib.suppress(KeyboardInterrupt):
-            threading.Event().wait()
 
 
 if __name__ == "__main__":

@@ -2,18 +2,20 @@
 request to one function and writes back what it returns.
 
 A stand-in is then only its wire format: `handle(request) -> Answer`, or None to drop the
-connection without answering (what a client sees when a server dies after acting).
+connection without answering (what a client sees when a server dies after acting), and its
+lifecycle is `StandIn`'s.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, Self
 from urllib.parse import urlsplit
 
 
@@ -86,6 +88,44 @@ class LoopbackServer:
             raise RuntimeError(f"the {self._name} is not running; call start() or use it in a `with` block")
         host, port = self._server.server_address[:2]
         return f"http://{host!s}:{port}"
+
+
+class StandIn:
+    """A stand-in's lifecycle over its servers: start() (which returns it), stop(), or a `with` block.
+
+    An answer held back on purpose (a slow reply) waits on `_stopping`, which stop() sets, so that it
+    ends at once instead of holding up the server's shutdown.
+    """
+
+    def __init__(self, *servers: LoopbackServer) -> None:
+        self._servers = servers
+        self._stopping = threading.Event()
+
+    def start(self) -> Self:
+        self._stopping.clear()
+        for server in self._servers:
+            server.start()
+        return self
+
+    def stop(self) -> None:
+        self._stopping.set()
+        for server in self._servers:
+            server.stop()
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+
+def serve_until_interrupted(url: str, settings: str) -> None:
+    """For `python -m standins.<name>`: print the running stand-in's URL (for scripts) and the settings
+    that reach it (for people), then serve until Ctrl-C."""
+    print(url, flush=True)
+    print(f"{settings}\nCtrl-C stops.", file=sys.stderr)
+    with contextlib.suppress(KeyboardInterrupt):
+        threading.Event().wait()
 
 
 class _Server(ThreadingHTTPServer):

@@ -40,7 +40,7 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qs, parse_qsl, urlencode, urlsplit, urlunsplit
 
-from standins.loopback import Answer, LoopbackServer, Request
+from standins.loopback import Answer, LoopbackServer, Request, StandIn
 
 ACCESS_TOKEN_SECONDS = 7 * 24 * 3600  # a live capture and two integrators agree (§4.1)
 REFRESH_TOKEN_SECONDS = 365 * 24 * 3600
@@ -121,7 +121,7 @@ class _Reject(Exception):
         self.message = message
 
 
-class TikTokShopStandIn:
+class TikTokShopStandIn(StandIn):
     def __init__(
         self,
         *,
@@ -164,23 +164,7 @@ class TikTokShopStandIn:
         self._lock = threading.Lock()
         self._api = LoopbackServer(self._handle_api, name="tiktok-shop-standin", port=api_port)
         self._auth = LoopbackServer(self._handle_auth, name="tiktok-shop-auth-standin", port=auth_port)
-
-    # --- running ---------------------------------------------------------------------------------
-
-    def start(self) -> None:
-        self._api.start()
-        self._auth.start()
-
-    def stop(self) -> None:
-        self._api.stop()
-        self._auth.stop()
-
-    def __enter__(self) -> TikTokShopStandIn:
-        self.start()
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.stop()
+        super().__init__(self._api, self._auth)
 
     @property
     def api_url(self) -> str:

@@ -25,7 +25,7 @@ from collections.abc import Iterable
 from typing import Any
 from urllib.parse import parse_qsl
 
-from standins.loopback import Answer, LoopbackServer, Request
+from standins.loopback import Answer, LoopbackServer, Request, StandIn
 from standins.tiktok import display, oauth, posting
 from standins.tiktok.faults import INTERNAL, RATE_LIMITED, ROUTES, Endpoint, Faults, fault_answer
 from standins.tiktok.model import (
@@ -87,7 +87,7 @@ _TOKEN_HANDLERS = {
 _OAUTH_HANDLERS = {"token": oauth.token, "revoke": oauth.revoke}
 
 
-class TikTokStandIn:
+class TikTokStandIn(StandIn):
     """TikTok's v2 APIs on 127.0.0.1, scriptable from tests. Use as a context manager."""
 
     def __init__(
@@ -131,25 +131,8 @@ class TikTokStandIn:
         self.faults = Faults()
         self._windows = SlidingWindow()
         self._lock = threading.RLock()
-        self._stopping = threading.Event()
         self._server = LoopbackServer(self._handle, name="TikTok stand-in", port=port)
-
-    # Lifecycle
-
-    def start(self) -> TikTokStandIn:
-        self._stopping.clear()
-        self._server.start()
-        return self
-
-    def stop(self) -> None:
-        self._stopping.set()
-        self._server.stop()
-
-    def __enter__(self) -> TikTokStandIn:
-        return self.start()
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.stop()
+        super().__init__(self._server)
 
     @property
     def base_url(self) -> str:

@@ -7,10 +7,8 @@ page logs that account in.
 from __future__ import annotations
 
 import argparse
-import contextlib
-import sys
-import threading
 
+from standins.loopback import serve_until_interrupted
 from standins.tiktok import TikTokStandIn
 
 
@@ -31,15 +29,12 @@ def main(argv: list[str] | None = None) -> None:
     ) as standin:
         standin.add_account(args.account, private=args.private)
         tokens = standin.issue_tokens(args.account)
-        print(standin.base_url, flush=True)
-        print(
+        serve_until_interrupted(
+            standin.base_url,
             f"Set TIKTOK_API_URL={standin.base_url} TIKTOK_AUTH_URL={standin.base_url} "
             f"TIKTOK_CLIENT_KEY={args.client_key} TIKTOK_CLIENT_SECRET={args.client_secret}\n"
-            f"Access token for {args.account}: {tokens['access_token']}\nCtrl-C stops.",
-            file=sys.stderr,
+            f"Access token for {args.account}: {tokens['access_token']}",
         )
-        with contextlib.suppress(KeyboardInterrupt):
-            threading.Event().wait()
 
 
 if __name__ == "__main__":
