@@ -17,15 +17,12 @@ import random
 import statistics
 import tempfile
 import time
-import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, insert, text
-from sqlalchemy.engine import make_url
+from scratch_db import scratch_postgres  # this folder is on sys.path when run as a script
+from sqlalchemy import insert, text
 
 from contentbot.seed import seed
 from core.alerts import evaluate
@@ -34,7 +31,7 @@ from data import alert_rules
 from storage.alerts import gather_facts, sweep
 from storage.channels import list_channels
 from storage.contents import add_version, create_content
-from storage.db import dispose_all, session_scope
+from storage.db import session_scope
 from storage.heartbeats import beat
 from storage.metrics import record_snapshots
 from storage.migrate import upgrade
@@ -122,21 +119,6 @@ def measure(name: str, url: str) -> None:
                 f"{name:<10} {phase:<7} {what:<13} {conditions:>10,} {changed:>8,} "
                 f"{statistics.median(timings):>8.1f} {max(timings):>8.1f}{flag}"
             )
-
-
-@contextmanager
-def scratch_postgres(admin_url: str) -> Iterator[str]:
-    name = f"contentbot_bench_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
-    finally:
-        dispose_all()
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def main() -> None:

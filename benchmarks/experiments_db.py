@@ -18,14 +18,12 @@ import random
 import statistics
 import tempfile
 import time
-import uuid
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import create_engine, insert, text
-from sqlalchemy.engine import make_url
+from scratch_db import scratch_postgres  # this folder is on sys.path when run as a script
+from sqlalchemy import insert, text
 
 from bot.generate import template_for
 from contentbot.seed import seed
@@ -33,7 +31,7 @@ from core.agents import AgentKind
 from core.experiments import Allocation, Metric
 from storage.channels import get_channel
 from storage.contents import add_version, create_content
-from storage.db import dispose_all, session_scope
+from storage.db import session_scope
 from storage.experiments import create_experiment, experiment_report
 from storage.library import list_active
 from storage.migrate import upgrade
@@ -139,21 +137,6 @@ def measure(name: str, url: str, metric: Metric) -> None:
         print(
             f"{name:<10} {metric.value:<10} {what:<15} {measured:>8,} {p50:>8.1f} {max(timings):>8.1f}{flag}"
         )
-
-
-@contextmanager
-def scratch_postgres(admin_url: str) -> Iterator[str]:
-    name = f"contentbot_bench_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
-    finally:
-        dispose_all()
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def main() -> None:

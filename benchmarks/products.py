@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from cryptography.fernet import Fernet
-from experiments_db import scratch_postgres  # this folder is on sys.path when run as a script
+from scratch_db import scratch_postgres  # this folder is on sys.path when run as a script
 
 from core.products import ShopProduct
 from standins.tiktok_shop import TikTokShopStandIn
