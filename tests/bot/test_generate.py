@@ -6,6 +6,7 @@ Jobs run on real RQ (`bot.run_jobs()`); with Claude, the real SDK talks to the A
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 import redis
@@ -93,6 +94,19 @@ def test_the_shortcut_queues_and_the_draft_arrives_for_review(offline_bot: Local
     assert content(offline_bot, 1).status == ContentStatus.IN_REVIEW
 
 
+def shop_listing(brief: str, facts: str) -> dict[str, dict[str, Any]]:
+    """The request modal's values for a TikTok Shop listing of the Tidepool Bath Boat on Water."""
+    return {
+        "agent": {"agent": select("tiktok_shop")},
+        "channel": {"channel": select("2")},
+        "brief": {"brief": text(brief)},
+        "product_title": {"product_title": text("Tidepool Bath Boat")},
+        "product_category": {"product_category": text("Toys > Bath > Water Toys")},
+        "product_age_grade": {"product_age_grade": text("3+")},
+        "product_facts": {"product_facts": text(facts)},
+    }
+
+
 def library_templates(bot: LocalBot, version: Version) -> list[TemplateSpec]:
     with session_scope(bot.settings.database_url) as session:
         found = [template_version(session, v) for v in version.template_version_ids]
@@ -134,15 +148,7 @@ def test_an_offline_draft_from_no_library_template_says_none(offline_bot: LocalB
     reply = offline_bot.workspace.submit(
         REQUESTER,
         modal.id,
-        {
-            "agent": {"agent": select("tiktok_shop")},
-            "channel": {"channel": select("2")},
-            "brief": {"brief": text("Launch listing")},
-            "product_title": {"product_title": text("Tidepool Bath Boat")},
-            "product_category": {"product_category": text("Toys > Bath > Water Toys")},
-            "product_age_grade": {"product_age_grade": text("3+")},
-            "product_facts": {"product_facts": text("Squirts water from its funnel")},
-        },
+        shop_listing("Launch listing", "Squirts water from its funnel"),
     )
     assert reply.status == 200 and not reply.errors
     assert offline_bot.run_jobs()
@@ -175,14 +181,8 @@ def test_the_modal_request_with_template_and_product_reaches_claude(
         REQUESTER,
         modal.id,
         {
-            "agent": {"agent": select("tiktok_shop")},
-            "channel": {"channel": select("2")},
+            **shop_listing("Launch listing for summer", "Ages 3-6\nSquirts water from its funnel\n"),
             "template": {"template": select(str(template_version))},
-            "brief": {"brief": text("Launch listing for summer")},
-            "product_title": {"product_title": text("Tidepool Bath Boat")},
-            "product_category": {"product_category": text("Toys > Bath > Water Toys")},
-            "product_age_grade": {"product_age_grade": text("3+")},
-            "product_facts": {"product_facts": text("Ages 3-6\nSquirts water from its funnel\n")},
             "priority": {"priority": select("high")},
         },
     )
