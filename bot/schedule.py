@@ -25,7 +25,7 @@ from bot.services import Services
 from bot.verbs import Command, Reply, UsageError, Verb
 from core.content import ContentStatus
 from core.fingerprint import Fingerprint
-from core.posts import PostStatus, TransitionError
+from core.posts import PostStatus, TransitionError, inbox_share_problem
 from core.slots import check_time, next_free_slot
 from core.when import WhenError, parse_when
 from messages.blocks import escape
@@ -110,6 +110,9 @@ def place(
             text = version_text(version.fields)
             found = conflicts(session, Fingerprint.of_text(text), channel_id=channel.id, when=at)
             problems += [f"It repeats {c.reason}" for c in found[:5]]
+        if channel.posting_mode.value == "draft":
+            share = inbox_share_problem(at, posts.pending_inbox_times(session, channel.id, at))
+            problems += [share] if share else []
         sandbox = use_sandbox(settings)
         account = None if sandbox else get_account(session, channel.id)
         if not sandbox and (account is None or not account.connected):
@@ -219,9 +222,7 @@ def register(app: App, services: Services) -> None:
             return
         now = datetime.now(UTC)
         with services.db() as session:
-            moved = posts.move(
-                session, post_id, None, PostStatus.SCHEDULED, scheduled_at=now, failure=None, publish_id=None
-            )
+            moved = posts.retry(session, post_id, now)
             post = posts.get_post(session, post_id)
         if not moved or post is None:
             respond(text="Nothing changed: only a failed post can be retried.", replace_original=False)
