@@ -106,11 +106,13 @@ def tiktok_callback(services: Services, client: WebClient, query: Mapping[str, s
     account = connected.account
     text = f"Connected channel *{escape(name)}* to {escape(account.describe())}."
     with services.db() as session:
-        failed = len(posts.failed_posts(session, taken.channel_id))
+        failed = posts.failed_posts(session, taken.channel_id)
     blocks: list[Block] = [section(f":white_check_mark: {text}")]
     if failed:
         # One lapsed grant fails every post of the channel: one press sends them all again.
-        blocks += retry_channel_blocks(taken.channel_id, failed)
+        blocks += retry_channel_blocks(taken.channel_id, len(failed))
+    for post in failed:
+        show_post(settings, post)  # their Reconnect buttons go
     _tell(client, taken.user_id, text, blocks)
     return html_page(
         200, "Connected", f"Connected {account.handle} to channel {name}; you can close this tab."
