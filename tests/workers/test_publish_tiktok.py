@@ -22,7 +22,7 @@ from contentbot.local import LocalBot
 from core.posts import Post, PostStatus
 from standins.tiktok import TikTokStandIn
 from storage.db import session_scope
-from storage.models import ChannelRow
+from storage.models import ChannelRow, PostRow
 from storage.posts import get_post
 from tests.bot.slack_inputs import all_text
 from tests.generation_helpers import REVIEW, REVIEWER, approve, request, start_bot
@@ -324,3 +324,50 @@ def test_a_public_id_that_appears_late_is_resolved_and_metrics_are_unavailable_u
     assert post(bot).public_id == published.video_id
     assert any(t.startswith("TikTok shows the video publicly now") for t in thread(bot))
     assert "View on TikTok" in all_text(message(bot).blocks)
+
+
+def test_a_grant_refused_after_tiktok_has_the_post_leaves_it_unknown_and_resumes_it_after_reconnecting(
+    bot: LocalBot, tiktok: TikTokStandIn, tmp_path: Path
+) -> None:
+    set_mode(bot, "direct")
+    schedule(bot, tmp_path)
+    tiktok.script_next_posts(expire_token_on_upload=True)
+    tiktok.fail_next("token", "invalid_grant", message="Refresh token is invalid or expired.")
+    held = go_out(bot)
+    # TikTok has the post (a publish_id): never failed, so no Retry can send it a second time.
+    assert held.status is PostStatus.NEEDS_RECONCILE and held.publish_id
+    assert "TikTok refused the grant" in (held.failure or "")
+    assert buttons(message(bot)) == ["Reconnect"]
+    assert any(t.startswith(":grey_question: TikTok has this post") for t in thread(bot))
+
+    go_out(bot, at=datetime.now(UTC) + timedelta(minutes=1))  # still refused: nothing changes
+    assert post(bot).status is PostStatus.NEEDS_RECONCILE
+
+    connect_channel(bot, tiktok, "Air", OPEN_ID)
+    done = go_out(bot, at=datetime.now(UTC) + timedelta(minutes=2))
+    assert done.status is PostStatus.PUBLISHED and done.publish_id == held.publish_id
+    assert len(tiktok.requests_to("init")) == 1 and len(tiktok.published(OPEN_ID)) == 1
+
+
+def test_scheduling_refuses_a_sixth_pending_inbox_draft_within_a_day(
+    bot: LocalBot, tiktok: TikTokStandIn, tmp_path: Path
+) -> None:
+    set_mode(bot, "draft")
+    with session_scope(bot.settings.database_url) as session:
+        session.execute(
+            update(ChannelRow)
+            .where(ChannelRow.name == "Air")
+            .values(daily_cap=15, min_gap_minutes=0, windows=[])
+        )
+    day = (datetime.now(bot.settings.tz) + timedelta(days=3)).date()
+    following = day + timedelta(days=1)
+    for hour in (10, 12, 14, 16, 18):
+        assert schedule(bot, tmp_path, f"{day} {hour}:00").startswith("Scheduled post")
+    refused = schedule(bot, tmp_path, f"{following} 09:00")
+    assert refused.startswith("Not scheduled") and "at most 5 drafts pending in a creator's inbox" in refused
+    # More than a day after the first draft, the window holds 5 again.
+    assert schedule(bot, tmp_path, f"{following} 10:30").startswith("Scheduled post 6")
+    # A draft finished in the app no longer counts.
+    with session_scope(bot.settings.database_url) as session:
+        session.execute(update(PostRow).where(PostRow.id == 2).values(status="published"))
+    assert schedule(bot, tmp_path, f"{following} 09:00").startswith("Scheduled post 7")
