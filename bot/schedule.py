@@ -35,6 +35,7 @@ from storage.accounts import get_account
 from storage.channels import get_channel, list_channels
 from storage.contents import get_content, latest_version, version_row_id, version_text
 from storage.fingerprints import conflicts
+from storage.post_followups import pending_inbox_times
 from workers.accounts import sandbox as use_sandbox
 from workers.publishers import SANDBOX_CREATOR
 
@@ -111,7 +112,7 @@ def place(
             found = conflicts(session, Fingerprint.of_text(text), channel_id=channel.id, when=at)
             problems += [f"It repeats {c.reason}" for c in found[:5]]
         if channel.posting_mode.value == "draft":
-            share = inbox_share_problem(at, posts.pending_inbox_times(session, channel.id, at))
+            share = inbox_share_problem(at, pending_inbox_times(session, channel.id, at))
             problems += [share] if share else []
         sandbox = use_sandbox(settings)
         account = None if sandbox else get_account(session, channel.id)

@@ -7,14 +7,13 @@ conditional on its attempt, so a clock, a worker and a person pressing Cancel ca
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, or_, select, update
+from sqlalchemy import ColumnElement, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from core.posts import CANCELLABLE, SHARE_WINDOW, Post, PostStatus, TransitionError, sources
+from core.posts import CANCELLABLE, Post, PostStatus, TransitionError, sources
 from storage.db import affected
 from storage.fingerprints import INACTIVE_POST_STATUSES
 from storage.models import ChannelRow, ContentRow, PostRow, VersionRow, utcnow
@@ -98,23 +97,6 @@ def count_scheduled(session: Session, since: datetime, until: datetime) -> dict[
     return {channel_id: count for channel_id, count in session.execute(query)}
 
 
-def pending_inbox_times(session: Session, channel_id: int, around: datetime) -> list[datetime]:
-    """When the channel's inbox drafts within a day of `around` reach (or reached) TikTok's inbox,
-    for those not known to be finished: what core.posts.inbox_share_problem counts."""
-    at = func.coalesce(PostRow.init_sent_at, PostRow.scheduled_at)
-    return list(
-        session.scalars(
-            select(at).where(
-                PostRow.channel_id == channel_id,
-                PostRow.posting_mode == "draft",
-                PostRow.status.not_in([*INACTIVE_POST_STATUSES, PostStatus.PUBLISHED.value]),
-                at > around - SHARE_WINDOW,
-                at < around + SHARE_WINDOW,
-            )
-        )
-    )
-
-
 def failed_posts(session: Session, channel_id: int) -> list[Post]:
     ids = session.scalars(
         select(PostRow.id).where(PostRow.channel_id == channel_id, PostRow.status == PostStatus.FAILED.value)
@@ -128,67 +110,6 @@ def retry(session: Session, post_id: int, now: datetime) -> bool:
     return _move(
         session, post_id, PostStatus.SCHEDULED, scheduled_at=now, failure=None, log_id=None, publish_id=None
     )
-
-
-@dataclass(frozen=True)
-class Handoff:
-    """Who finishes a post in the TikTok app, and the product to add there."""
-
-    poster: str
-    product: str | None
-
-
-def handoff(session: Session, post: Post) -> Handoff:
-    """The channel's owner (who finishes drafts), else whoever scheduled the post; the content's product."""
-    owner = session.scalar(select(ChannelRow.owner_user_id).where(ChannelRow.id == post.channel_id))
-    product = session.scalar(select(ContentRow.product).where(ContentRow.id == post.content_id))
-    title = product.get("title") if isinstance(product, dict) else None
-    return Handoff(owner or post.created_by, str(title) if title else post.product_id)
-
-
-# --- After publishing: what TikTok shows late -------------------------------------------------------
-
-
-def awaiting_tiktok(session: Session, since: datetime) -> list[Post]:
-    """Posts that went out since `since` and wait for TikTok to show something: a published post's
-    public id (moderation), or an inbox draft the creator is to post in the app."""
-    ids = session.scalars(
-        select(PostRow.id).where(
-            PostRow.sandbox.is_(False),
-            PostRow.publish_id.is_not(None),
-            or_(
-                and_(
-                    PostRow.status == PostStatus.PUBLISHED.value,
-                    PostRow.public_id.is_(None),
-                    PostRow.published_at >= since,
-                ),
-                and_(
-                    PostRow.status == PostStatus.AWAITING_POSTER.value,
-                    PostRow.posting_mode == "draft",
-                    PostRow.init_sent_at >= since,
-                ),
-            ),
-        )
-    )
-    return _posts(session, ids)
-
-
-def set_public_id(session: Session, post_id: int, public_id: str) -> bool:
-    """A published post's public id, once TikTok shows it; never overwritten."""
-    result = session.execute(
-        update(PostRow)
-        .where(
-            PostRow.id == post_id,
-            PostRow.status == PostStatus.PUBLISHED.value,
-            PostRow.public_id.is_(None),
-        )
-        .values(public_id=public_id, updated_at=utcnow())
-    )
-    return affected(result) == 1
-
-
-def public_id_taken(session: Session, public_id: str) -> bool:
-    return session.scalar(select(PostRow.id).where(PostRow.public_id == public_id).limit(1)) is not None
 
 
 # --- The clock's side -----------------------------------------------------------------------------

@@ -24,7 +24,7 @@ import redis
 from config.errors import SetupError
 from core.posts import FOLLOW_UP, Post, PostStatus, follow_up_every
 from messages.posts import draft_found_note, note, public_id_note, show_post
-from storage import posts
+from storage import post_followups, posts
 from storage.db import session_scope
 from storage.installation import installation_id
 from workers.accounts import AccountError
@@ -42,17 +42,17 @@ HORIZON = FOLLOW_UP[-1][0]
 def sweep(connection: redis.Redis, database_url: str, now: datetime) -> list[int]:
     """Enqueue a look at each post due one; returns their ids."""
     with session_scope(database_url) as session:
-        waiting = posts.awaiting_tiktok(session, now - HORIZON)
+        waiting = post_followups.awaiting_tiktok(session, now - HORIZON)
     installation = installation_id(database_url)
     queued = []
-    for post in waiting:
-        every = follow_up_every(now - _went_out(post))
+    for post_id, went_out in waiting:
+        every = follow_up_every(now - went_out)
         if every is None:
             continue
         # Taken until the next look is due: only one sweep enqueues each look.
-        if connection.set(f"followup:{installation}:{post.id}", 1, nx=True, ex=int(every.total_seconds())):
-            enqueue_once(connection, "low", follow_up, post.id, job_id=f"followup-{installation}-{post.id}")
-            queued.append(post.id)
+        if connection.set(f"followup:{installation}:{post_id}", 1, nx=True, ex=int(every.total_seconds())):
+            enqueue_once(connection, "low", follow_up, post_id, job_id=f"followup-{installation}-{post_id}")
+            queued.append(post_id)
     return queued
 
 
@@ -91,7 +91,9 @@ def _resolve_public_id(post: Post, publisher: Publisher) -> str:
         return f"post {post.id}: no public id yet"
     settings = current_settings()
     with session_scope(settings.database_url) as session:
-        stored = not posts.public_id_taken(session, public) and posts.set_public_id(session, post.id, public)
+        stored = not post_followups.public_id_taken(session, public) and post_followups.set_public_id(
+            session, post.id, public
+        )
         done = posts.get_post(session, post.id)
     if stored and done is not None:
         show_post(settings, done)
@@ -105,7 +107,7 @@ def _find_draft(post: Post, publisher: Publisher) -> str:
         return f"post {post.id}: the draft is not on the account yet"
     settings = current_settings()
     with session_scope(settings.database_url) as session:
-        if posts.public_id_taken(session, found.public_id):
+        if post_followups.public_id_taken(session, found.public_id):
             return f"post {post.id}: the video found belongs to another post"
         moved = posts.move(
             session,
@@ -120,7 +122,3 @@ def _find_draft(post: Post, publisher: Publisher) -> str:
         show_post(settings, done)
         note(settings, done, draft_found_note(done))
     return f"post {post.id}: the draft was posted as {found.public_id}"
-
-
-def _went_out(post: Post) -> datetime:
-    return post.published_at or post.init_sent_at or post.scheduled_at

@@ -31,7 +31,7 @@ from config.settings import Settings
 from core.posts import Post, PostStatus, from_tiktok_status
 from messages.posts import failure_note, handoff_text, note, posted_note, show_post, still_processing_note
 from messages.slack import direct_message, slack_client
-from storage import posts
+from storage import post_followups, posts
 from storage.crypto import TokenCipher
 from storage.db import session_scope
 from storage.installation import installation_id
@@ -267,7 +267,7 @@ class Publication:
         give them the caption and the product to add (TikTok's inbox upload carries neither)."""
         post = self._post()
         with session_scope(self.settings.database_url) as session:
-            handoff = posts.handoff(session, post)
+            handoff = post_followups.handoff(session, post)
         text = handoff_text(post, handoff.poster, handoff.product)
         self._note(text)
         if not self.settings.slack_bot_token:
