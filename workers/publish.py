@@ -123,8 +123,11 @@ class Publication:
 
     def give_up(self, reason: str) -> str:
         post = self._post()
-        if post.publish_id and post.status is not PostStatus.FAILED:
-            # TikTok may still publish it: only asking TikTok settles it, never a second init.
+        if post.status is PostStatus.NEEDS_RECONCILE or (
+            post.publish_id and post.status is not PostStatus.FAILED
+        ):
+            # TikTok may have it (a publish_id, or an init whose answer was lost): only asking TikTok
+            # settles it, never a second init.
             return self._unsettled(post, reason)
         if self._move(PostStatus.FAILED, failure=reason, log_id=self.log_id):
             failed = self._post()
@@ -229,14 +232,14 @@ class Publication:
             target = from_tiktok_status(status.status)
             if target is PostStatus.PUBLISHED:
                 public = status.public_post_ids[0] if status.public_post_ids else None
-                self._move(
+                if self._move(
                     PostStatus.PUBLISHED, public_id=public, published_at=datetime.now(UTC), failure=None
-                )
-                self._note(posted_note(self._post()))
+                ):
+                    self._note(posted_note(self._post()))
                 return f"post {post.id}: published"
             if target is PostStatus.AWAITING_POSTER:
-                self._move(PostStatus.AWAITING_POSTER, failure=None)
-                self._hand_to_poster()
+                if self._move(PostStatus.AWAITING_POSTER, failure=None):
+                    self._hand_to_poster()
                 return f"post {post.id}: in the creator's inbox"
             if target is PostStatus.FAILED:
                 words, _ = fail_reason_words(status.fail_reason or "")

@@ -371,3 +371,21 @@ def test_scheduling_refuses_a_sixth_pending_inbox_draft_within_a_day(
     with session_scope(bot.settings.database_url) as session:
         session.execute(update(PostRow).where(PostRow.id == 2).values(status="published"))
     assert schedule(bot, tmp_path, f"{following} 09:00").startswith("Scheduled post 7")
+
+
+def test_an_init_whose_answer_was_lost_is_looked_for_then_left_to_a_person_never_sent_on_its_own(
+    bot: LocalBot, tiktok: TikTokStandIn, tmp_path: Path
+) -> None:
+    set_mode(bot, "direct")
+    schedule(bot, tmp_path)
+    tiktok.drop_next("init", after_acting=True)
+    unknown = go_out(bot)
+    assert unknown.status is PostStatus.NEEDS_RECONCILE and unknown.publish_id is None  # not failed
+    # TikTok holds an init whose upload never came, so nothing is on the account.
+    failed = go_out(bot, at=datetime.now(UTC) + timedelta(minutes=1))
+    assert failed.status is PostStatus.FAILED and "is not on the account" in (failed.failure or "")
+    assert len(tiktok.requests_to("init")) == 1 and tiktok.requests_to("video_list")
+    bot.workspace.click(REVIEWER, action_id="post_retry", message=(REVIEW, failed.slack_ts))
+    bot.standin.wait_for(lambda: post(bot).status is PostStatus.SCHEDULED)
+    assert go_out(bot).status is PostStatus.PUBLISHED
+    assert len(tiktok.published(OPEN_ID)) == 1
