@@ -225,7 +225,7 @@ class Publication:
                 self.log_id = exc.log_id
                 if exc.code == "invalid_publish_id":
                     # TikTok forgot the id (they expire): the account's video list is the other witness.
-                    return self._look_for(post, publisher)
+                    return self._forgotten(post, publisher)
                 if exc.needs_reconnect:
                     needs_reconnect(self.settings.database_url, post.channel_id, exc.reason)
                 raise JobError(exc.reason, retryable=False) from exc
@@ -282,36 +282,50 @@ class Publication:
 
     def _reconcile_unsent(self, post: Post, publisher: Publisher) -> str:
         """A post whose worker died before it stored a publish id. Without init_sent_at no init went
-        out, so it is simply sent again; with it TikTok may have the post, so it is looked for."""
+        out, so it is simply sent again; with it TikTok may have the post, so it is looked for, and a
+        post nobody can find is failed for a person to decide (Retry sends it again): never twice."""
         if post.init_sent_at is None:
             self._move(PostStatus.SCHEDULED, failure=None)
             return f"post {post.id}: never reached TikTok; back on the schedule"
-        return self._look_for(post, publisher)
-
-    def _look_for(self, post: Post, publisher: Publisher) -> str:
-        """Settle a post whose outcome TikTok will not tell by its publish id: find it (the sandbox's
-        record, TikTok's video list); a post nobody can find is failed for a person to decide (Retry
-        sends it again): never twice on its own."""
         try:
             found = publisher.find(post)
         except TikTokError as exc:
             raise JobError(exc.reason, retryable=True) from exc
-        if found is not None and found.publish_id and found.publish_id != post.publish_id:
+        if found is not None and found.publish_id:
             with session_scope(self.settings.database_url) as session:
                 posts.move(session, post.id, self.attempt, PostStatus.PROCESSING, publish_id=found.publish_id)
             return f"post {post.id}: found at TikTok; following it"
-        if found is not None and found.public_id:
+        if found is not None:
             self._move(PostStatus.PUBLISHED, public_id=found.public_id, published_at=datetime.now(UTC))
             self._note("Posted: found on the account after TikTok's answer was lost.")
             return f"post {post.id}: found published"
-        if self._move(
+        self._move(
             PostStatus.FAILED,
             failure="TikTok's answer to the post was lost and the post is not on the account; check the app, "
             "then press Retry to send it again",
+        )
+        return f"post {post.id}: outcome unknown; failed for a person to decide"
+
+    def _forgotten(self, post: Post, publisher: Publisher) -> str:
+        """TikTok no longer knows the post's publish_id (they expire): the account's video list is the
+        other witness. A post not there may still be on the account (private posts are not listed), so
+        a person decides; it is never sent again on its own."""
+        try:
+            found = publisher.find(post)
+        except TikTokError as exc:
+            raise JobError(exc.reason, retryable=True) from exc
+        if found is not None and found.public_id:
+            self._move(PostStatus.PUBLISHED, public_id=found.public_id, published_at=datetime.now(UTC))
+            self._note(posted_note(self._post()))
+            return f"post {post.id}: found published"
+        if self._move(
+            PostStatus.FAILED,
+            failure="TikTok no longer knows this post and it is not among the account's public videos; "
+            "check the TikTok app, then press Retry to send it again",
             log_id=self.log_id,
         ):
             self._note(failure_note(self._post()))
-        return f"post {post.id}: outcome unknown; failed for a person to decide"
+        return f"post {post.id}: forgotten by TikTok; failed for a person to decide"
 
     # --- storage and Slack ----------------------------------------------------------------------
 

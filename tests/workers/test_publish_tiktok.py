@@ -373,19 +373,13 @@ def test_scheduling_refuses_a_sixth_pending_inbox_draft_within_a_day(
     assert schedule(bot, tmp_path, f"{following} 09:00").startswith("Scheduled post 7")
 
 
-def test_an_init_whose_answer_was_lost_is_looked_for_then_left_to_a_person_never_sent_on_its_own(
+def test_a_publish_id_tiktok_forgot_is_settled_by_the_video_list_never_sent_again(
     bot: LocalBot, tiktok: TikTokStandIn, tmp_path: Path
 ) -> None:
     set_mode(bot, "direct")
     schedule(bot, tmp_path)
-    tiktok.drop_next("init", after_acting=True)
-    unknown = go_out(bot)
-    assert unknown.status is PostStatus.NEEDS_RECONCILE and unknown.publish_id is None  # not failed
-    # TikTok holds an init whose upload never came, so nothing is on the account.
-    failed = go_out(bot, at=datetime.now(UTC) + timedelta(minutes=1))
-    assert failed.status is PostStatus.FAILED and "is not on the account" in (failed.failure or "")
+    tiktok.fail_next("status", "invalid_publish_id", message="The publish_id is invalid or does not exist.")
+    done = go_out(bot)
+    [published] = tiktok.published(OPEN_ID)
+    assert done.status is PostStatus.PUBLISHED and done.public_id == published.video_id
     assert len(tiktok.requests_to("init")) == 1 and tiktok.requests_to("video_list")
-    bot.workspace.click(REVIEWER, action_id="post_retry", message=(REVIEW, failed.slack_ts))
-    bot.standin.wait_for(lambda: post(bot).status is PostStatus.SCHEDULED)
-    assert go_out(bot).status is PostStatus.PUBLISHED
-    assert len(tiktok.published(OPEN_ID)) == 1
