@@ -25,7 +25,7 @@ from bot.services import Services
 from bot.verbs import Command, Reply, UsageError, Verb
 from core.content import ContentStatus
 from core.fingerprint import Fingerprint
-from core.posts import PostStatus, TransitionError, inbox_share_problem
+from core.posts import PostStatus, TransitionError
 from core.slots import check_time, next_free_slot
 from core.when import WhenError, parse_when
 from messages.blocks import escape
@@ -35,7 +35,7 @@ from storage.accounts import get_account
 from storage.channels import get_channel, list_channels
 from storage.contents import get_content, latest_version, version_row_id, version_text
 from storage.fingerprints import conflicts
-from storage.post_followups import pending_inbox_times
+from storage.post_followups import pending_share_problem
 from workers.accounts import sandbox as use_sandbox
 from workers.publishers import SANDBOX_CREATOR
 
@@ -112,7 +112,7 @@ def place(
             found = conflicts(session, Fingerprint.of_text(text), channel_id=channel.id, when=at)
             problems += [f"It repeats {c.reason}" for c in found[:5]]
         if channel.posting_mode.value == "draft":
-            share = inbox_share_problem(at, pending_inbox_times(session, channel.id, at))
+            share = pending_share_problem(session, channel.id, at)
             problems += [share] if share else []
         sandbox = use_sandbox(settings)
         account = None if sandbox else get_account(session, channel.id)

@@ -13,7 +13,7 @@ from datetime import datetime
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from core.posts import SHARE_WINDOW, Post, PostStatus
+from core.posts import SHARE_WINDOW, Post, PostStatus, inbox_share_problem
 from storage.db import affected
 from storage.fingerprints import INACTIVE_POST_STATUSES
 from storage.models import ChannelRow, ContentRow, PostRow, utcnow
@@ -34,6 +34,12 @@ def pending_inbox_times(session: Session, channel_id: int, around: datetime) -> 
             )
         )
     )
+
+
+def pending_share_problem(session: Session, channel_id: int, at: datetime) -> str | None:
+    """Why an inbox draft on the channel at `at` would exceed TikTok's pending shares, or None: the
+    scheduling check for draft-mode channels."""
+    return inbox_share_problem(at, pending_inbox_times(session, channel_id, at))
 
 
 @dataclass(frozen=True)

@@ -64,10 +64,13 @@ def follow_up(post_id: int) -> str:
         return f"post {post_id}: nothing to look for"
     try:
         publisher = publisher_for(settings, post)
-        if post.status is PostStatus.AWAITING_POSTER:
-            return _find_draft(post, publisher)
-        if post.status is PostStatus.PUBLISHED and not post.public_id:
-            return _resolve_public_id(post, publisher)
+        try:
+            if post.status is PostStatus.AWAITING_POSTER:
+                return _find_draft(post, publisher)
+            if post.status is PostStatus.PUBLISHED and not post.public_id:
+                return _resolve_public_id(post, publisher)
+        finally:
+            publisher.close()
     except (TikTokError, AccountError, SetupError) as exc:
         # The next look asks again; a refused grant was already said to the channel's owner.
         log.info("post %s: TikTok could not be asked about it now: %s", post_id, exc)

@@ -161,6 +161,12 @@ class Publication:
     def _publish(self, lease: Lease) -> str:
         post = self._post()
         publisher = publisher_for(self.settings, post)
+        try:
+            return self._steps(post, publisher, lease)
+        finally:
+            publisher.close()
+
+    def _steps(self, post: Post, publisher: Publisher, lease: Lease) -> str:
         if post.publish_id is None and post.status is PostStatus.PUBLISHING:
             self._say_started(post)
             if post.posting_mode == "manual":

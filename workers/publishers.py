@@ -64,6 +64,7 @@ class Publisher(Protocol):
     def upload(self, started: InitResult, media: bytes) -> int: ...
     def status(self, publish_id: str) -> PublishStatus: ...
     def find(self, post: Post) -> Found | None: ...
+    def close(self) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -137,6 +138,9 @@ class TikTokPublisher:
                 return None
             cursor = page.cursor
         return None
+
+    def close(self) -> None:
+        self.client.close()
 
     def _list_page(self, token: str, *, cursor: int | None) -> VideoPage:
         return self.client.list_videos(token, cursor=cursor)
@@ -236,6 +240,9 @@ class SandboxPublisher:
         for path in sorted(self.folder.glob(f"*-sandbox.{post.id}.*-*init.json")):
             return Found(publish_id=path.name.split("-", 1)[1].rsplit("-", 1)[0])
         return None
+
+    def close(self) -> None:
+        pass
 
     def _write(self, publish_id: str, endpoint: str, body: dict[str, object]) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
