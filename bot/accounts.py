@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
@@ -24,6 +25,8 @@ from messages.accounts import (
     reconnect_blocks,
 )
 from messages.blocks import as_dicts, escape, notice_view, section
+from messages.posts import RETRY_CHANNEL, note, retry_channel_blocks, show_post
+from storage import posts
 from storage.channels import get_channel_by_id
 from storage.crypto import TokenCipher
 from workers.accounts import (
@@ -102,10 +105,31 @@ def tiktok_callback(services: Services, client: WebClient, query: Mapping[str, s
         return _failed(client, taken.user_id, taken.channel_id, name, exc.reason)
     account = connected.account
     text = f"Connected channel *{escape(name)}* to {escape(account.describe())}."
-    _tell(client, taken.user_id, text, [section(f":white_check_mark: {text}")])
+    with services.db() as session:
+        failed = posts.failed_posts(session, taken.channel_id)
+    blocks: list[Block] = [section(f":white_check_mark: {text}")]
+    if failed:
+        # One lapsed grant fails every post of the channel: one press sends them all again.
+        blocks += retry_channel_blocks(taken.channel_id, len(failed))
+    for post in failed:
+        show_post(settings, post)  # their Reconnect buttons go
+    _tell(client, taken.user_id, text, blocks)
     return html_page(
         200, "Connected", f"Connected {account.handle} to channel {name}; you can close this tab."
     )
+
+
+def retry_failed(services: Services, channel_id: int, user_id: str) -> list[int]:
+    """The channel's failed posts back on the schedule, due now; each moves once however often this runs."""
+    now = datetime.now(UTC)
+    with services.db() as session:
+        failed = posts.failed_posts(session, channel_id)
+        retried = [post.id for post in failed if posts.retry(session, post.id, now)]
+        shown = [post for post_id in retried if (post := posts.get_post(session, post_id)) is not None]
+    for post in shown:
+        show_post(services.settings, post)
+        note(services.settings, post, f"<@{user_id}> retried every failed post of this channel.")
+    return retried
 
 
 def _failed(client: WebClient, user_id: str, channel_id: int, name: str, reason: str) -> Page:
@@ -141,6 +165,20 @@ def register(app: App, services: Services) -> None:
         ack()
         text, blocks = connect_answer(services, int(body["actions"][0]["value"]), context["user_id"])
         respond(text=text, blocks=as_dicts(blocks), replace_original=False)
+
+    @app.action(RETRY_CHANNEL, middleware=[guard(services.roles, Role.REVIEWER, "retry posts")])
+    def retry_channel_clicked(
+        ack: Ack, body: dict[str, Any], respond: Respond, context: dict[str, Any]
+    ) -> None:
+        ack()
+        channel_id = int(body["actions"][0]["value"])
+        retried = retry_failed(services, channel_id, context["user_id"])
+        respond(
+            text=f"Sent {len(retried)} failed post(s) again: {', '.join(map(str, retried))}."
+            if retried
+            else "Nothing to retry: the channel has no failed posts.",
+            replace_original=False,
+        )
 
     @app.action(OPEN_CONSENT_ACTION)
     def consent_opened(ack: Ack) -> None:

@@ -35,6 +35,7 @@ from storage.accounts import get_account
 from storage.channels import get_channel, list_channels
 from storage.contents import get_content, latest_version, version_row_id, version_text
 from storage.fingerprints import conflicts
+from storage.post_followups import pending_share_problem
 from workers.accounts import sandbox as use_sandbox
 from workers.publishers import SANDBOX_CREATOR
 
@@ -110,6 +111,9 @@ def place(
             text = version_text(version.fields)
             found = conflicts(session, Fingerprint.of_text(text), channel_id=channel.id, when=at)
             problems += [f"It repeats {c.reason}" for c in found[:5]]
+        if channel.posting_mode.value == "draft":
+            share = pending_share_problem(session, channel.id, at)
+            problems += [share] if share else []
         sandbox = use_sandbox(settings)
         account = None if sandbox else get_account(session, channel.id)
         if not sandbox and (account is None or not account.connected):
@@ -219,9 +223,7 @@ def register(app: App, services: Services) -> None:
             return
         now = datetime.now(UTC)
         with services.db() as session:
-            moved = posts.move(
-                session, post_id, None, PostStatus.SCHEDULED, scheduled_at=now, failure=None, publish_id=None
-            )
+            moved = posts.retry(session, post_id, now)
             post = posts.get_post(session, post_id)
         if not moved or post is None:
             respond(text="Nothing changed: only a failed post can be retried.", replace_original=False)

@@ -34,7 +34,7 @@ worker and a person pressing Cancel, cannot both win.
 from __future__ import annotations
 
 import random
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -225,3 +225,68 @@ class Post:
     def lateness(self) -> timedelta | None:
         """How long after its time the post started, once it has."""
         return None if self.started_at is None else self.started_at - self.scheduled_at
+
+
+# --- TikTok inbox drafts --------------------------------------------------------------------
+
+# TikTok keeps at most 5 shares pending in a creator's inbox within any 24 hours (reference §1.5).
+PENDING_SHARE_LIMIT = 5
+SHARE_WINDOW = timedelta(hours=24)
+
+
+def inbox_share_problem(
+    at: datetime, pending: Iterable[datetime], *, limit: int = PENDING_SHARE_LIMIT
+) -> str | None:
+    """Why one more inbox draft at `at` would break TikTok's limit, or None. `pending` are the
+    times of the channel's drafts not known to be finished; each counts as pending, since nobody
+    can promise the creator will have finished it by then. Every 24-hour window that would hold the
+    new draft is checked: those ending at it and at each later draft less than a day after it."""
+    times = sorted([*pending, at])
+    for end in (t for t in times if at <= t < at + SHARE_WINDOW):
+        inside = sum(1 for t in times if end - SHARE_WINDOW < t <= end)
+        if inside > limit:
+            return (
+                f"TikTok keeps at most {limit} drafts pending in a creator's inbox within 24 hours, and "
+                f"this channel already has {inside - 1} within a day of this time: finish them in the "
+                "TikTok app (the bot sees them once posted), or choose a time further away."
+            )
+    return None
+
+
+# --- after publishing -----------------------------------------------------------------------
+
+# TikTok's video list cuts a caption to its first 150 characters (reference §6b).
+LISTED_CAPTION = 150
+# Fewer matching characters than this prove nothing ("New!" begins many captions).
+MIN_CAPTION_MATCH = 30
+
+
+def same_caption(caption: str, listed: str) -> bool:
+    """Whether a video TikTok lists (title: the caption's beginning, cut at 150 characters) is this
+    post's caption. Spacing and case are ignored (the app may fold newlines); the poster of a draft
+    may add words after it."""
+    ours, theirs = _words(caption), _words(listed)
+    shared = min(len(ours), len(theirs))
+    return shared >= min(len(ours), MIN_CAPTION_MATCH) > 0 and ours[:shared] == theirs[:shared]
+
+
+def _words(text: str) -> str:
+    return " ".join(text.split()).casefold()
+
+
+# How often to look again for what TikTok shows late (the public id after moderation, a draft the
+# creator posted in the app), by the time since the post went out; None once it is no longer worth
+# asking. Early looks are frequent (moderation usually takes a minute), later ones rare.
+FOLLOW_UP: tuple[tuple[timedelta, timedelta], ...] = (
+    (timedelta(minutes=10), timedelta(seconds=30)),
+    (timedelta(hours=1), timedelta(minutes=2)),
+    (timedelta(hours=24), timedelta(minutes=15)),
+    (timedelta(days=7), timedelta(hours=2)),
+)
+
+
+def follow_up_every(age: timedelta) -> timedelta | None:
+    for below, every in FOLLOW_UP:
+        if age < below:
+            return every
+    return None

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -14,9 +14,11 @@ from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement, ConfirmO
 
 from config.settings import Settings
 from core.posts import CANCELLABLE, Post, PostStatus
+from messages.accounts import RECONNECT_ACTION
 from messages.blocks import button_value, context, escape, section
 from messages.slack import slack_client
 from storage import posts
+from storage.accounts import get_account
 from storage.db import session_scope
 
 log = logging.getLogger(__name__)
@@ -24,6 +26,9 @@ log = logging.getLogger(__name__)
 CANCEL = "post_cancel"
 RETRY = "post_retry"
 POSTED = "post_posted"
+RETRY_CHANNEL = "posts_retry_channel"
+# The states in which a refused grant is what holds the post back.
+_RECONNECT_HOLDS = frozenset({PostStatus.FAILED, PostStatus.NEEDS_RECONCILE})
 
 _EMOJI = {
     PostStatus.SCHEDULED: ":calendar:",
@@ -53,29 +58,98 @@ def link(post: Post) -> str | None:
     return f"https://www.tiktok.com/video/{post.public_id}"
 
 
-def post_blocks(post: Post, tz: ZoneInfo) -> list[Block]:
+def post_blocks(post: Post, tz: ZoneInfo, *, reconnect: bool = False) -> list[Block]:
+    """The post's message; `reconnect` adds a Reconnect button (the channel's grant was refused)."""
     lines = [f"{_EMOJI[post.status]} *{escape(post_title(post))}*: {post.status.label}"]
     lines.append(
         f"{when(post.scheduled_at, tz)} · {mode_label(post)}"
         + (f" · {post.privacy_level}" if post.privacy_level else "")
     )
     if post.status is PostStatus.PUBLISHED:
-        url = link(post)
-        lines.append(
-            f"<{url}|View on TikTok>"
-            if url and not post.sandbox
-            else "Posted (sandbox: nothing reached TikTok)."
-        )
+        lines.append(published_line(post))
     if post.failure:
-        lines.append(
-            f"Reason: {escape(post.failure)}"
-            + (f" (TikTok log id {escape(post.log_id)})" if post.log_id else "")
-        )
+        lines.append(f"Reason: {escape(post.failure)}" + _log_id(post))
     blocks: list[Block] = [section("\n".join(lines)), context(escape(post.caption[:300]) or " ")]
     buttons = _buttons(post)
+    if reconnect:
+        buttons.insert(
+            0, ButtonElement(text="Reconnect", action_id=RECONNECT_ACTION, value=str(post.channel_id))
+        )
     if buttons:
         blocks.append(ActionsBlock(block_id=f"post-{post.id}", elements=buttons))
     return blocks
+
+
+def published_line(post: Post) -> str:
+    """Where a published post is, and whether it has metrics: none until TikTok shows a public id."""
+    if post.sandbox:
+        return "Posted (sandbox: nothing reached TikTok)."
+    url = link(post)
+    if url:
+        return f"<{url}|View on TikTok>"
+    return (
+        "Metrics unavailable: TikTok has not shown the video publicly yet (moderation can take hours; "
+        "a private post never shows). The bot keeps asking and links it here."
+    )
+
+
+def posted_note(post: Post) -> str:
+    """The thread's line when TikTok says PUBLISH_COMPLETE."""
+    if post.sandbox:
+        return "Posted (sandbox: nothing reached TikTok)."
+    url = link(post)
+    return f"Posted. {url}" if url else f"Posted. {published_line(post)}"
+
+
+def public_id_note(post: Post) -> str:
+    return f"TikTok shows the video publicly now: {link(post)} · its metrics are collected from here on."
+
+
+def failure_note(post: Post) -> str:
+    """The thread's line when a post fails: TikTok's reason in plain words and its log id."""
+    return f":x: Failed: {escape(post.failure or 'no reason given')}{_log_id(post)}. Retry sends it again."
+
+
+def still_processing_note(waited: timedelta, fail_reason: str | None, status: str) -> str:
+    minutes = int(waited.total_seconds() // 60)
+    reason = f"; TikTok gives the reason `{escape(fail_reason)}`" if fail_reason else ""
+    return (
+        f":hourglass: Still processing at TikTok after {minutes} minutes ({escape(status)}{reason}). "
+        "The bot keeps asking; it is never sent twice."
+    )
+
+
+def handoff_text(post: Post, poster: str, product: str | None) -> str:
+    """Draft mode: what the poster does in the TikTok app, with the caption ready to paste (TikTok's
+    inbox upload carries no caption, product or privacy)."""
+    add = f", add the product *{escape(product)}*" if product else ""
+    return (
+        f":inbox_tray: <@{poster}> post {post.id} is in the TikTok inbox of *{escape(post.channel_name)}*"
+        f"{' (sandbox)' if post.sandbox else ''}. Open TikTok, paste the caption below{add}, and post it; "
+        f"the bot finds it on the account and links it here.\n```{escape(post.caption)}```"
+    )
+
+
+def draft_found_note(post: Post) -> str:
+    return f"Posted from the TikTok inbox: {link(post)}"
+
+
+def retry_channel_blocks(channel_id: int, failed: int) -> list[Block]:
+    """The "Retry all failed for this channel" button, for the message that says it is connected again."""
+    label = f"Retry {failed} failed post{'s' if failed != 1 else ''} for this channel"
+    return [
+        ActionsBlock(
+            elements=[
+                ButtonElement(
+                    text=label[:75], action_id=RETRY_CHANNEL, value=str(channel_id), style="primary"
+                )
+            ]
+        )
+    ]
+
+
+def _log_id(post: Post) -> str:
+    return f" (TikTok log id {escape(post.log_id)})" if post.log_id else ""
 
 
 def mode_label(post: Post) -> str:
@@ -119,7 +193,7 @@ def show_post(settings: Settings, post: Post, *, client: Any = None) -> None:
     """Post the post's message, or update it in place, in REVIEW_CHANNEL."""
     client = client or slack_client(settings)
     text = f"{post_title(post)}: {post.status.label}"
-    blocks = post_blocks(post, settings.tz)
+    blocks = post_blocks(post, settings.tz, reconnect=_reconnect_holds(settings, post))
     try:
         if post.slack_channel and post.slack_ts:
             client.chat_update(channel=post.slack_channel, ts=post.slack_ts, text=text, blocks=blocks)
@@ -131,6 +205,14 @@ def show_post(settings: Settings, post: Post, *, client: Any = None) -> None:
             posts.set_thread(session, post.id, settings.review_channel, str(answer["ts"]))
     except SlackApiError as exc:
         log.error("post %s: its message could not be shown: %s", post.id, exc.response["error"])
+
+
+def _reconnect_holds(settings: Settings, post: Post) -> bool:
+    if post.sandbox or post.status not in _RECONNECT_HOLDS:
+        return False
+    with session_scope(settings.database_url) as session:
+        account = get_account(session, post.channel_id)
+    return account is None or not account.connected
 
 
 def note(settings: Settings, post: Post, text: str) -> None:

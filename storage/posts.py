@@ -97,6 +97,21 @@ def count_scheduled(session: Session, since: datetime, until: datetime) -> dict[
     return {channel_id: count for channel_id, count in session.execute(query)}
 
 
+def failed_posts(session: Session, channel_id: int) -> list[Post]:
+    ids = session.scalars(
+        select(PostRow.id).where(PostRow.channel_id == channel_id, PostRow.status == PostStatus.FAILED.value)
+    )
+    return _posts(session, ids)
+
+
+def retry(session: Session, post_id: int, now: datetime) -> bool:
+    """A failed post back on the schedule, due now. Only from failed (a conditional UPDATE), so two
+    presses retry it once; failed never holds a publish_id TikTok may still act on (core.posts)."""
+    return _move(
+        session, post_id, PostStatus.SCHEDULED, scheduled_at=now, failure=None, log_id=None, publish_id=None
+    )
+
+
 # --- The clock's side -----------------------------------------------------------------------------
 
 

@@ -19,7 +19,7 @@ from redis.lock import Lock
 
 from storage.db import optimize, session_scope
 from storage.heartbeats import beat
-from workers import generate, heartbeat, publish
+from workers import followup, generate, heartbeat, publish
 from workers.queues import enqueue_once
 
 log = logging.getLogger(__name__)
@@ -66,6 +66,7 @@ class Clock:
         slot = int(now.timestamp()) // WORKER_HEARTBEAT_SECONDS
         enqueue_once(self.connection, "low", heartbeat.heartbeat, "worker", job_id=f"heartbeat-worker-{slot}")
         generate.recover(self.connection, self.database_url, now)
+        followup.sweep(self.connection, self.database_url, now)
         return True
 
     def publish_tick(self, now: datetime | None = None) -> bool:

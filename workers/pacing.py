@@ -57,6 +57,10 @@ class Pacer:
         self._sleep = sleep
         self._script = conn.register_script(_ACQUIRE)
 
+    def now(self) -> float:
+        """The pacer's clock, on which deadlines are given."""
+        return self._clock()
+
     def acquire(self, key: str, *, limit: int, per_seconds: float, deadline: float) -> float:
         """Take one of `limit` slots per `per_seconds` for `key`, waiting for one if need be; returns
         the seconds waited. `deadline` is an instant on the pacer's clock; raises PacingTimeout, without

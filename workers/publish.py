@@ -16,26 +16,29 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import redis
-from rq import Retry
+from rq import Retry, get_current_job
 from rq.job import Job
+from slack_sdk.errors import SlackClientError
 
 from config.errors import SetupError
 from config.settings import Settings
 from core.posts import Post, PostStatus, from_tiktok_status
-from messages.posts import link, note, show_post
-from storage import posts
+from messages.posts import failure_note, handoff_text, note, posted_note, show_post, still_processing_note
+from messages.slack import direct_message, slack_client
+from storage import post_followups, posts
 from storage.crypto import TokenCipher
 from storage.db import session_scope
 from storage.installation import installation_id
 from workers import leases
-from workers.accounts import AccountError, ChannelToken, sandbox
+from workers.accounts import AccountError, ChannelToken, needs_reconnect, sandbox
 from workers.leases import JobError, Lease, Policy
+from workers.pacing import Pacer
 from workers.publishers import Publisher, SandboxPublisher, TikTokPublisher, media_bytes, plan_for
 from workers.queues import LIVE, enqueue_once, job_status
 from workers.runtime import settings as current_settings
@@ -49,8 +52,9 @@ LEASE = timedelta(seconds=10)
 RETRY_INTERVALS = (2, 5, 15, 30)
 POLICY = Policy(lease=LEASE, retry_intervals=RETRY_INTERVALS)
 JOB_TIMEOUT = 15 * 60
-# TikTok usually finishes within a minute; past this the post says so in its thread and keeps waiting.
-STILL_PROCESSING_AFTER = timedelta(minutes=5)
+# TikTok usually finishes within a minute; past each of these (since the init went out) the post says
+# so in its thread and keeps waiting: no upper bound is promised (reference §1.7).
+STILL_PROCESSING_AFTER = (timedelta(minutes=5), timedelta(minutes=15), timedelta(minutes=60))
 POLL_SECONDS = 3.0
 # A post that starts this long after its time is reported late.
 LATE_AFTER = timedelta(seconds=60)
@@ -102,6 +106,8 @@ class Publication:
     settings: Settings
     row_id: int
     attempt: int
+    # TikTok's log id of the last failure, kept on the post for TikTok's support.
+    log_id: str | None = field(default=None, init=False)
 
     def claim(self, session: Any, until: datetime) -> bool:
         return posts.claim(session, self.row_id, self.attempt, until, datetime.now(UTC))
@@ -116,8 +122,30 @@ class Publication:
         return f"post {self.row_id} attempt {self.attempt}: not due, or another worker has it"
 
     def give_up(self, reason: str) -> str:
-        self._move(PostStatus.FAILED, failure=reason)
+        post = self._post()
+        if post.status is PostStatus.NEEDS_RECONCILE or (
+            post.publish_id and post.status is not PostStatus.FAILED
+        ):
+            # TikTok may have it (a publish_id, or an init whose answer was lost): only asking TikTok
+            # settles it, never a second init.
+            return self._unsettled(post, reason)
+        if self._move(PostStatus.FAILED, failure=reason, log_id=self.log_id):
+            failed = self._post()
+            self._note(failure_note(failed))
         return f"post {self.row_id}: failed: {reason}"
+
+    def _unsettled(self, post: Post, reason: str) -> str:
+        """A post TikTok has (a publish_id) that cannot be asked about now (the grant is refused, TikTok
+        refuses the question): its outcome is unknown until the clock's next look, which asks again."""
+        if post.status is PostStatus.NEEDS_RECONCILE:
+            with session_scope(self.settings.database_url) as session:
+                posts.release(session, post.id, self.attempt)
+        elif self._move(PostStatus.NEEDS_RECONCILE, failure=reason, log_id=self.log_id, lease_until=None):
+            self._note(
+                f":grey_question: TikTok has this post but cannot be asked about it now: {reason}. "
+                "It is never sent again; the bot keeps asking TikTok and says here how it ended."
+            )
+        return f"post {post.id}: outcome unknown: {reason}"
 
     def work(self, lease: Lease) -> str:
         try:
@@ -125,10 +153,20 @@ class Publication:
         except (AccountError, SetupError) as exc:
             # No usable account (its owner was already told, with a Reconnect button) or no TOKEN_KEY.
             raise JobError(getattr(exc, "reason", str(exc)), retryable=False) from exc
+        except TikTokError as exc:
+            # A call outside the steps' own handling (the token refresh): transient or not, as TikTok said.
+            self.log_id = exc.log_id or self.log_id
+            raise JobError(exc.reason, retryable=exc.retryable) from exc
 
     def _publish(self, lease: Lease) -> str:
         post = self._post()
         publisher = publisher_for(self.settings, post)
+        try:
+            return self._steps(post, publisher, lease)
+        finally:
+            publisher.close()
+
+    def _steps(self, post: Post, publisher: Publisher, lease: Lease) -> str:
         if post.publish_id is None and post.status is PostStatus.PUBLISHING:
             self._say_started(post)
             if post.posting_mode == "manual":
@@ -155,10 +193,15 @@ class Publication:
         try:
             started = publisher.init(post, plan)
         except TikTokError as exc:
+            self.log_id = exc.log_id
             if exc.after_acting_possible:
                 # TikTok may have acted on an init whose answer was lost: ask, never send again.
                 self._move(PostStatus.NEEDS_RECONCILE, failure=exc.reason, log_id=exc.log_id)
                 raise JobError(exc.reason, retryable=False) from exc
+            if exc.code == "rate_limit_exceeded":
+                self._note(f":hourglass: TikTok said: {exc.reason}. The bot tries again shortly.")
+            if exc.needs_reconnect:
+                needs_reconnect(self.settings.database_url, post.channel_id, exc.reason)
             raise JobError(exc.reason, retryable=exc.retryable) from exc
         with session_scope(self.settings.database_url) as session:
             if not posts.record_publish_id(session, post.id, self.attempt, started.publish_id):
@@ -174,11 +217,10 @@ class Publication:
 
     def _follow(self, post: Post, publisher: Publisher, lease: Lease) -> str:
         """Poll TikTok's status for the stored publish_id until it settles, the lease is lost, or a
-        person must act."""
+        person must act. A token that lapses meanwhile is refreshed and the same id asked about again."""
         if post.publish_id is None:
             return self._reconcile_unsent(post, publisher)
-        warned = False
-        started = time.monotonic()
+        said = self._processing_for(post)
         while not lease.lost.is_set():
             try:
                 status = publisher.status(post.publish_id)
@@ -186,39 +228,63 @@ class Publication:
                 if exc.retryable or exc.after_acting_possible:
                     time.sleep(POLL_SECONDS)
                     continue
+                self.log_id = exc.log_id
+                if exc.code == "invalid_publish_id":
+                    # TikTok forgot the id (they expire): the account's video list is the other witness.
+                    return self._forgotten(post, publisher)
+                if exc.needs_reconnect:
+                    needs_reconnect(self.settings.database_url, post.channel_id, exc.reason)
                 raise JobError(exc.reason, retryable=False) from exc
             target = from_tiktok_status(status.status)
             if target is PostStatus.PUBLISHED:
                 public = status.public_post_ids[0] if status.public_post_ids else None
-                self._move(
+                if self._move(
                     PostStatus.PUBLISHED, public_id=public, published_at=datetime.now(UTC), failure=None
-                )
-                done = self._post()
-                url = link(done)
-                self._note(
-                    f"Posted{' (sandbox: nothing reached TikTok)' if done.sandbox else ''}."
-                    + (f" {url}" if url and not done.sandbox else "")
-                )
+                ):
+                    self._note(posted_note(self._post()))
                 return f"post {post.id}: published"
             if target is PostStatus.AWAITING_POSTER:
-                self._move(PostStatus.AWAITING_POSTER)
-                self._note(
-                    "The video is in the TikTok inbox: open TikTok, add the caption and product, and post it."
-                )
+                if self._move(PostStatus.AWAITING_POSTER, failure=None):
+                    self._hand_to_poster()
                 return f"post {post.id}: in the creator's inbox"
             if target is PostStatus.FAILED:
                 words, _ = fail_reason_words(status.fail_reason or "")
-                self._move(PostStatus.FAILED, failure=words or status.fail_reason or "TikTok failed the post")
+                failure = words or "TikTok failed the post without a reason"
+                if status.fail_reason == "auth_removed":
+                    needs_reconnect(self.settings.database_url, post.channel_id, failure)
+                if self._move(PostStatus.FAILED, failure=failure):
+                    self._note(failure_note(self._post()))
                 return f"post {post.id}: failed at TikTok"
             if post.status is not PostStatus.PROCESSING:
-                self._move(PostStatus.PROCESSING)
+                self._move(PostStatus.PROCESSING, failure=None)
                 post = self._post()
-            waited = timedelta(seconds=time.monotonic() - started)
-            if not warned and waited > STILL_PROCESSING_AFTER:
-                self._note(f"Still processing at TikTok after {int(waited.total_seconds() // 60)} minutes.")
-                warned = True
+            waited = self._processing_for(post)
+            if any(said < mark <= waited for mark in STILL_PROCESSING_AFTER):
+                self._note(still_processing_note(waited, status.fail_reason, status.status))
+            said = waited
             time.sleep(POLL_SECONDS)
         return f"post {post.id}: lease lost while waiting for TikTok"
+
+    @staticmethod
+    def _processing_for(post: Post) -> timedelta:
+        """How long TikTok has had the post: since its init went out (a resumed post counts from there)."""
+        since = post.init_sent_at or post.started_at or datetime.now(UTC)
+        return max(datetime.now(UTC) - since, timedelta(0))
+
+    def _hand_to_poster(self) -> None:
+        """Draft mode: the channel's poster finishes the post in the TikTok app; the thread and a DM
+        give them the caption and the product to add (TikTok's inbox upload carries neither)."""
+        post = self._post()
+        with session_scope(self.settings.database_url) as session:
+            handoff = post_followups.handoff(session, post)
+        text = handoff_text(post, handoff.poster, handoff.product)
+        self._note(text)
+        if not self.settings.slack_bot_token:
+            return
+        try:
+            direct_message(slack_client(self.settings), handoff.poster, text)
+        except (SlackClientError, OSError) as exc:
+            log.warning("post %s: could not tell its poster %s: %s", post.id, handoff.poster, exc)
 
     def _reconcile_unsent(self, post: Post, publisher: Publisher) -> str:
         """A post whose worker died before it stored a publish id. Without init_sent_at no init went
@@ -246,6 +312,27 @@ class Publication:
         )
         return f"post {post.id}: outcome unknown; failed for a person to decide"
 
+    def _forgotten(self, post: Post, publisher: Publisher) -> str:
+        """TikTok no longer knows the post's publish_id (they expire): the account's video list is the
+        other witness. A post not there may still be on the account (private posts are not listed), so
+        a person decides; it is never sent again on its own."""
+        try:
+            found = publisher.find(post)
+        except TikTokError as exc:
+            raise JobError(exc.reason, retryable=True) from exc
+        if found is not None and found.public_id:
+            self._move(PostStatus.PUBLISHED, public_id=found.public_id, published_at=datetime.now(UTC))
+            self._note(posted_note(self._post()))
+            return f"post {post.id}: found published"
+        if self._move(
+            PostStatus.FAILED,
+            failure="TikTok no longer knows this post and it is not among the account's public videos; "
+            "check the TikTok app, then press Retry to send it again",
+            log_id=self.log_id,
+        ):
+            self._note(failure_note(self._post()))
+        return f"post {post.id}: forgotten by TikTok; failed for a person to decide"
+
     # --- storage and Slack ----------------------------------------------------------------------
 
     def _post(self) -> Post:
@@ -254,11 +341,12 @@ class Publication:
         assert found is not None
         return found
 
-    def _move(self, target: PostStatus, **values: Any) -> None:
+    def _move(self, target: PostStatus, **values: Any) -> bool:
         with session_scope(self.settings.database_url) as session:
             moved = posts.move(session, self.row_id, self.attempt, target, **values)
         if moved:
             show_post(self.settings, self._post())
+        return moved
 
     def _say_started(self, post: Post) -> None:
         late = datetime.now(UTC) - post.scheduled_at
@@ -279,4 +367,10 @@ def publisher_for(settings: Settings, post: Post) -> Publisher:
         return SandboxPublisher(Path(settings.sandbox_dir))
     client = TikTokClient.from_settings(settings)
     token = ChannelToken(settings.database_url, post.channel_id, client, TokenCipher(settings.token_key))
-    return TikTokPublisher(client, token)
+    return TikTokPublisher(client, token, Pacer(_redis(settings)))
+
+
+def _redis(settings: Settings) -> redis.Redis:
+    """The worker's own Redis connection inside a job (the pacer is shared by every worker there)."""
+    job = get_current_job()
+    return job.connection if job is not None else redis.Redis.from_url(settings.redis_url)

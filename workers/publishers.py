@@ -13,13 +13,36 @@ import json
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from core.media import ChunkPlan, chunk_plan
-from core.posts import Post
-from workers.tiktok import CreatorInfo, InitResult, PostInfo, PublishStatus, TikTokClient
+from core.posts import Post, same_caption
+from workers.pacing import Pacer, PacingTimeout
+from workers.tiktok import (
+    RATE_LIMITS,
+    CreatorInfo,
+    InitResult,
+    PostInfo,
+    PublishStatus,
+    TikTokClient,
+    TikTokError,
+    VideoPage,
+    pace_key,
+)
+
+T = TypeVar("T")
+
+# TikTok counts its per-minute limits when a request arrives, a little after our slot is granted: the
+# window is kept a second longer than TikTok's so the two never disagree about the oldest call.
+PACE_WINDOW_SECONDS = 61.0
+# How long a call waits for a free slot before the job gives the attempt back (init) or polls later
+# (status); longer than one window, so only a queue of many posts on one account ever reaches it.
+PACE_WAIT_SECONDS = {"init": 150.0, "status": 65.0, "video_list": 30.0, "creator_info": 65.0}
+# A video made this long before its init was sent cannot be the post (clocks differ a little).
+CLOCK_SKEW = timedelta(minutes=1)
 
 SANDBOX_CREATOR = CreatorInfo(
     nickname="sandbox",
@@ -41,6 +64,7 @@ class Publisher(Protocol):
     def upload(self, started: InitResult, media: bytes) -> int: ...
     def status(self, publish_id: str) -> PublishStatus: ...
     def find(self, post: Post) -> Found | None: ...
+    def close(self) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -62,41 +86,101 @@ def plan_for(media: bytes) -> ChunkPlan:
     return chunk_plan(len(media))
 
 
+class Token(Protocol):
+    """The account's access token (workers.accounts.ChannelToken): the current one, and a fresh one
+    after TikTok refused `token` (refreshed under the account's lock)."""
+
+    def __call__(self) -> str: ...
+    def refused(self, token: str) -> str: ...
+
+
 @dataclass
 class TikTokPublisher:
-    """The real thing: one account's access token (refreshed by the caller) and the shared client."""
+    """The real thing: one account's token, the shared client, and the pacer that keeps every worker
+    inside TikTok's per-token limits (6 inits and 30 status fetches a minute)."""
 
     client: TikTokClient
-    access_token: Callable[[], str]
+    access_token: Token
+    pacer: Pacer | None = None
     sandbox: bool = False
 
     def creator_info(self) -> CreatorInfo:
-        return self.client.creator_info(self.access_token())
+        return self._call("creator_info", self.client.creator_info)
 
     def init(self, post: Post, plan: ChunkPlan) -> InitResult:
         if post.posting_mode == "draft":
-            return self.client.init_inbox_upload(self.access_token(), plan)
+            return self._call("init", lambda token: self.client.init_inbox_upload(token, plan))
         assert post.privacy_level is not None, "a direct post's privacy is chosen when it is scheduled"
         info = PostInfo(post.privacy_level, title=post.caption, brand_organic_toggle=True)
-        return self.client.init_direct_post(self.access_token(), info, plan)
+        return self._call("init", lambda token: self.client.init_direct_post(token, info, plan))
 
     def upload(self, started: InitResult, media: bytes) -> int:
         assert started.upload_url is not None
         return self.client.upload(started.upload_url, media, started.plan or plan_for(media))
 
     def status(self, publish_id: str) -> PublishStatus:
-        return self.client.fetch_status(self.access_token(), publish_id)
+        return self._call("status", lambda token: self.client.fetch_status(token, publish_id))
 
-    def find(self, post: Post) -> Found | None:
-        """The account's video with this post's caption, made after its init was sent (Display API).
-        An inbox draft is not listed until the creator posts it, so a draft is never found here."""
-        page = self.client.list_videos(self.access_token())
-        for video in page.videos:
-            text = video.title or video.description or ""
-            made_after = post.init_sent_at is None or video.create_time >= post.init_sent_at
-            if made_after and text and post.caption.startswith(text[:60]):
-                return Found(public_id=video.id)
+    def find(self, post: Post, *, pages: int = 5) -> Found | None:
+        """The account's video with this post's caption, made after its init was sent (Display API's
+        list, newest first, a few pages back). An inbox draft is listed once the creator posts it."""
+        cursor: int | None = None
+        for _ in range(pages):
+            page = self._call("video_list", partial(self._list_page, cursor=cursor))
+            for video in page.videos:
+                made_after = post.init_sent_at is None or video.create_time >= post.init_sent_at - CLOCK_SKEW
+                if made_after and same_caption(post.caption, video.title or video.description):
+                    return Found(public_id=video.id)
+            too_old = post.init_sent_at is not None and any(
+                v.create_time < post.init_sent_at - CLOCK_SKEW for v in page.videos
+            )
+            if not page.has_more or too_old:
+                return None
+            cursor = page.cursor
         return None
+
+    def close(self) -> None:
+        self.client.close()
+
+    def _list_page(self, token: str, *, cursor: int | None) -> VideoPage:
+        return self.client.list_videos(token, cursor=cursor)
+
+    def _call(self, endpoint: str, call: Callable[[str], T]) -> T:
+        """One TikTok call with the account's token, inside the token's rate limit. A token TikTok
+        refuses as expired is refreshed once and the call made again: TikTok did nothing with a call
+        it refused (for a post that already has a publish_id, the call is a status fetch, never a
+        second init)."""
+        token = self.access_token()
+        self._pace(endpoint, token)
+        try:
+            return call(token)
+        except TikTokError as exc:
+            if not exc.token_expired:
+                raise
+        token = self.access_token.refused(token)
+        self._pace(endpoint, token)
+        return call(token)
+
+    def _pace(self, endpoint: str, token: str) -> None:
+        """Wait for one of the token's slots; a slot that cannot come in time is a transient error
+        raised before anything is sent, so the job tries again later instead of failing the post."""
+        if self.pacer is None:
+            return
+        try:
+            self.pacer.acquire(
+                pace_key(endpoint, token),
+                limit=RATE_LIMITS[endpoint],
+                per_seconds=PACE_WINDOW_SECONDS,
+                deadline=self.pacer.now() + PACE_WAIT_SECONDS[endpoint],
+            )
+        except PacingTimeout as exc:
+            raise TikTokError(
+                "paced",
+                str(exc),
+                reason=f"this account's {RATE_LIMITS[endpoint]} TikTok calls a minute for {endpoint} "
+                "are taken by other posts; trying again shortly",
+                retryable=True,
+            ) from exc
 
 
 @dataclass
@@ -156,6 +240,9 @@ class SandboxPublisher:
         for path in sorted(self.folder.glob(f"*-sandbox.{post.id}.*-*init.json")):
             return Found(publish_id=path.name.split("-", 1)[1].rsplit("-", 1)[0])
         return None
+
+    def close(self) -> None:
+        pass
 
     def _write(self, publish_id: str, endpoint: str, body: dict[str, object]) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)

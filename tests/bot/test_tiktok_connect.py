@@ -26,6 +26,7 @@ from storage.db import session_scope
 from storage.models import OAuthStateRow, TikTokAccountRow
 from tests.bot.slack_inputs import all_text
 from tests.generation_helpers import start_bot
+from tests.tiktok_helpers import consent, link_in
 from workers.accounts import AccountError, access_token
 from workers.tiktok import TikTokClient
 
@@ -64,23 +65,6 @@ def press_connect(bot: LocalBot, user: str = ADMIN, channel: str = "Air") -> Any
     assert bot.workspace.click(user, action_id="channel_connect_tiktok", view_id=setup.id).status == 200
     stack = bot.standin.wait_for(lambda: len(bot.standin.modals(user)) == 2 and bot.standin.modals(user))
     return stack[-1]
-
-
-def link_in(blocks: list[dict[str, Any]]) -> str:
-    [url] = [e["url"] for b in blocks if b["type"] == "actions" for e in b["elements"] if e.get("url")]
-    return url
-
-
-def consent(bot: LocalBot, authorize_url: str) -> str:
-    """The browser at TikTok's consent page: where it is sent back to, on `web`'s real address.
-
-    PUBLIC_URL is what TikTok knows (the default http://localhost:PORT); the test reaches the same
-    path on the port `web` really listens on."""
-    answer = httpx.get(authorize_url, follow_redirects=False)
-    assert answer.status_code == 302
-    back = urlsplit(answer.headers["location"])
-    assert f"{back.scheme}://{back.netloc}{back.path}" == bot.settings.base_url + "/tiktok/callback"
-    return f"{bot.web.url}{back.path}?{back.query}"
 
 
 def dms(bot: LocalBot, user: str) -> list[Message]:
