@@ -31,7 +31,7 @@ from core.products import refusals, with_product
 from core.slots import check_time, next_free_slot
 from core.when import WhenError, parse_when
 from messages.blocks import escape
-from messages.posts import CANCEL, POSTED, RETRY, note, queue_blocks, show_post, when
+from messages.posts import CANCEL, POSTED, RETRY, note, product_note, queue_blocks, show_post, when
 from storage import posts
 from storage.accounts import get_account
 from storage.channels import get_channel, list_channels
@@ -166,6 +166,8 @@ def place(
     with services.db() as session:
         post = posts.get_post(session, row.id) or post
     note(settings, post, f"Scheduled by <@{user_id}> for {when(at, settings.tz)}.")
+    if product is not None:
+        note(settings, post, product_note(post, product.title))
     sandbox_note = " It goes to the local sandbox (no TikTok credentials)." if post.sandbox else ""
     return Reply(
         text=f"Scheduled post {post.id}: content #{content_id} on {escape(channel.name)} at {when(at, settings.tz)}.{sandbox_note}"

@@ -28,7 +28,7 @@ from rq.job import Job
 from config.errors import SetupError
 from config.settings import Settings
 from core.posts import Post, PostStatus, from_tiktok_status
-from messages.posts import link, note, show_post
+from messages.posts import held_note, link, note, show_post
 from storage import posts
 from storage.crypto import TokenCipher
 from storage.db import session_scope
@@ -36,10 +36,12 @@ from storage.installation import installation_id
 from workers import leases
 from workers.accounts import AccountError, ChannelToken, sandbox
 from workers.leases import JobError, Lease, Policy
+from workers.products import hold_reason
 from workers.publishers import Publisher, SandboxPublisher, TikTokPublisher, media_bytes, plan_for
 from workers.queues import LIVE, enqueue_once, job_status
 from workers.runtime import settings as current_settings
 from workers.tiktok import TikTokClient, TikTokError, fail_reason_words
+from workers.tiktok_shop import ShopError
 
 log = logging.getLogger(__name__)
 
@@ -130,6 +132,8 @@ class Publication:
         post = self._post()
         publisher = publisher_for(self.settings, post)
         if post.publish_id is None and post.status is PostStatus.PUBLISHING:
+            if self._held(post):
+                return f"post {post.id}: held: its shop product is not live"
             self._say_started(post)
             if post.posting_mode == "manual":
                 self._move(PostStatus.AWAITING_POSTER)
@@ -245,6 +249,18 @@ class Publication:
             "then press Retry to send it again",
         )
         return f"post {post.id}: outcome unknown; failed for a person to decide"
+
+    def _held(self, post: Post) -> bool:
+        """Its shop product, checked again with the shop just before anything is sent."""
+        try:
+            reason = hold_reason(self.settings, post)
+        except ShopError as exc:
+            raise JobError(exc.reason, retryable=True) from exc
+        if reason is None:
+            return False
+        self._move(PostStatus.HELD, hold_reason=reason)
+        held_note(self.settings, self._post())
+        return True
 
     # --- storage and Slack ----------------------------------------------------------------------
 
