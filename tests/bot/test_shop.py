@@ -5,6 +5,7 @@ just before it goes out."""
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -20,6 +21,7 @@ from sqlalchemy import select, update
 
 from contentbot.local import LocalBot
 from core.posts import Post, PostStatus
+from standins.console import Settle, run
 from standins.slack import Message
 from standins.tiktok_shop import TikTokShopStandIn
 from storage.accounts import create_state
@@ -421,3 +423,15 @@ def test_the_day_after_a_missing_product_tag_is_reported_in_the_thread_once(
     assert len(warned) == 1 and "*Tidepool Bath Boat*" in warned[0] and "TikTok app" in warned[0]
     [asked] = shop.calls("/analytics/202509/shop_videos/performance")
     assert asked.query["start_date_ge"] == yesterday.date().isoformat()
+
+
+def test_the_console_types_into_the_product_picker(bot: LocalBot, ids: dict[str, str]) -> None:
+    connect(bot)
+    stdout = io.StringIO()
+    lines = "/content generate\nselect shop_product tide\nselect shop_product zeppelin\nquit\n"
+    run(bot.workspace, bot.standin, REQUESTER, stdin=io.StringIO(lines), stdout=stdout, settle=Settle(5.0))
+    output = stdout.getvalue()
+    assert "Shop product = " in output and "Tidepool Bath Boat" in output
+    assert "Shop product lists nothing for 'zeppelin'" in output
+    [modal] = bot.standin.modals(REQUESTER)
+    assert modal.state[PICKER][PICKER]["selected_option"]["value"] == ids["boat"]
