@@ -38,11 +38,12 @@ from bot.views.products import (
 )
 from config.errors import SetupError
 from core.posts import PostStatus
-from core.products import refusals, with_product
+from core.products import refusals, with_product, without_product
 from messages.blocks import escape, section
 from messages.posts import PICK_PRODUCT, WITHOUT_PRODUCT, note, show_post
 from storage import posts
 from storage.crypto import TokenCipher
+from storage.installation import installation_id
 from storage.products import find_products, get_product, unpromotable
 from storage.shop import current_connection
 from workers.products import (
@@ -146,7 +147,7 @@ def shop_callback(services: Services, client: WebClient, query: Mapping[str, str
             services.redis,
             "default",
             sync_catalogue_job,
-            job_id=f"shop-sync-connect-{connection.id}-{int(datetime.now(UTC).timestamp())}",
+            job_id=f"shop-sync-{installation_id(settings.database_url)}-connect-{int(connection.connected_at.timestamp())}",
         )
     name = connection.shop.name
     _tell(
@@ -192,8 +193,10 @@ def submit_pick(
         old = get_product(session, post.product_id) if post.product_id else None
         new = get_product(session, product_id)
         assert new is not None
-        caption = with_product(_without(post.caption, old.title if old else None), new.title)
-        moved = _release(session, post_id, product_id=product_id, caption=caption)
+        caption = with_product(without_product(post.caption, old.title if old else None), new.title)
+        moved = posts.release_held(
+            session, post_id, datetime.now(UTC), product_id=product_id, caption=caption
+        )
         post = posts.get_post(session, post_id)
     if not moved or post is None:
         return {PRODUCT_PICK: "That post is no longer held, so nothing changed."}
@@ -206,23 +209,6 @@ def submit_pick(
     return None
 
 
-def _without(caption: str, title: str | None) -> str:
-    suffix = f"\n\nShop: {title}" if title else ""
-    return caption[: -len(suffix)] if suffix and caption.endswith(suffix) else caption
-
-
-def _release(session: Any, post_id: int, **values: Any) -> bool:
-    return posts.move(
-        session,
-        post_id,
-        None,
-        PostStatus.SCHEDULED,
-        scheduled_at=datetime.now(UTC),
-        hold_reason=None,
-        **values,
-    )
-
-
 def register(app: App, services: Services) -> None:
     only_reviewers = guard(services.roles, Role.REVIEWER, "decide about held posts")
 
@@ -233,7 +219,7 @@ def register(app: App, services: Services) -> None:
         ack(options=product_options(found))
 
     @app.action(WITHOUT_PRODUCT, middleware=[only_reviewers])
-    def without_product(ack: Ack, body: dict[str, Any], context: dict[str, Any], respond: Any) -> None:
+    def without_clicked(ack: Ack, body: dict[str, Any], context: dict[str, Any], respond: Any) -> None:
         ack()
         try:
             [post_id] = read_button(body)
@@ -243,8 +229,12 @@ def register(app: App, services: Services) -> None:
         with services.db() as session:
             post = posts.get_post(session, post_id)
             old = get_product(session, post.product_id) if post and post.product_id else None
-            moved = post is not None and _release(
-                session, post_id, product_id=None, caption=_without(post.caption, old.title if old else None)
+            moved = post is not None and posts.release_held(
+                session,
+                post_id,
+                datetime.now(UTC),
+                product_id=None,
+                caption=without_product(post.caption, old.title if old else None),
             )
             post = posts.get_post(session, post_id)
         if not moved or post is None:

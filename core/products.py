@@ -199,4 +199,14 @@ def with_product(caption: str, title: str | None) -> str:
     (reference §4.5), so viewers learn it from the words. Unchanged when it names it already."""
     if not title or " ".join(tokens(title)) in " ".join(tokens(caption)):
         return caption
-    return f"{caption}\n\nShop: {title}".strip()
+    return f"{caption}{_named(title)}".strip()
+
+
+def without_product(caption: str, title: str | None) -> str:
+    """The caption before with_product named `title` (a held post goes out without it, or with another)."""
+    named = _named(title) if title else ""
+    return caption.removesuffix(named) if named else caption
+
+
+def _named(title: str) -> str:
+    return f"\n\nShop: {title}"

@@ -151,7 +151,9 @@ def held_blocks(post: Post) -> list[Block]:
         ActionsBlock(
             block_id=f"held-{post.id}",
             elements=[
-                ButtonElement(text="Post without it", action_id=WITHOUT_PRODUCT, value=value, style="primary"),
+                ButtonElement(
+                    text="Post without it", action_id=WITHOUT_PRODUCT, value=value, style="primary"
+                ),
                 ButtonElement(text="Pick another", action_id=PICK_PRODUCT, value=value),
                 _cancel_button(value),
             ],

@@ -238,6 +238,14 @@ def move(session: Session, post_id: int, attempt: int | None, target: PostStatus
     return _move(session, post_id, target, attempt=attempt, **values)
 
 
+def release_held(session: Session, post_id: int, now: datetime, **values: Any) -> bool:
+    """A held post back on the schedule at `now` (a person chose); False when it is not held."""
+    held = [PostRow.status == PostStatus.HELD.value]
+    return _move(
+        session, post_id, PostStatus.SCHEDULED, where=held, scheduled_at=now, hold_reason=None, **values
+    )
+
+
 def cancel(session: Session, post_id: int) -> Post:
     if not _move(session, post_id, PostStatus.CANCELLED, lease_until=None):
         post = get_post(session, post_id)

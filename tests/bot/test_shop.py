@@ -371,19 +371,28 @@ def test_a_held_post_goes_out_without_its_product(
         bot.workspace.click(REQUESTER, action_id="post_without_product", message=(REVIEW, note.ts)).status
         == 200
     )
-    assert post(bot).status is PostStatus.HELD  # only reviewers decide
+    refused = bot.standin.wait_for(lambda: bot.standin.ephemerals(REVIEW, REQUESTER))
+    assert "Only reviewers may decide about held posts" in refused[0].text
+    assert post(bot).status is PostStatus.HELD
     assert (
         bot.workspace.click(REVIEWER, action_id="post_without_product", message=(REVIEW, note.ts)).status
         == 200
     )
+    # The listener acts after its ack: what it did shows in the thread.
+    bot.standin.wait_for(lambda: [m for m in thread(bot) if "without the product" in m.text])
     moved = post(bot)
     assert moved.status is PostStatus.SCHEDULED and moved.product_id is None
     assert "Shop: Tidepool" not in moved.caption and moved.hold_reason is None
+    # A second press finds nothing held: the post keeps its time.
+    assert (
+        bot.workspace.click(REVIEWER, action_id="post_without_product", message=(REVIEW, note.ts)).status
+        == 200
+    )
+    said = bot.standin.wait_for(lambda: bot.standin.ephemerals(REVIEW, REVIEWER))
+    assert "Nothing changed: that post is not held." in [e.text for e in said]
+    assert post(bot).scheduled_at == moved.scheduled_at
     due(bot)
     assert post(bot).status is PostStatus.AWAITING_POSTER and len(sandbox_inits(bot)) == 1
-    # A second press finds nothing held.
-    bot.workspace.click(REVIEWER, action_id="post_without_product", message=(REVIEW, note.ts))
-    assert post(bot).status is PostStatus.AWAITING_POSTER
 
 
 def test_a_held_post_is_cancelled_from_its_thread(
@@ -391,6 +400,7 @@ def test_a_held_post_is_cancelled_from_its_thread(
 ) -> None:
     note = held(bot, shop, ids)
     assert bot.workspace.click(REVIEWER, action_id="post_cancel", message=(REVIEW, note.ts)).status == 200
+    bot.standin.wait_for(lambda: [m for m in thread(bot) if m.text.startswith("Cancelled by")])
     assert post(bot).status is PostStatus.CANCELLED
     due(bot)
     assert not sandbox_inits(bot)

@@ -22,6 +22,7 @@ from core.products import (
     tokens,
     unknown_or_not_live,
     with_product,
+    without_product,
 )
 from core.shop import VideoProducts, missing_tags
 
@@ -173,3 +174,10 @@ def test_a_caption_names_its_product_once() -> None:
     )
     assert with_product("The skyloop kite loops", "SkyLoop Kite") == "The skyloop kite loops"
     assert with_product("Loops", None) == "Loops"
+
+
+def test_a_caption_loses_the_product_it_was_given_and_nothing_else() -> None:
+    named = with_product("Loops all day!", "SkyLoop Kite")
+    assert without_product(named, "SkyLoop Kite") == "Loops all day!"
+    assert without_product("The skyloop kite loops", "SkyLoop Kite") == "The skyloop kite loops"
+    assert without_product(named, None) == named
