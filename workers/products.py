@@ -1,5 +1,7 @@
 """TikTok Shop jobs: connect the shop, keep its tokens fresh, sync the catalogue, check products.
 
+    url = connect_link(database_url, client, user_id)                the seller's consent page, fresh state
+    take_state(database_url, state)                                  who asked, when the browser comes back
     connect_shop(database_url, client, key, code=..., user_id=...)  the redirect URL's handler calls this
     sync_catalogue(database_url, client, key)                       pages through the shop, upserts
     check_products(database_url, client, key, ids)                  live or not, asked of the shop now
@@ -88,9 +90,14 @@ def fresh_connection(
     """The connected shop, its access token refreshed first when it is due."""
     now = now or datetime.now(UTC)
     with session_scope(database_url) as session:
+        connection = connections.current_connection(session, key=key)
+    if connection is not None and not connection.tokens.due_for_refresh(now):
+        return connection
+    with session_scope(database_url) as session:
         connection = connections.current_connection(session, key=key, lock=True)
         if connection is None:
             raise ShopError("No TikTok Shop is connected; use `/content shop connect`", retryable=False)
+        # Another process may have refreshed while this one waited for the lock.
         if not connection.tokens.due_for_refresh(now):
             return connection
         if connection.tokens.refresh_expires_at <= now:
