@@ -21,6 +21,7 @@ from bot import (
     replays,
     review,
     schedule,
+    shop,
 )
 from bot.services import Services
 
@@ -44,7 +45,7 @@ def build_app(services: Services) -> App:
     app.middleware(replays.once(services.redis))
     inputs.register(app)
     commands.register(app, services)
-    for surface in (channels, accounts, generate, review, contents, schedule, library, experiments):
+    for surface in (channels, accounts, generate, review, contents, schedule, shop, library, experiments):
         surface.register(app, services)
     home.register(app, services)
     return app

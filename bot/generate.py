@@ -31,9 +31,10 @@ from bot.views.generate import (
     read_generate,
 )
 from config.redact import redact_url
-from core.agents import AgentKind
+from core.agents import AgentKind, Product
 from core.content import Priority, TemplateChoice, choose_template
 from core.forms import FieldError
+from core.products import AgeGrade
 from messages.blocks import escape
 from storage.channels import get_channel, list_channels
 from storage.contents import create_request, get_content, queue_position, versions, waiting
@@ -44,6 +45,7 @@ from storage.experiments import (
     running_experiment,
 )
 from storage.library import list_active
+from storage.products import get_product, set_details
 from workers.generate import enqueue_generation
 
 log = logging.getLogger(__name__)
@@ -138,7 +140,7 @@ def request_content(services: Services, user_id: str, form: GenerateForm) -> str
             agent=form.agent,
             channel_id=form.channel_id,
             brief=form.brief,
-            product=form.product,
+            product=shop_product(session, form),
             priority=form.priority,
             requester_id=user_id,
             template_version_id=choice.template_version_id,
@@ -159,6 +161,28 @@ def request_content(services: Services, user_id: str, form: GenerateForm) -> str
     return queued_text(
         content, position, settings.review_channel or "", offline=not settings.anthropic_api_key
     )
+
+
+def shop_product(session: Session, form: GenerateForm) -> Product | None:
+    """The request's product: a picked shop product takes its title and id from the catalogue; the
+    facts, category and age grade typed in the form are kept with it, else those kept before are used."""
+    typed = form.product
+    picked = get_product(session, form.shop_product_id) if form.shop_product_id else None
+    if picked is None:
+        return typed
+    if typed and (typed.facts or typed.category or typed.age_grade):
+        try:
+            age = AgeGrade.parse(typed.age_grade) if typed.age_grade else picked.age_grade
+        except ValueError:  # "8" alone: the agents take it as written, the catalogue keeps its own
+            age = picked.age_grade
+        picked = set_details(
+            session,
+            picked.shop_product_id,
+            category=typed.category or picked.category,
+            facts=typed.facts or picked.facts,
+            age_grade=age,
+        )
+    return picked.for_agents()
 
 
 def template_for(

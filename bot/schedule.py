@@ -4,7 +4,8 @@
 
 Every check a post must pass runs first, and a refusal says each reason at once: the content is
 approved, its element fits the channel, nothing like it is on another channel's schedule or
-history, and the time keeps to the channel's windows, daily cap and minimum gap. A direct post's
+history, the time keeps to the channel's windows, daily cap and minimum gap, and the content's shop
+product (picked in the generate form) is in the synced catalogue and live. A direct post's
 privacy is chosen by a person from the creator's options, never defaulted (TikTok's guidelines).
 """
 
@@ -26,16 +27,18 @@ from bot.verbs import Command, Reply, UsageError, Verb
 from core.content import ContentStatus
 from core.fingerprint import Fingerprint
 from core.posts import PostStatus, TransitionError
+from core.products import refusals, with_product
 from core.slots import check_time, next_free_slot
 from core.when import WhenError, parse_when
 from messages.blocks import escape
-from messages.posts import CANCEL, POSTED, RETRY, note, queue_blocks, show_post, when
+from messages.posts import CANCEL, POSTED, RETRY, note, product_note, queue_blocks, show_post, when
 from storage import posts
 from storage.accounts import get_account
 from storage.channels import get_channel, list_channels
 from storage.contents import get_content, latest_version, version_row_id, version_text
 from storage.fingerprints import conflicts
 from storage.post_followups import pending_share_problem
+from storage.products import unpromotable
 from workers.accounts import sandbox as use_sandbox
 from workers.publishers import SANDBOX_CREATOR
 
@@ -89,6 +92,10 @@ def place(
             problems.append(
                 f"Content #{content_id} is {content.status.label}: only approved content is scheduled."
             )
+        product = content.product if content.product and content.product.id else None
+        if product is not None:
+            assert product.id is not None
+            problems += [escape(line) for line in refusals(unpromotable(session, [product.id]))]
         if content.element and content.element != channel.element.value:
             problems.append(
                 f"Content #{content_id} is {content.element.title()} content and {escape(channel.name)} is a "
@@ -152,8 +159,9 @@ def place(
             created_by=user_id,
             posting_mode=channel.posting_mode.value,
             privacy_level=privacy,
-            caption=caption_of(version.fields),
+            caption=with_product(caption_of(version.fields), product.title if product else None),
             media=media,
+            product_id=product.id if product else None,
             sandbox=sandbox,
         )
         post = posts.get_post(session, row.id)
@@ -162,6 +170,8 @@ def place(
     with services.db() as session:
         post = posts.get_post(session, row.id) or post
     note(settings, post, f"Scheduled by <@{user_id}> for {when(at, settings.tz)}.")
+    if product is not None:
+        note(settings, post, product_note(post, product.title))
     sandbox_note = " It goes to the local sandbox (no TikTok credentials)." if post.sandbox else ""
     return Reply(
         text=f"Scheduled post {post.id}: content #{content_id} on {escape(channel.name)} at {when(at, settings.tz)}.{sandbox_note}"

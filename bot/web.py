@@ -1,5 +1,5 @@
 """The `web` process: Bolt over HTTP at /slack/events, GET /healthz, and the pages OAuth redirects
-land on (GET /tiktok/callback)."""
+land on (GET /tiktok/callback, GET /tiktok-shop/callback)."""
 
 from __future__ import annotations
 
@@ -21,9 +21,11 @@ from waitress.server import create_server
 from bot.accounts import tiktok_callback
 from bot.pages import Page
 from bot.services import Services
+from bot.shop import shop_callback
 from config.redact import redact_text
 from storage.heartbeats import last_beats
 from workers.accounts import CALLBACK_PATH as TIKTOK_CALLBACK
+from workers.products import CALLBACK_PATH as SHOP_CALLBACK
 from workers.queues import live_workers
 
 log = logging.getLogger(__name__)
@@ -86,6 +88,7 @@ class WebApp:
         self.routes: dict[str, Route] = {
             "/healthz": partial(health_page, services),
             TIKTOK_CALLBACK: partial(tiktok_callback, services, bolt.client),
+            SHOP_CALLBACK: partial(shop_callback, services, bolt.client),
         }
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:

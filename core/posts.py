@@ -7,12 +7,15 @@
                                              → scheduled (no publish_id, and TikTok shows no post)
     queued → scheduled (no live job, or a reschedule);  failed → scheduled (retry)
     scheduled, queued, failed, awaiting_poster → cancelled
+    publishing → held (its shop product stopped being live) → scheduled | cancelled
 
 - direct: TikTok publishes; `processing` polls the status until PUBLISH_COMPLETE or FAILED.
 - draft: the video goes to the creator's TikTok inbox; at SEND_TO_USER_INBOX the post is
   `awaiting_poster` until the poster publishes it in the app and the bot finds it in the video list.
 - manual: at the slot the poster gets the file and caption in Slack; `awaiting_poster` until
   someone presses Posted with the link.
+- held: just before posting, the post's TikTok Shop product was no longer live; nothing went out,
+  and a person chooses: post without it, pick another (both back to scheduled), or cancel.
 
 `needs_reconcile` is a post whose outcome nobody knows: its worker died (the lease lapsed) after it
 began publishing, or TikTok's answer never came. It is settled by asking TikTok (the status of its
@@ -50,10 +53,15 @@ class PostStatus(StrEnum):
     PUBLISHED = "published"
     FAILED = "failed"
     CANCELLED = "cancelled"
+    HELD = "held"
 
     @property
     def label(self) -> str:
-        special = {"awaiting_poster": "waiting for the poster", "needs_reconcile": "outcome unknown"}
+        special = {
+            "awaiting_poster": "waiting for the poster",
+            "needs_reconcile": "outcome unknown",
+            "held": "held for its product",
+        }
         return special.get(self.value, self.value)
 
 
@@ -63,7 +71,13 @@ _SOURCES: Mapping[PostStatus, frozenset[PostStatus]] = {
     # reschedule; failed → scheduled a retry; needs_reconcile → scheduled once TikTok shows no post
     # and there is no publish_id to resume.
     PostStatus.SCHEDULED: frozenset(
-        {PostStatus.SCHEDULED, PostStatus.QUEUED, PostStatus.FAILED, PostStatus.NEEDS_RECONCILE}
+        {
+            PostStatus.SCHEDULED,
+            PostStatus.QUEUED,
+            PostStatus.FAILED,
+            PostStatus.NEEDS_RECONCILE,
+            PostStatus.HELD,
+        }
     ),
     PostStatus.QUEUED: frozenset({PostStatus.SCHEDULED}),
     PostStatus.PUBLISHING: frozenset({PostStatus.QUEUED}),
@@ -80,8 +94,16 @@ _SOURCES: Mapping[PostStatus, frozenset[PostStatus]] = {
     PostStatus.FAILED: frozenset({PostStatus.PUBLISHING, PostStatus.PROCESSING, PostStatus.NEEDS_RECONCILE}),
     # Nothing of these is on TikTok yet, or (awaiting_poster) a person decides not to post it.
     PostStatus.CANCELLED: frozenset(
-        {PostStatus.SCHEDULED, PostStatus.QUEUED, PostStatus.FAILED, PostStatus.AWAITING_POSTER}
+        {
+            PostStatus.SCHEDULED,
+            PostStatus.QUEUED,
+            PostStatus.FAILED,
+            PostStatus.AWAITING_POSTER,
+            PostStatus.HELD,
+        }
     ),
+    # Before anything is sent: the publish job found the post's product no longer live.
+    PostStatus.HELD: frozenset({PostStatus.PUBLISHING}),
 }
 
 # The moves that lead to a new init: refused for a post holding a publish_id, except from
@@ -91,7 +113,7 @@ _TOWARDS_INIT = frozenset({PostStatus.SCHEDULED, PostStatus.QUEUED})
 # Nothing more happens to these without a person.
 TERMINAL = frozenset({PostStatus.PUBLISHED, PostStatus.FAILED, PostStatus.CANCELLED})
 # What the clock watches: a due time, a job that may be gone, a lease that may lapse, a status
-# to poll, an unknown outcome to settle, a poster to remind.
+# to poll, an unknown outcome to settle, a poster to remind, a held post a person must decide.
 WATCHED = frozenset(
     {
         PostStatus.SCHEDULED,
@@ -100,6 +122,7 @@ WATCHED = frozenset(
         PostStatus.PROCESSING,
         PostStatus.NEEDS_RECONCILE,
         PostStatus.AWAITING_POSTER,
+        PostStatus.HELD,
     }
 )
 CANCELLABLE = _SOURCES[PostStatus.CANCELLED]
@@ -221,6 +244,7 @@ class Post:
     started_at: datetime | None
     published_at: datetime | None
     init_sent_at: datetime | None = None
+    hold_reason: str | None = None
 
     def lateness(self) -> timedelta | None:
         """How long after its time the post started, once it has."""

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol, TypeVar
@@ -182,3 +182,31 @@ def unknown_or_not_live(
         elif not product.live:
             reasons[product_id] = status_label(product.status)
     return reasons
+
+
+def refusals(reasons: Mapping[str, str]) -> list[str]:
+    """One line per product that cannot be promoted, for a refusal that gives every reason at once."""
+    return [
+        f"Product {product_id} is {reason}: a post promotes only products live (ACTIVATE) in the shop."
+        if reason != "not in the shop"
+        else f"Product {product_id} is not in the shop's catalogue (`/content products <words>` finds ids)."
+        for product_id, reason in reasons.items()
+    ]
+
+
+def with_product(caption: str, title: str | None) -> str:
+    """The caption that names the product it promotes: no API attaches the product to the video
+    (reference §4.5), so viewers learn it from the words. Unchanged when it names it already."""
+    if not title or " ".join(tokens(title)) in " ".join(tokens(caption)):
+        return caption
+    return f"{caption}{_named(title)}".strip()
+
+
+def without_product(caption: str, title: str | None) -> str:
+    """The caption before with_product named `title` (a held post goes out without it, or with another)."""
+    named = _named(title) if title else ""
+    return caption.removesuffix(named) if named else caption
+
+
+def _named(title: str) -> str:
+    return f"\n\nShop: {title}"

@@ -29,6 +29,8 @@ POSTED = "post_posted"
 RETRY_CHANNEL = "posts_retry_channel"
 # The states in which a refused grant is what holds the post back.
 _RECONNECT_HOLDS = frozenset({PostStatus.FAILED, PostStatus.NEEDS_RECONCILE})
+WITHOUT_PRODUCT = "post_without_product"
+PICK_PRODUCT = "post_pick_product"
 
 _EMOJI = {
     PostStatus.SCHEDULED: ":calendar:",
@@ -40,6 +42,7 @@ _EMOJI = {
     PostStatus.PUBLISHED: ":white_check_mark:",
     PostStatus.FAILED: ":x:",
     PostStatus.CANCELLED: ":no_entry_sign:",
+    PostStatus.HELD: ":double_vertical_bar:",
 }
 
 
@@ -67,6 +70,8 @@ def post_blocks(post: Post, tz: ZoneInfo, *, reconnect: bool = False) -> list[Bl
     )
     if post.status is PostStatus.PUBLISHED:
         lines.append(published_line(post))
+    if post.status is PostStatus.HELD and post.hold_reason:
+        lines.append(f"Held: {escape(post.hold_reason)}. Nothing went out; its thread has the choices.")
     if post.failure:
         lines.append(f"Reason: {escape(post.failure)}" + _log_id(post))
     blocks: list[Block] = [section("\n".join(lines)), context(escape(post.caption[:300]) or " ")]
@@ -166,18 +171,20 @@ def _buttons(post: Post) -> list[ButtonElement]:
     if post.status is PostStatus.FAILED:
         buttons.append(ButtonElement(text="Retry", action_id=RETRY, value=value, style="primary"))
     if post.status in CANCELLABLE:
-        buttons.append(
-            ButtonElement(
-                text="Cancel",
-                action_id=CANCEL,
-                value=value,
-                style="danger",
-                confirm=ConfirmObject(
-                    title="Cancel this post?", text="It will not go out.", confirm="Cancel it", deny="Keep it"
-                ),
-            )
-        )
+        buttons.append(_cancel_button(value))
     return buttons
+
+
+def _cancel_button(value: str) -> ButtonElement:
+    return ButtonElement(
+        text="Cancel",
+        action_id=CANCEL,
+        value=value,
+        style="danger",
+        confirm=ConfirmObject(
+            title="Cancel this post?", text="It will not go out.", confirm="Cancel it", deny="Keep it"
+        ),
+    )
 
 
 def queue_blocks(posts: Sequence[Post], tz: ZoneInfo) -> list[Block]:
@@ -215,13 +222,53 @@ def _reconnect_holds(settings: Settings, post: Post) -> bool:
     return account is None or not account.connected
 
 
-def note(settings: Settings, post: Post, text: str) -> None:
-    """A line in the post's thread."""
+def held_blocks(post: Post) -> list[Block]:
+    """The choices for a post held because its product stopped being live."""
+    value = button_value(post.id)
+    return [
+        section(
+            f":double_vertical_bar: *Held, not posted*: {escape(post.hold_reason or 'its product is not live')}. "
+            "Post it without the product, pick another product, or cancel it."
+        ),
+        ActionsBlock(
+            block_id=f"held-{post.id}",
+            elements=[
+                ButtonElement(
+                    text="Post without it", action_id=WITHOUT_PRODUCT, value=value, style="primary"
+                ),
+                ButtonElement(text="Pick another", action_id=PICK_PRODUCT, value=value),
+                _cancel_button(value),
+            ],
+        ),
+    ]
+
+
+def held_note(settings: Settings, post: Post) -> None:
+    note(settings, post, f"Held: {escape(post.hold_reason or '')}.", blocks=held_blocks(post))
+
+
+def product_note(post: Post, title: str) -> str:
+    """What the thread says of a post's product: no TikTok API attaches one to a video (§4.5)."""
+    named = f"*{escape(title)}* ({escape(post.product_id or '')})"
+    if post.posting_mode == "direct":
+        return (
+            f":shopping_trolley: Promotes {named}. No TikTok API attaches a product to a video: this direct "
+            "post goes out marked as promotional content, with the product named in its caption. "
+            "The day after, Shop analytics show whether the video carries the product; this thread will say."
+        )
+    return (
+        f":shopping_trolley: Promotes {named}. No TikTok API attaches a product to a video: when you post "
+        f"it in the TikTok app, add the product {named} to the video there."
+    )
+
+
+def note(settings: Settings, post: Post, text: str, *, blocks: list[Block] | None = None) -> None:
+    """A line in the post's thread (`blocks` when it carries buttons; `text` is then the fallback)."""
     if not (post.slack_channel and post.slack_ts):
         return
     try:
         slack_client(settings).chat_postMessage(
-            channel=post.slack_channel, thread_ts=post.slack_ts, text=text
+            channel=post.slack_channel, thread_ts=post.slack_ts, text=text, blocks=blocks
         )
     except SlackApiError as exc:
         log.error("post %s: could not add to its thread: %s", post.id, exc.response["error"])

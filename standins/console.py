@@ -32,6 +32,7 @@ from standins.slack import (
     Ephemeral,
     Message,
     SlackStandIn,
+    SuggestionRefused,
     View,
     Workspace,
     is_multi,
@@ -240,6 +241,16 @@ class Console:
         if not ref:
             raise ConsoleError("usage: fill <field> <value>, or fill <field> for several lines")
         block = _find_input(modal, ref)
+        if raw and block["element"]["type"] == "external_select":
+            # Typing into an external select: the app lists options (block_suggestion); the first is taken.
+            try:
+                listed = self.workspace.suggest(self.user, modal.id, block["element"]["action_id"], raw)
+            except SuggestionRefused as exc:
+                raise ConsoleError(f"Slack shows an error instead of options: {exc}") from None
+            if not listed:
+                raise ConsoleError(f"{text_of(block.get('label'))} lists nothing for {raw!r}")
+            self._set(modal.id, block, listed[0])
+            return
         if raw:
             self._set(modal.id, block, _typed_value(block["element"], raw, self.standin))
             return

@@ -11,7 +11,7 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import ColumnElement, delete, select, update
 from sqlalchemy.orm import Session
 
 from core.accounts import STATE_LIFETIME, Account, AccountState, Creator
@@ -41,9 +41,10 @@ class OAuthState:
 
 
 def create_state(
-    session: Session, channel_id: int, user_id: str, now: datetime, *, code_verifier: str | None = None
+    session: Session, channel_id: int | None, user_id: str, now: datetime, *, code_verifier: str | None = None
 ) -> str:
-    """A fresh state for one Connect link; states past their lifetime are cleared on the way."""
+    """A fresh state for one Connect link (a channel's account, or with no channel the TikTok Shop);
+    states past their lifetime are cleared on the way."""
     session.execute(delete(OAuthStateRow).where(OAuthStateRow.created_at < now - STATE_LIFETIME))
     state = secrets.token_urlsafe(32)
     session.add(
@@ -60,22 +61,34 @@ def create_state(
 
 
 def take_state(session: Session, state: str, now: datetime) -> OAuthState | None:
-    """The state's channel and person, marking it used; None when it is unknown, used or expired.
+    """The state's channel and person, marking it used; None when it is unknown, used or expired."""
+    row = _take(session, state, now, OAuthStateRow.channel_id.is_not(None))
+    if row is None or row.channel_id is None:
+        return None
+    return OAuthState(row.channel_id, row.user_id, row.code_verifier)
 
-    One conditional UPDATE decides, so two requests carrying the same state cannot both win."""
+
+def take_shop_state(session: Session, state: str, now: datetime) -> str | None:
+    """A shop Connect link's state: the person who asked for it, marking it used; None as take_state."""
+    row = _take(session, state, now, OAuthStateRow.channel_id.is_(None))
+    return row.user_id if row else None
+
+
+def _take(session: Session, state: str, now: datetime, kind: ColumnElement[bool]) -> OAuthStateRow | None:
+    # One conditional UPDATE decides, so two requests carrying the same state cannot both win.
     taken = session.execute(
         update(OAuthStateRow)
         .where(
             OAuthStateRow.state_hash == _hash(state),
             OAuthStateRow.used_at.is_(None),
             OAuthStateRow.created_at > now - STATE_LIFETIME,
+            kind,
         )
         .values(used_at=now)
     )
     if affected(taken) != 1:
         return None
-    row = session.scalars(select(OAuthStateRow).where(OAuthStateRow.state_hash == _hash(state))).one()
-    return OAuthState(row.channel_id, row.user_id, row.code_verifier)
+    return session.scalars(select(OAuthStateRow).where(OAuthStateRow.state_hash == _hash(state))).one()
 
 
 def _hash(state: str) -> str:

@@ -244,6 +244,10 @@ class PostRow(Base):
     failure: Mapped[str | None] = mapped_column(Text)
     log_id: Mapped[str | None] = mapped_column(String(128))
     override: Mapped[str | None] = mapped_column(Text)  # a reviewer's reason to post despite a check
+    # Why the publish job held the post (its product stopped being live); a person decides.
+    hold_reason: Mapped[str | None] = mapped_column(Text)
+    # When Shop video analytics were read for its product tag (the day after it went out).
+    tag_checked_at: Mapped[datetime | None] = mapped_column()
     slack_channel: Mapped[str | None] = mapped_column(String(32))
     slack_ts: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -455,7 +459,8 @@ class OAuthStateRow(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     state_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    channel_id: Mapped[int] = mapped_column(ForeignKey("channels.id", ondelete="CASCADE"))
+    # None: a TikTok Shop Connect link (the shop belongs to the brand, not a channel).
+    channel_id: Mapped[int | None] = mapped_column(ForeignKey("channels.id", ondelete="CASCADE"))
     code_verifier: Mapped[str | None] = mapped_column(String(128))  # PKCE, for flows that need it
     user_id: Mapped[str] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

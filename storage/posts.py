@@ -242,9 +242,23 @@ def record_publish_id(session: Session, post_id: int, attempt: int, publish_id: 
 
 def move(session: Session, post_id: int, attempt: int | None, target: PostStatus, **values: Any) -> bool:
     """A worker's (attempt) or a person's (None) move; False when the post was not where it could."""
-    if target in (PostStatus.PUBLISHED, PostStatus.FAILED, PostStatus.AWAITING_POSTER, PostStatus.CANCELLED):
+    if target in (
+        PostStatus.PUBLISHED,
+        PostStatus.FAILED,
+        PostStatus.AWAITING_POSTER,
+        PostStatus.CANCELLED,
+        PostStatus.HELD,
+    ):
         values.setdefault("lease_until", None)
     return _move(session, post_id, target, attempt=attempt, **values)
+
+
+def release_held(session: Session, post_id: int, now: datetime, **values: Any) -> bool:
+    """A held post back on the schedule at `now` (a person chose); False when it is not held."""
+    held = [PostRow.status == PostStatus.HELD.value]
+    return _move(
+        session, post_id, PostStatus.SCHEDULED, where=held, scheduled_at=now, hold_reason=None, **values
+    )
 
 
 def cancel(session: Session, post_id: int) -> Post:
@@ -331,4 +345,32 @@ def _post(session: Session, row: PostRow) -> Post:
         started_at=row.started_at,
         published_at=row.published_at,
         init_sent_at=row.init_sent_at,
+        hold_reason=row.hold_reason,
     )
+
+
+# --- Product tags, the day after -------------------------------------------------------------------
+
+
+def untag_checked(session: Session, since: datetime, before: datetime) -> list[Post]:
+    """Published posts with a shop product, out in [since, before), whose tag nobody has read yet."""
+    ids = session.scalars(
+        select(PostRow.id).where(
+            PostRow.status == PostStatus.PUBLISHED.value,
+            PostRow.product_id.is_not(None),
+            PostRow.tag_checked_at.is_(None),
+            PostRow.published_at >= since,
+            PostRow.published_at < before,
+        )
+    )
+    return _posts(session, ids)
+
+
+def mark_tag_checked(session: Session, post_id: int, now: datetime) -> bool:
+    """True for the one caller that marks it: a job run twice reports once."""
+    result = session.execute(
+        update(PostRow)
+        .where(PostRow.id == post_id, PostRow.tag_checked_at.is_(None))
+        .values(tag_checked_at=now)
+    )
+    return affected(result) == 1

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import CursorResult, func, select, update
 from sqlalchemy.orm import Session
 
-from core.products import AgeGrade, CatalogueProduct, ShopProduct, search, tokens
+from core.products import AgeGrade, CatalogueProduct, ShopProduct, search, tokens, unknown_or_not_live
 from storage.models import ProductRow
 
 # Candidates the LIKE pre-filter may hand to the ranking. A query matching more (a letter or two in a
@@ -98,6 +98,14 @@ def get_product(session: Session, shop_product_id: str) -> CatalogueProduct | No
 def products_by_id(session: Session, shop_product_ids: Iterable[str]) -> dict[str, CatalogueProduct]:
     rows = session.scalars(select(ProductRow).where(ProductRow.shop_product_id.in_(list(shop_product_ids))))
     return {r.shop_product_id: to_product(r) for r in rows}
+
+
+def unpromotable(session: Session, product_ids: Sequence[str]) -> dict[str, str]:
+    """Why each of `product_ids` cannot go on a post now, by the synced catalogue: not in it, or not
+    live (ACTIVATE). Empty when all can. The single and the bulk schedule both ask this; the publish
+    job asks the shop itself again just before posting (workers/products.check_products)."""
+    wanted = list(dict.fromkeys(product_ids))
+    return unknown_or_not_live(wanted, products_by_id(session, wanted).values()) if wanted else {}
 
 
 def set_details(

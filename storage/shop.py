@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from core.shop import Shop, ShopConnection, ShopTokens
@@ -32,11 +32,16 @@ def save_connection(
 
 
 def current_connection(session: Session, *, key: str, lock: bool = False) -> ShopConnection | None:
-    """The shop connected last; a brand has one shop, and a reconnection wins. With `lock`, the row
-    stays locked until the transaction ends (PostgreSQL), so two jobs do not refresh at once."""
+    """The shop connected last; a brand has one shop, and a reconnection wins. With `lock`, it stays
+    locked until the transaction ends, so two jobs do not refresh at once: PostgreSQL locks the row;
+    SQLite has no row locks, so a no-op UPDATE first takes the database's write lock (as
+    storage.accounts.lock_account does), and a second writer waits, then reads what the first stored."""
     query = select(ShopConnectionRow).order_by(
         ShopConnectionRow.connected_at.desc(), ShopConnectionRow.id.desc()
     )
+    if lock and session.get_bind().dialect.name != "postgresql":
+        session.execute(update(ShopConnectionRow).values(shop_id=ShopConnectionRow.shop_id))
+        lock = False
     row = session.scalar(query.limit(1).with_for_update() if lock else query.limit(1))
     return _connection(row, key) if row else None
 

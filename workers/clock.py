@@ -19,7 +19,8 @@ from redis.lock import Lock
 
 from storage.db import optimize, session_scope
 from storage.heartbeats import beat
-from workers import followup, generate, heartbeat, publish
+from storage.installation import installation_id
+from workers import followup, generate, heartbeat, product_tags, products, publish
 from workers.queues import enqueue_once
 
 log = logging.getLogger(__name__)
@@ -29,6 +30,7 @@ PUBLISH_TICK_SECONDS = 1
 LEASE_SECONDS = 15
 WORKER_HEARTBEAT_SECONDS = 30
 MAINTAIN_HOURS = 6
+SHOP_MINUTES = 60
 
 
 class Leader:
@@ -76,6 +78,17 @@ class Clock:
         publish.sweep(self.connection, self.database_url, now or datetime.now(UTC))
         return True
 
+    def shop(self, now: datetime | None = None) -> bool:
+        """Every hour: the shop's catalogue synced (its token refreshed on the way, days before it
+        lapses) and yesterday's posts' product tags read from Shop analytics. Each is a job, once per
+        hour; both do nothing while no shop is connected."""
+        if not self.leader.hold():
+            return False
+        hour = f"{installation_id(self.database_url)}-{int((now or datetime.now(UTC)).timestamp()) // 3600}"
+        enqueue_once(self.connection, "low", products.sync_catalogue_job, job_id=f"shop-sync-{hour}")
+        enqueue_once(self.connection, "low", product_tags.check_tags_job, job_id=f"shop-tags-{hour}")
+        return True
+
     def maintain(self) -> bool:
         """Database housekeeping the leader does a few times a day."""
         if not self.leader.hold():
@@ -106,6 +119,14 @@ def build_scheduler(clock: Clock, timezone: str, scheduler: BaseScheduler | None
         "interval",
         seconds=PUBLISH_TICK_SECONDS,
         id="posts",
+        replace_existing=True,
+        next_run_time=datetime.now(ZoneInfo(timezone)),
+    )
+    scheduler.add_job(
+        clock.shop,
+        "interval",
+        minutes=SHOP_MINUTES,
+        id="shop",
         replace_existing=True,
         next_run_time=datetime.now(ZoneInfo(timezone)),
     )

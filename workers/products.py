@@ -1,8 +1,11 @@
 """TikTok Shop jobs: connect the shop, keep its tokens fresh, sync the catalogue, check products.
 
+    url = connect_link(database_url, client, user_id)                the seller's consent page, fresh state
+    take_state(database_url, state)                                  who asked, when the browser comes back
     connect_shop(database_url, client, key, code=..., user_id=...)  the redirect URL's handler calls this
     sync_catalogue(database_url, client, key)                       pages through the shop, upserts
     check_products(database_url, client, key, ids)                  live or not, asked of the shop now
+    hold_reason(settings, post)                                     why a due post must wait (publish job)
     untagged_videos(database_url, client, key, expected, day)       the next day: products missing from videos
     sync_catalogue_job()                                            the same, as an RQ job on the settings
 
@@ -12,21 +15,31 @@ is within two days of expiring (core.shop.REFRESH_MARGIN), so a daily sync keeps
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator, Mapping, Sequence, Set
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from itertools import islice
 
+from slack_sdk.errors import SlackClientError
+
+from config.settings import Settings
+from core.posts import Post
 from core.products import ShopProduct, status_label
 from core.shop import ShopConnection, missing_tags
+from messages.slack import direct_message, slack_client
 from storage import products as catalogue
 from storage import shop as connections
+from storage.accounts import create_state, take_shop_state
 from storage.db import session_scope
 from workers.runtime import settings as current_settings
 from workers.tiktok_shop import ShopClient, ShopError, client_for
 
+log = logging.getLogger(__name__)
+
 # Products stored per transaction during a sync: one search page.
 BATCH = 100
+CALLBACK_PATH = "/tiktok-shop/callback"
 
 
 @dataclass(frozen=True)
@@ -35,6 +48,26 @@ class SyncResult:
     added: int
     changed: int
     gone: int
+
+
+def redirect_url(settings: Settings) -> str:
+    """Where the seller's browser comes back to; registered as is in Partner Center (App & Service)."""
+    return settings.base_url + CALLBACK_PATH
+
+
+def connect_link(database_url: str, client: ShopClient, user_id: str, now: datetime | None = None) -> str:
+    """The seller's consent page with a fresh single-use state (the TikTok accounts' table of states,
+    with no channel: the shop is the brand's)."""
+    with session_scope(database_url) as session:
+        state = create_state(session, None, user_id, now or datetime.now(UTC))
+    return client.authorize_url(state)
+
+
+def take_state(database_url: str, state: str, now: datetime | None = None) -> str | None:
+    """Who asked for the link the seller came back through; None when it is unknown, used or old.
+    Spent at once, whatever follows."""
+    with session_scope(database_url) as session:
+        return take_shop_state(session, state, now or datetime.now(UTC))
 
 
 def connect_shop(
@@ -57,9 +90,14 @@ def fresh_connection(
     """The connected shop, its access token refreshed first when it is due."""
     now = now or datetime.now(UTC)
     with session_scope(database_url) as session:
+        connection = connections.current_connection(session, key=key)
+    if connection is not None and not connection.tokens.due_for_refresh(now):
+        return connection
+    with session_scope(database_url) as session:
         connection = connections.current_connection(session, key=key, lock=True)
         if connection is None:
             raise ShopError("No TikTok Shop is connected; use `/content shop connect`", retryable=False)
+        # Another process may have refreshed while this one waited for the lock.
         if not connection.tokens.due_for_refresh(now):
             return connection
         if connection.tokens.refresh_expires_at <= now:
@@ -67,7 +105,16 @@ def fresh_connection(
                 "The TikTok Shop connection has lapsed; connect it again with `/content shop connect`",
                 retryable=False,
             )
-        tokens = client.refresh(connection.tokens)
+        try:
+            tokens = client.refresh(connection.tokens)
+        except ShopError as exc:
+            if exc.retryable:
+                raise
+            raise ShopError(
+                f"TikTok Shop refused to renew the shop's connection ({exc.reason}); "
+                "an admin connects it again with `/content shop connect`",
+                retryable=False,
+            ) from exc
         connections.update_tokens(session, connection.id, tokens, key=key, now=now)
         return ShopConnection(
             connection.id,
@@ -127,6 +174,29 @@ def check_products(
     return reasons
 
 
+def hold_reason(settings: Settings, post: Post) -> str | None:
+    """Just before posting: why `post` must be held for a person (its product is not live now, or
+    the shop cannot say), or None when it may go out. A shop that is briefly unreachable raises the
+    retryable ShopError: the publish job tries again before deciding."""
+    if not post.product_id:
+        return None
+    if not settings.token_key:
+        return f"product {post.product_id} could not be checked: TOKEN_KEY is not set"
+    try:
+        with client_for(settings) as client:
+            reasons = check_products(settings.database_url, client, settings.token_key, [post.product_id])
+    except ShopError as exc:
+        if exc.retryable:
+            raise
+        return f"product {post.product_id} could not be checked: {exc.reason}"
+    if not reasons:
+        return None
+    with session_scope(settings.database_url) as session:
+        known = catalogue.get_product(session, post.product_id)
+    name = f"{known.title} ({post.product_id})" if known else post.product_id
+    return f"product {name} is {reasons[post.product_id]} in the shop now"
+
+
 def untagged_videos(
     database_url: str,
     client: ShopClient,
@@ -146,13 +216,35 @@ def untagged_videos(
 
 
 def sync_catalogue_job() -> dict[str, int]:
-    """The RQ job: sync with the process's settings."""
+    """The RQ job the clock queues: sync with the process's settings. Nothing to do (and no failure)
+    while no shop is set up or connected; a connection TikTok will not renew is said to whoever
+    connected it, in a DM, and the job fails with the same words."""
     settings = current_settings()
-    if not settings.token_key:
-        raise ShopError("TOKEN_KEY is not set: the shop's tokens cannot be read", retryable=False)
-    with client_for(settings) as client:
-        result = sync_catalogue(settings.database_url, client, settings.token_key)
+    if not (shop_configured(settings) and settings.token_key):
+        return {}
+    with session_scope(settings.database_url) as session:
+        connection = connections.current_connection(session, key=settings.token_key)
+    if connection is None:
+        return {}
+    try:
+        with client_for(settings) as client:
+            result = sync_catalogue(settings.database_url, client, settings.token_key)
+    except ShopError as exc:
+        if not exc.retryable and settings.slack_bot_token:
+            try:
+                direct_message(
+                    slack_client(settings),
+                    connection.connected_by,
+                    f":warning: The TikTok Shop catalogue could not be synced: {exc.reason}.",
+                )
+            except (SlackClientError, OSError) as slack_exc:
+                log.warning("could not tell %s the shop sync failed: %s", connection.connected_by, slack_exc)
+        raise
     return {"seen": result.seen, "added": result.added, "changed": result.changed, "gone": result.gone}
+
+
+def shop_configured(settings: Settings) -> bool:
+    return bool(settings.tiktok_shop_app_key and settings.tiktok_shop_app_secret)
 
 
 def _batches(items: Iterator[ShopProduct], size: int) -> Iterator[list[ShopProduct]]:

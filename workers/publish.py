@@ -29,7 +29,15 @@ from slack_sdk.errors import SlackClientError
 from config.errors import SetupError
 from config.settings import Settings
 from core.posts import Post, PostStatus, from_tiktok_status
-from messages.posts import failure_note, handoff_text, note, posted_note, show_post, still_processing_note
+from messages.posts import (
+    failure_note,
+    handoff_text,
+    held_note,
+    note,
+    posted_note,
+    show_post,
+    still_processing_note,
+)
 from messages.slack import direct_message, slack_client
 from storage import post_followups, posts
 from storage.crypto import TokenCipher
@@ -39,10 +47,12 @@ from workers import leases
 from workers.accounts import AccountError, ChannelToken, needs_reconnect, sandbox
 from workers.leases import JobError, Lease, Policy
 from workers.pacing import Pacer
+from workers.products import hold_reason
 from workers.publishers import Publisher, SandboxPublisher, TikTokPublisher, media_bytes, plan_for
 from workers.queues import LIVE, enqueue_once, job_status
 from workers.runtime import settings as current_settings
 from workers.tiktok import TikTokClient, TikTokError, fail_reason_words
+from workers.tiktok_shop import ShopError
 
 log = logging.getLogger(__name__)
 
@@ -168,6 +178,8 @@ class Publication:
 
     def _steps(self, post: Post, publisher: Publisher, lease: Lease) -> str:
         if post.publish_id is None and post.status is PostStatus.PUBLISHING:
+            if self._held(post):
+                return f"post {post.id}: held: its shop product is not live"
             self._say_started(post)
             if post.posting_mode == "manual":
                 self._move(PostStatus.AWAITING_POSTER)
@@ -332,6 +344,18 @@ class Publication:
         ):
             self._note(failure_note(self._post()))
         return f"post {post.id}: forgotten by TikTok; failed for a person to decide"
+
+    def _held(self, post: Post) -> bool:
+        """Its shop product, checked again with the shop just before anything is sent."""
+        try:
+            reason = hold_reason(self.settings, post)
+        except ShopError as exc:
+            raise JobError(exc.reason, retryable=True) from exc
+        if reason is None:
+            return False
+        self._move(PostStatus.HELD, hold_reason=reason)
+        held_note(self.settings, self._post())
+        return True
 
     # --- storage and Slack ----------------------------------------------------------------------
 

@@ -18,6 +18,7 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot.forms import Form
+from bot.views.products import picked_product, product_picker
 from core.agents import AgentKind, Product
 from core.channels import Channel
 from core.content import Content, ContentStatus, Priority
@@ -41,6 +42,8 @@ class GenerateForm:
     priority: Priority
     product: Product | None
     template_version_id: int | None
+    # Picked from the shop's catalogue: its title, and its kept facts where the form gives none.
+    shop_product_id: str = ""
 
 
 def generate_view(
@@ -68,7 +71,13 @@ def generate_view(
             max_length=MAX_BRIEF,
             hint="What should it say, for whom, and why now?",
         ),
-        _text("product_title", "Product", optional=True, hint="e.g. Tidepool Bath Boat"),
+        product_picker(
+            optional=True,
+            hint="From the TikTok Shop: type words of its title. Facts typed below are kept with it.",
+        ),
+        _text(
+            "product_title", "Product", optional=True, hint="Or one not in the shop, e.g. Tidepool Bath Boat"
+        ),
         _text("product_category", "Product category", optional=True, hint="e.g. Toys > Bath > Water Toys"),
         _text(
             "product_age_grade",
@@ -119,8 +128,9 @@ def read_generate(form: Form) -> GenerateForm:
     if len(facts) > MAX_FACTS:
         errors.add("product_facts", f"Keep to {MAX_FACTS} key facts; these are {len(facts)}.")
     product_title = text("product_title")
+    shop_product_id = picked_product(form)
     age_grade = text("product_age_grade")
-    if (facts or text("product_category") or age_grade) and not product_title:
+    if (facts or text("product_category") or age_grade) and not (product_title or shop_product_id):
         errors.add("product_title", "Name the product the category, age grade and facts are about.")
     if age_grade and not any(ch.isdigit() for ch in age_grade):
         errors.add("product_age_grade", "Give the youngest age as a number, e.g. 3+ or 6-12.")
@@ -132,9 +142,10 @@ def read_generate(form: Form) -> GenerateForm:
         brief=brief,
         priority=Priority(selected("priority") or Priority.NORMAL),
         product=Product(product_title, text("product_category"), facts, age_grade=age_grade)
-        if product_title
+        if product_title or shop_product_id
         else None,
         template_version_id=int(template) if template else None,
+        shop_product_id=shop_product_id,
     )
 
 

@@ -21,7 +21,7 @@ Nothing here knows about contentbot; it is a Slack you can run in a test or a te
 
 from standins.slack.blockkit import interactive_elements, is_multi, state_key
 from standins.slack.model import Change, ChangeKind, Channel, Ephemeral, Message, UploadedFile, User, View
-from standins.slack.people import REQUIRED_FIELD_ERROR, Reply, Workspace
+from standins.slack.people import REQUIRED_FIELD_ERROR, Reply, SuggestionRefused, Workspace
 from standins.slack.state import SlackState
 from standins.slack.webapi import DEFAULT_CHANNELS, DEFAULT_USERS, SlackStandIn
 
@@ -37,6 +37,7 @@ __all__ = [
     "Reply",
     "SlackStandIn",
     "SlackState",
+    "SuggestionRefused",
     "UploadedFile",
     "User",
     "View",

@@ -21,6 +21,12 @@ HEADER_TEXT_LIMIT = 150
 ACTIONS_ELEMENTS_LIMIT = 25
 MODAL_TITLE_LIMIT = 24
 PRIVATE_METADATA_LIMIT = 3000
+# An external select's options, as Slack takes them from the app's answer to a block_suggestion.
+OPTIONS_LIMIT = 100
+OPTION_TEXT_LIMIT = 75
+OPTION_VALUE_LIMIT = 150
+# Slack asks for options once this many characters are typed, unless the element says otherwise.
+DEFAULT_MIN_QUERY_LENGTH = 3
 
 # What each stateful element reports in view.state.values, and the field of the element that seeds it.
 _STATE_KEYS: dict[str, tuple[str, str]] = {
@@ -141,3 +147,38 @@ def initial_state(blocks: list[dict[str, Any]]) -> dict[str, dict[str, dict[str,
         value = copy.deepcopy(element.get(initial, empty))
         values[block["block_id"]] = {element["action_id"]: {"type": element["type"], key: value}}
     return values
+
+
+def suggestion_errors(answer: Any) -> list[str]:
+    """Why Slack would show no options for the app's answer to a block_suggestion (it shows the
+    person an error instead); empty when it lists them."""
+    if not isinstance(answer, Mapping):
+        return ["the answer is not a JSON object"]
+    groups = answer.get("option_groups")
+    options = answer.get("options")
+    if (groups is None) == (options is None):
+        return ["the answer must carry exactly one of options and option_groups"]
+    errors = []
+    lists: list[tuple[str, list[Any]]] = (
+        [("/options", list(options or []))]
+        if groups is None
+        else [(f"/option_groups/{i}/options", g.get("options") or []) for i, g in enumerate(groups)]
+    )
+    if groups is not None and len(groups) > OPTIONS_LIMIT:
+        errors.append(f"no more than {OPTIONS_LIMIT} items allowed [json-pointer:/option_groups]")
+    for pointer, items in lists:
+        if len(items) > OPTIONS_LIMIT:
+            errors.append(f"no more than {OPTIONS_LIMIT} items allowed [json-pointer:{pointer}]")
+        for i, option in enumerate(items):
+            text = option.get("text") or {}
+            if text.get("type") != "plain_text":
+                errors.append(f"must be plain_text [json-pointer:{pointer}/{i}/text]")
+            if len(text.get("text", "")) > OPTION_TEXT_LIMIT:
+                limit = OPTION_TEXT_LIMIT + 1
+                errors.append(f"must be less than {limit} characters [json-pointer:{pointer}/{i}/text/text]")
+            value = option.get("value")
+            if not isinstance(value, str) or not value or len(value) > OPTION_VALUE_LIMIT:
+                errors.append(
+                    f"must be 1 to {OPTION_VALUE_LIMIT} characters [json-pointer:{pointer}/{i}/value]"
+                )
+    return errors

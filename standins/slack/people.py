@@ -19,12 +19,20 @@ from urllib.parse import urlencode
 
 import httpx
 
-from standins.slack.blockkit import interactive_elements
+from standins.slack.blockkit import DEFAULT_MIN_QUERY_LENGTH, interactive_elements, suggestion_errors
 from standins.slack.model import View
 from standins.slack.webapi import SlackStandIn
 
 # Slack's client refuses to submit a modal with an empty required input, so the app never sees one.
 REQUIRED_FIELD_ERROR = "Please complete this required field."
+
+
+class SuggestionRefused(Exception):
+    """The app's options for an external select were not what Slack accepts: the person sees an error."""
+
+    def __init__(self, errors: list[str]) -> None:
+        super().__init__("; ".join(errors))
+        self.errors = errors
 
 
 @dataclass(frozen=True)
@@ -139,6 +147,40 @@ class Workspace:
         found_in, element = _find_element(blocks, action_id, block_id)
         payload["actions"] = [_action(found_in, element, value)]
         return self._post(urlencode({"payload": json.dumps(payload)}), "application/x-www-form-urlencoded")
+
+    def suggest(self, user: str, view_id: str, action_id: str, typed: str) -> list[dict[str, Any]]:
+        """Type `typed` into the external select `action_id` of the modal on screen: the options Slack
+        then lists (those of every group, in order). Slack asks the app (block_suggestion) only once
+        `min_query_length` characters are typed; before that the menu is empty and the app hears nothing.
+        An answer Slack would refuse raises SuggestionRefused with its errors."""
+        view = self._view(view_id)
+        block_id, element = _find_element(view.blocks, action_id)
+        if element["type"] not in ("external_select", "multi_external_select"):
+            raise LookupError(f"{action_id!r} is a {element['type']}, not an external select")
+        if len(typed) < element.get("min_query_length", DEFAULT_MIN_QUERY_LENGTH):
+            return []
+        payload: dict[str, Any] = {
+            "type": "block_suggestion",
+            **self._who(user),
+            "container": {"type": "view", "view_id": view.id},
+            "action_id": action_id,
+            "block_id": block_id,
+            "value": typed,
+            "view": view.to_slack(self.standin),
+        }
+        # Slack sends no trigger with a suggestion request.
+        payload.pop("trigger_id", None)
+        reply = self._post(urlencode({"payload": json.dumps(payload)}), "application/x-www-form-urlencoded")
+        if reply.status != 200:
+            raise SuggestionRefused([f"the app answered HTTP {reply.status}"])
+        answer = reply.json()
+        errors = suggestion_errors(answer)
+        if errors:
+            raise SuggestionRefused(errors)
+        groups = answer.get("option_groups")
+        if groups is not None:
+            return [option for group in groups for option in group.get("options") or []]
+        return list(answer["options"])
 
     def submit(self, user: str, view_id: str, values: Mapping[str, Mapping[str, Any]] | None = None) -> Reply:
         """Submit the modal on screen; `values` are Slack-typed state entries by block_id, then action_id."""

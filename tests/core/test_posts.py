@@ -60,6 +60,9 @@ def test_each_posting_mode_has_a_way_through(path: list[PostStatus]) -> None:
         (S.PROCESSING, S.FAILED),
         (S.PUBLISHING, S.FAILED),  # refused before init answered
         (S.AWAITING_POSTER, S.CANCELLED),  # the team decides not to post it
+        (S.PUBLISHING, S.HELD),  # its shop product is no longer live; nothing was sent
+        (S.HELD, S.SCHEDULED),  # post without the product, or with another
+        (S.HELD, S.CANCELLED),
     ],
 )
 def test_allowed_moves(current: PostStatus, target: PostStatus) -> None:
@@ -108,7 +111,7 @@ def test_the_groups() -> None:
     assert {S.PUBLISHED, S.FAILED, S.CANCELLED} == TERMINAL
     assert not TERMINAL & WATCHED
     assert set(PostStatus) == TERMINAL | WATCHED
-    assert {S.SCHEDULED, S.QUEUED, S.FAILED, S.AWAITING_POSTER} == CANCELLABLE
+    assert {S.SCHEDULED, S.QUEUED, S.FAILED, S.AWAITING_POSTER, S.HELD} == CANCELLABLE
     assert {S.SCHEDULED, S.QUEUED, S.FAILED} == RESCHEDULABLE
     assert all(can_move(s, S.SCHEDULED) for s in RESCHEDULABLE | RETRYABLE)
     assert {S.QUEUED} == CLAIMABLE
@@ -130,6 +133,7 @@ def test_labels_are_plain_words() -> None:
         "published",
         "failed",
         "cancelled",
+        "held for its product",
     ]
 
 

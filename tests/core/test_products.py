@@ -15,11 +15,14 @@ from core.products import (
     CatalogueProduct,
     ShopProduct,
     fold,
+    refusals,
     score,
     search,
     status_label,
     tokens,
     unknown_or_not_live,
+    with_product,
+    without_product,
 )
 from core.shop import VideoProducts, missing_tags
 
@@ -155,3 +158,26 @@ def test_products_missing_from_a_video_are_named_per_video() -> None:
     expected = {"v1": {"1"}, "v2": {"2", "4"}, "v3": {"5"}}
     assert missing_tags(expected, seen) == {"v2": frozenset({"4"}), "v3": frozenset({"5"})}
     assert missing_tags({"v1": {"1"}}, seen) == {}
+
+
+def test_refusals_say_why_each_product_cannot_go_on_a_post() -> None:
+    lines = refusals({"7": "deactivated by the seller", "8": "not in the shop"})
+    assert lines[0].startswith("Product 7 is deactivated by the seller") and "ACTIVATE" in lines[0]
+    assert "Product 8 is not in the shop's catalogue" in lines[1]
+    assert refusals({}) == []
+
+
+def test_a_caption_names_its_product_once() -> None:
+    assert (
+        with_product("Loops all day! #AirPlay", "SkyLoop Kite")
+        == "Loops all day! #AirPlay\n\nShop: SkyLoop Kite"
+    )
+    assert with_product("The skyloop kite loops", "SkyLoop Kite") == "The skyloop kite loops"
+    assert with_product("Loops", None) == "Loops"
+
+
+def test_a_caption_loses_the_product_it_was_given_and_nothing_else() -> None:
+    named = with_product("Loops all day!", "SkyLoop Kite")
+    assert without_product(named, "SkyLoop Kite") == "Loops all day!"
+    assert without_product("The skyloop kite loops", "SkyLoop Kite") == "The skyloop kite loops"
+    assert without_product(named, None) == named

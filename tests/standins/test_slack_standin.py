@@ -16,7 +16,8 @@ from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from standins.slack import REQUIRED_FIELD_ERROR, ChangeKind, SlackStandIn, Workspace
+from standins.slack import REQUIRED_FIELD_ERROR, ChangeKind, SlackStandIn, SuggestionRefused, Workspace
+from standins.slack.blockkit import suggestion_errors
 
 SIGNING_SECRET = "test-signing-secret"
 BOT_TOKEN = "xoxb-test-token"
@@ -460,3 +461,73 @@ def test_messages_are_kept_in_the_state_file_and_a_bad_file_is_set_aside(tmp_pat
     assert third.kept_messages() == {}
     assert third.state_problem is not None and "workspace.slack.json.unreadable" in third.state_problem
     assert (tmp_path / "workspace.slack.json.unreadable").read_text().startswith('{"channels"')
+
+
+PICK_MODAL = {
+    "type": "modal",
+    "callback_id": "pick",
+    "title": {"type": "plain_text", "text": "Pick a toy"},
+    "submit": {"type": "plain_text", "text": "Save"},
+    "blocks": [
+        {
+            "type": "input",
+            "block_id": "toy",
+            "label": {"type": "plain_text", "text": "Toy"},
+            "element": {"type": "external_select", "action_id": "toy_search"},
+        }
+    ],
+}
+
+
+def test_an_external_select_asks_the_app_for_options_as_slack_does(standin: SlackStandIn) -> None:
+    heard: list[dict[str, Any]] = []
+    app = App(signing_secret=SIGNING_SECRET, client=WebClient(token=BOT_TOKEN, base_url=standin.api_url))
+
+    @app.command("/content")
+    def open_modal(ack: Ack, command: dict[str, Any], client: WebClient) -> None:
+        ack()
+        client.views_open(trigger_id=command["trigger_id"], view=PICK_MODAL)
+
+    @app.options("toy_search")
+    def toys(ack: Ack, payload: dict[str, Any]) -> None:
+        heard.append(payload)
+        count = 101 if payload["value"] == "many" else 2
+        ack(
+            options=[
+                {"text": {"type": "plain_text", "text": f"Kite {i}"}, "value": str(i)} for i in range(count)
+            ]
+        )
+
+    with serve(app) as url:
+        people = Workspace(standin, app_url=url, signing_secret=SIGNING_SECRET)
+        people.slash(ALICE, "pick")
+        [modal] = standin.wait_for(lambda: standin.modals(ALICE))
+        assert people.suggest(ALICE, modal.id, "toy_search", "ki") == []  # under min_query_length 3
+        assert heard == []
+        listed = people.suggest(ALICE, modal.id, "toy_search", "kit")
+        assert [o["value"] for o in listed] == ["0", "1"]
+        [asked] = heard
+        assert asked["type"] == "block_suggestion" and asked["value"] == "kit" and asked["block_id"] == "toy"
+        assert asked["view"]["id"] == modal.id and "trigger_id" not in asked
+        with pytest.raises(SuggestionRefused) as refused:
+            people.suggest(ALICE, modal.id, "toy_search", "many")
+        assert refused.value.errors == ["no more than 100 items allowed [json-pointer:/options]"]
+        unsigned = Workspace(standin, app_url=url, signing_secret="wrong")
+        with pytest.raises(SuggestionRefused, match="HTTP 401"):
+            unsigned.suggest(ALICE, modal.id, "toy_search", "kite")
+        people.close()
+        unsigned.close()
+
+
+def test_suggestion_answers_slack_refuses() -> None:
+    good = {"text": {"type": "plain_text", "text": "Kite"}, "value": "1"}
+    assert suggestion_errors({"options": [good]}) == []
+    assert suggestion_errors({"option_groups": [{"label": {}, "options": [good]}]}) == []
+    long = {"options": [{"text": {"type": "plain_text", "text": "x" * 76}, "value": "1"}]}
+    assert suggestion_errors(long) == ["must be less than 76 characters [json-pointer:/options/0/text/text]"]
+    mrkdwn = {"options": [{"text": {"type": "mrkdwn", "text": "x"}, "value": "1"}]}
+    assert suggestion_errors(mrkdwn) == ["must be plain_text [json-pointer:/options/0/text]"]
+    assert suggestion_errors({"options": [{**good, "value": ""}]})
+    assert suggestion_errors({"text": "no options"}) and suggestion_errors(
+        {"options": [], "option_groups": []}
+    )

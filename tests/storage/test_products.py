@@ -153,3 +153,16 @@ def test_facts_and_age_grade_are_kept_through_a_sync(database_url: str) -> None:
     )
     for_agents = product.for_agents()
     assert (for_agents.id, for_agents.age_grade, for_agents.category) == ("1", "3+", "Toys > Bath")
+
+
+def test_unpromotable_names_unknown_and_not_live_products_from_the_catalogue(database_url: str) -> None:
+    stored(database_url)
+    with session_scope(database_url) as session:
+        catalogue.upsert_products(session, [ShopProduct("2", TITLES[1], "SELLER_DEACTIVATED", NOON)], NOON)
+    with session_scope(database_url) as session:
+        assert catalogue.unpromotable(session, ["1", "1"]) == {}
+        assert catalogue.unpromotable(session, []) == {}
+        assert catalogue.unpromotable(session, ["1", "2", "99"]) == {
+            "2": "deactivated by the seller",
+            "99": "not in the shop",
+        }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
@@ -283,3 +284,31 @@ def test_the_next_day_check_names_products_missing_from_each_video(
     missing = untagged_videos(database_url, client, KEY, expected, date(2026, 11, 30), now=shop_time(shop))
     # v3 was posted on another day, so that day's analytics do not list it: its product counts as missing.
     assert missing == {"v2": frozenset({boat}), "v3": frozenset({boat})}
+
+
+def test_two_processes_due_at_once_refresh_once(database_url: str, shop: TikTokShopStandIn) -> None:
+    """Four threads (each its own client and connections, as workers are) find the token due together:
+    one refreshes under the lock, the others wait and read what it stored."""
+    with client_of(shop) as first:
+        stored = connect_shop(database_url, first, KEY, code=consent(first), user_id="U1")
+    shop.advance(days=6)
+    results: list[str] = []
+    errors: list[BaseException] = []
+
+    def refresh() -> None:
+        try:
+            with client_of(shop) as own:
+                results.append(
+                    fresh_connection(database_url, own, KEY, now=shop_time(shop)).tokens.access_token
+                )
+        except BaseException as exc:  # reported below, with the thread's error
+            errors.append(exc)
+
+    threads = [threading.Thread(target=refresh) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors
+    assert len(shop.calls("/api/v2/token/refresh")) == 1
+    assert len(set(results)) == 1 and results[0] != stored.tokens.access_token
