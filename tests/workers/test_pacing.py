@@ -51,18 +51,26 @@ def test_a_slot_past_the_deadline_fails_at_once_without_sleeping(redis_conn: red
 
 
 def test_two_threads_share_one_budget(redis_conn: redis.Redis) -> None:
-    limit, window = 5, 0.4
-    grants: list[float] = []
+    limit, window_ms = 5, 400
+    grants: list[int] = []
     lock = threading.Lock()
 
     def worker() -> None:
-        # Each thread its own connection and pacer, as separate worker processes would have.
+        # Each thread its own connection and pacer, as separate worker processes would have. The
+        # grant's instant is the pacer's last clock reading before acquire returns: the time the
+        # Redis script judged it by, so the check below is exact however loaded the machine is.
+        seen = threading.local()
+
+        def clock() -> float:
+            seen.now = time.time()
+            return float(seen.now)
+
         conn = redis.Redis(connection_pool=redis_conn.connection_pool)
-        pacer = Pacer(conn)
+        pacer = Pacer(conn, clock=clock)
         for _ in range(8):
-            pacer.acquire("shared", limit=limit, per_seconds=window, deadline=time.time() + 10)
+            pacer.acquire("shared", limit=limit, per_seconds=window_ms / 1000, deadline=time.time() + 60)
             with lock:
-                grants.append(time.time())
+                grants.append(int(seen.now * 1000))
 
     threads = [threading.Thread(target=worker) for _ in range(2)]
     for thread in threads:
@@ -71,8 +79,5 @@ def test_two_threads_share_one_budget(redis_conn: redis.Redis) -> None:
         thread.join()
     grants.sort()
     assert len(grants) == 16
-    # No window ever held more than `limit` grants (a little slack for the time between grant and note).
-    assert all(
-        later - earlier >= window - 0.02 for earlier, later in zip(grants, grants[limit:], strict=False)
-    )
-    assert grants[-1] - grants[0] >= 3 * window - 0.02  # 16 grants need three full windows after the first
+    # No window ever held more than `limit` grants.
+    assert all(later - earlier >= window_ms for earlier, later in zip(grants, grants[limit:], strict=False))
