@@ -54,7 +54,7 @@ class LocalBot:
             self.scheduler.shutdown(wait=False)
         self.workspace.close()
         self.web.stop()
-        self.standin.close()
+        self.standin.stop()
         runtime.use(None)
 
 

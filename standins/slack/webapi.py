@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl
 
-from standins.loopback import Answer, LoopbackServer, Request
+from standins.loopback import Answer, LoopbackServer, Request, StandIn
 from standins.slack.blockkit import MESSAGE_BLOCK_LIMIT, block_errors, with_ids
 from standins.slack.model import ChangeKind, Channel, Ephemeral, Message, UploadedFile, User
 from standins.slack.state import ApiError, ResponseTarget, SlackState, flag
@@ -35,7 +35,7 @@ class _RateLimited(Exception):
     pass
 
 
-class SlackStandIn(SlackState):
+class SlackStandIn(SlackState, StandIn):
     """The Slack Web API and workspace state, served on 127.0.0.1 on a free port."""
 
     def __init__(
@@ -69,6 +69,7 @@ class SlackStandIn(SlackState):
         self._response_targets: dict[str, ResponseTarget] = {}
         self._post_times: dict[str, deque[float]] = defaultdict(deque)
         self._server = LoopbackServer(self._handle_http, name="Slack stand-in")
+        StandIn.__init__(self, self._server)  # SlackState's __init__ does not chain on
         self._methods: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
             "auth.test": self._auth_test,
             "chat.postMessage": self._chat_post_message,
@@ -86,21 +87,6 @@ class SlackStandIn(SlackState):
             "files.getUploadURLExternal": self._files_get_upload_url_external,
             "files.completeUploadExternal": self._files_complete_upload_external,
         }
-
-    # -- lifecycle ------------------------------------------------------------------------------------
-
-    def start(self) -> SlackStandIn:
-        self._server.start()
-        return self
-
-    def close(self) -> None:
-        self._server.stop()
-
-    def __enter__(self) -> SlackStandIn:
-        return self.start()
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
 
     @property
     def base_url(self) -> str:
