@@ -236,7 +236,7 @@ def _blog_post(draft: _Draft) -> dict[str, Any]:
 
 
 def _tiktok_shop(draft: _Draft) -> dict[str, Any]:
-    title = draft.full_title or draft.kind.capitalize() or draft.context.channel_name
+    title = draft.full_title or draft.kind.capitalize() or _clean(draft.context.channel_name)
     parts = [_capitalise(title)]
     if draft.selling and title == draft.name:  # a long shop title already names its features
         parts.append(draft.selling[0])

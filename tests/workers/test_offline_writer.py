@@ -10,7 +10,7 @@ import re
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from core.agents import (
@@ -212,6 +212,10 @@ contexts = st.builds(
 
 
 @given(agent=st.sampled_from(AgentKind), brief=briefs, product=products, context=contexts)
+# Found by Hypothesis: a shop listing with no product is titled after the channel, whose name is text too.
+@example(
+    AgentKind.TIKTOK_SHOP, "ages 3-6", None, GenerationContext("[", Element.AIR, BrandVoice(tone="kite"))
+)
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 def test_any_request_gets_a_valid_draft_without_gaps_brief_or_foreign_hashtags(
     agent: AgentKind, brief: str, product: Product | None, context: GenerationContext
@@ -229,7 +233,8 @@ def test_any_request_gets_a_valid_draft_without_gaps_brief_or_foreign_hashtags(
     known = " | ".join(
         (*((product.title, product.category, *product.facts) if product else ()), str(context))
     )
-    if len(set(folded(brief).split())) >= 5 and folded(brief) not in folded(known):
+    # Words, not marks: a stray quote before a four-word name ('" Sky Dancer Storm Chaser') is no fifth.
+    if len(set(re.findall(r"\w+", folded(brief)))) >= 5 and folded(brief) not in folded(known):
         assert folded(brief) not in folded(text)
 
     if "hashtags" in draft.fields and context.hashtags:
