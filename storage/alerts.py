@@ -13,7 +13,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, or_, select, update
+from sqlalchemy import ColumnElement, and_, func, literal, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -97,10 +97,30 @@ def get_alert(session: Session, key: str) -> Alert | None:
 
 def list_alerts(session: Session, states: Collection[str] = OPEN_STATES) -> list[Alert]:
     """Alerts in those states, the most severe and then the newest first."""
-    rows = session.scalars(select(AlertRow).where(AlertRow.state.in_(states)))
-    severity = {"critical": 0, "warning": 1, "info": 2}
-    alerts = [to_alert(row) for row in rows]
-    return sorted(alerts, key=lambda a: (severity[a.severity.value], -a.last_fired_at.timestamp(), a.key))
+    return _by_severity(
+        to_alert(row) for row in session.scalars(select(AlertRow).where(AlertRow.state.in_(states)))
+    )
+
+
+def firing_alerts(session: Session, channel_id: int | None = None) -> list[Alert]:
+    """Alerts whose condition still holds (firing, or acknowledged: `state` says which), the most severe
+    and then the newest first. With `channel_id`, only those about that channel: its posts and its
+    TikTok account (alerts about the clock or the workers belong to no channel)."""
+    query = select(AlertRow).where(AlertRow.state.in_(OPEN_STATES))
+    if channel_id is not None:
+        name = select(ChannelRow.name).where(ChannelRow.id == channel_id).scalar_subquery()
+        on_its_posts = select(PostRow.id).where(PostRow.channel_id == channel_id)
+        query = query.where(
+            or_(AlertRow.post_id.in_(on_its_posts), AlertRow.subject == literal("channel:") + name)
+        )
+    return _by_severity(to_alert(row) for row in session.scalars(query))
+
+
+def _by_severity(alerts: Iterable[Alert]) -> list[Alert]:
+    return sorted(alerts, key=lambda a: (_SEVERITY_ORDER[a.severity], -a.last_fired_at.timestamp(), a.key))
+
+
+_SEVERITY_ORDER = {Severity.CRITICAL: 0, Severity.WARNING: 1, Severity.INFO: 2}
 
 
 def apply(session: Session, action: Action) -> Action:

@@ -14,6 +14,7 @@ from core.metrics import MetricSnapshot
 from storage.alerts import (
     acknowledge_alert,
     apply,
+    firing_alerts,
     gather_facts,
     get_alert,
     list_alerts,
@@ -224,3 +225,36 @@ def test_facts_read_the_public_id_and_failure_publishing_stores(database_url: st
         by_id = {p.post_id: p for p in gather_facts(session, T0).posts}
     assert by_id[post].public_id == "7300000000000000009"
     assert by_id[failed].failure == "spam_risk_too_many_posts"
+
+
+def test_firing_alerts_per_channel_hold_its_posts_and_its_account(database_url: str) -> None:
+    seed(database_url)
+    with session_scope(database_url) as session:
+        air = make_post(session, "Air", "kite", T0 - 3 * H, status="published")
+        fire = make_post(session, "Fire", "racer", T0 - 3 * H, status="published")
+        air_id = session.scalar(select(PostRow.channel_id).where(PostRow.id == air))
+        conditions = [
+            Condition(
+                "zero_views", f"post:{air}", Severity.CRITICAL, (Route.CHANNEL,), "0 views", post_id=air
+            ),
+            Condition("low_views", f"post:{fire}", Severity.WARNING, (Route.CHANNEL,), "low", post_id=fire),
+            Condition("token_revoked", "channel:Air", Severity.WARNING, (Route.CHANNEL,), "revoked"),
+            Condition("clock_silent", "process:clock", Severity.INFO, (Route.CHANNEL,), "silent"),
+            Condition("token_revoked", "channel:Fire", Severity.WARNING, (Route.CHANNEL,), "revoked"),
+        ]
+        sweep(session, conditions, T0)
+        acknowledge_alert(session, "token_revoked:channel:Air", "U0ALICE", T0)
+        resolve_alert(session, f"low_views:post:{fire}", "U0ALICE", T0)
+    with session_scope(database_url) as session:
+        for_air = firing_alerts(session, air_id)
+        everything = firing_alerts(session)
+    assert [(a.key, a.state) for a in for_air] == [
+        (f"zero_views:post:{air}", AlertState.FIRING),
+        ("token_revoked:channel:Air", AlertState.ACKNOWLEDGED),
+    ]
+    assert [a.key for a in everything] == [
+        f"zero_views:post:{air}",
+        "token_revoked:channel:Air",
+        "token_revoked:channel:Fire",
+        "clock_silent:process:clock",
+    ]
