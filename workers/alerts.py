@@ -56,8 +56,9 @@ _EMAILED = (ActionKind.OPEN, ActionKind.REPEAT, ActionKind.RESOLVE)
 
 def enqueue_sweep(connection: redis.Redis, database_url: str, now: datetime) -> Job:
     slot = int(now.timestamp()) // MONITOR_SECONDS
+    # Behind the pass's collection jobs on the same queue, so it reads what they measured.
     return enqueue_once(
-        connection, "high", sweep_alerts, job_id=f"alerts-{installation_id(database_url)}-{slot}"
+        connection, "default", sweep_alerts, job_id=f"alerts-{installation_id(database_url)}-{slot}"
     )
 
 
