@@ -5,12 +5,15 @@ from __future__ import annotations
 import threading
 from datetime import UTC, datetime, timedelta
 
+from cryptography.fernet import Fernet
 from sqlalchemy import func, select, update
 
 from contentbot.seed import seed
+from core.accounts import Creator
 from core.alert_lifecycle import ActionKind, AlertState, decide
 from core.alerts import Condition, Route, Severity, evaluate, parse_rule
 from core.metrics import MetricSnapshot
+from storage.accounts import StoredTokens, mark_needs_reconnect, save_account
 from storage.alerts import (
     acknowledge_alert,
     apply,
@@ -24,6 +27,8 @@ from storage.alerts import (
     snooze_alert,
     sweep,
 )
+from storage.channels import get_channel
+from storage.crypto import TokenCipher
 from storage.db import session_scope
 from storage.heartbeats import beat
 from storage.metrics import record_snapshot
@@ -258,3 +263,54 @@ def test_firing_alerts_per_channel_hold_its_posts_and_its_account(database_url: 
         "token_revoked:channel:Fire",
         "clock_silent:process:clock",
     ]
+
+
+def test_facts_keep_the_newest_snapshot_that_knows_saves(database_url: str) -> None:
+    seed(database_url)
+    with session_scope(database_url) as session:
+        post = make_post(session, "Air", "kite", T0 - 30 * H, status="published")
+        session.execute(
+            update(PostRow)
+            .where(PostRow.id == post)
+            .values(published_at=T0 - 30 * H, public_id="7300000000000000003")
+        )
+        record_snapshot(session, MetricSnapshot(post, T0 - 6 * H, 1000, saves=2, source="csv"))
+        record_snapshot(session, MetricSnapshot(post, T0 - 5 * H, 1100, saves=3, source="csv"))
+        record_snapshot(session, MetricSnapshot(post, T0 - H, 1500, source="display"))
+    with session_scope(database_url) as session:
+        [facts] = gather_facts(session, T0).posts
+    assert facts.latest is not None and facts.latest.views == 1500 and facts.latest.saves is None
+    assert facts.latest_saves == MetricSnapshot(post, T0 - 5 * H, 1100, saves=3, source="csv")
+
+
+def test_account_facts_come_from_the_channels_tiktok_grants(database_url: str) -> None:
+    seed(database_url)
+    cipher = TokenCipher(Fernet.generate_key().decode())
+    with session_scope(database_url) as session:
+        for name in ("Air", "Water"):
+            channel = get_channel(session, name)
+            assert channel is not None and channel.id is not None
+            save_account(
+                session,
+                channel.id,
+                open_id=f"open-{name}",
+                scopes=frozenset({"video.list"}),
+                tokens=StoredTokens("access", T0 + H, "refresh", T0 + 24 * H),
+                creator=Creator(name, name.lower(), ("PUBLIC_TO_EVERYONE",)),
+                user_id="U0ALICE",
+                cipher=cipher,
+                now=T0,
+            )
+            if name == "Water":
+                mark_needs_reconnect(session, channel.id, "auth_removed", T0)
+    rules = [
+        parse_rule({"name": "expiring", "kind": "token_expiring"}),
+        parse_rule({"name": "revoked", "kind": "token_revoked"}),
+    ]
+    with session_scope(database_url) as session:
+        facts = gather_facts(session, T0)
+    assert sorted((a.channel, a.token_expires_at, a.token_revoked) for a in facts.accounts) == [
+        ("Air", T0 + 24 * H, False),
+        ("Water", T0 + 24 * H, True),
+    ]
+    assert [c.key for c in evaluate(rules, facts, T0)] == ["expiring:channel:Air", "revoked:channel:Water"]
