@@ -176,7 +176,9 @@ def show_alert(settings: Settings, alert: Alert, kind: ActionKind, *, client: An
                 )
         else:
             home = _post_new(settings, client, alert, text, blocks, thread)
-        if thread is not None and home is not None and home[1] != thread[1]:
+        # An alert kept in the post's thread (routed there alone) needs no link to itself.
+        in_thread = home is not None and thread is not None and home[0] == thread[0] != settings.alert_channel
+        if thread is not None and home is not None and not in_thread:
             _tell_thread(client, alert, kind, thread, home)
     except SlackApiError as exc:
         log.error("alert %s: Slack refused its message: %s", alert.key, exc.response["error"])

@@ -259,3 +259,32 @@ def test_alerts_rules_shows_every_rule(bot: LocalBot) -> None:
         in text
     )
     assert "*clock_silent*: process_silent (process clock, after_minutes 2)" in text
+
+
+def test_a_rule_routed_to_the_thread_alone_keeps_its_alert_there(
+    bot: LocalBot, smtp: tuple[Inbox, int]
+) -> None:
+    now = datetime.now(UTC)
+    with session_scope(bot.settings.database_url) as session:
+        post_id = make_post(session, "Water", "Pool float that glows", now - 30 * H, status="published")
+        session.execute(
+            update(PostRow)
+            .where(PostRow.id == post_id)
+            .values(published_at=now - 30 * H, public_id="7300000000000000002")
+        )
+        # A Studio import: 2 saves in 2,000 views, under the default rule's 0.5%.
+        record_snapshot(session, MetricSnapshot(post_id, now - 5 * MIN, 2000, saves=2, source="csv"))
+        post = get_post(session, post_id)
+    assert post is not None
+    show_post(bot.settings, post)
+    sweep(bot, now)
+    assert alert_messages(bot) == [] and emails(smtp) == []
+    with session_scope(bot.settings.database_url) as session:
+        post = get_post(session, post_id)
+    assert post is not None and post.slack_ts is not None
+    [alert] = bot.standin.thread(REVIEW, post.slack_ts)[1:]
+    assert "Info · low_save_rate" in all_text(alert.blocks) and "saves 0.10% of 2,000 views" in all_text(
+        alert.blocks
+    )
+    acknowledged = press(bot, "alert_acknowledge", alert)
+    assert f"acknowledged by <@{REVIEWER}>" in all_text(acknowledged.blocks)
