@@ -14,11 +14,12 @@ from datetime import datetime, timedelta
 from sqlalchemy import ColumnElement, and_, or_, select, update
 from sqlalchemy.orm import Session
 
+from core.accounts import AccountState
 from core.polling import HORIZON, PollTarget
 from core.posts import PostStatus
 from storage.alerts import PUBLIC_ID
 from storage.db import affected
-from storage.models import LatestSnapshotRow, PostRow
+from storage.models import LatestSnapshotRow, PostRow, TikTokAccountRow
 
 # Moderation usually takes minutes; a post with no public id after this is taken to be private.
 PUBLIC_ID_WAIT = timedelta(hours=48)
@@ -28,10 +29,16 @@ MAY_BE_PUBLIC = ("PUBLIC_TO_EVERYONE",)
 
 
 def _on_tiktok(now: datetime, since: timedelta) -> list[ColumnElement[bool]]:
+    """Published through TikTok within `since`, on a channel whose account is connected (a revoked one
+    cannot be asked: its metrics go stale, and its alert says why)."""
+    connected = select(TikTokAccountRow.channel_id).where(
+        TikTokAccountRow.state == AccountState.CONNECTED.value
+    )
     return [
         PostRow.status == PostStatus.PUBLISHED.value,
         PostRow.sandbox.is_(False),
         PostRow.published_at >= now - since,
+        PostRow.channel_id.in_(connected),
     ]
 
 

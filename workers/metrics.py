@@ -59,8 +59,9 @@ T = TypeVar("T")
 
 def schedule(connection: redis.Redis, database_url: str, now: datetime) -> int:
     """Queue the due batches and the public-id checks; returns how many jobs were queued."""
-    if sandbox(current_settings()):
-        return 0  # sandbox posts never reached TikTok: there is nothing to measure
+    settings = current_settings()
+    if sandbox(settings) or not settings.token_key:
+        return 0  # no TikTok (sandbox posts never reached it), or no account could be connected
     with session_scope(database_url) as session:
         targets = poll_targets(session, now)
         waiting = awaiting_public_id(session, now)

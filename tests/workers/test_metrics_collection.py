@@ -215,3 +215,17 @@ def test_a_public_id_that_comes_late_is_found_and_its_post_measured(
     assert public_id == tiktok.publish(started.publish_id).video_id
     assert views(bot, post_id) == [0]
     assert len(alert_texts(bot)) == 1
+
+
+def test_posts_of_an_account_that_needs_reconnecting_are_not_polled(
+    bot: LocalBot, tiktok: TikTokStandIn, clock: ManualClock, ticker: Clock
+) -> None:
+    now = datetime.now(UTC)
+    post_id = post_on(bot, "Water", now - H, public_id=video(tiktok, "Water", 1, clock() - 3600))
+    with session_scope(bot.settings.database_url) as session:
+        channel = get_channel(session, "Water")
+        assert channel is not None and channel.id is not None
+        store.mark_needs_reconnect(session, channel.id, "TikTok refused the grant", now)
+    monitor(bot, ticker, now)
+    assert queried_ids(tiktok) == [] and views(bot, post_id) == []
+    assert any("Water's TikTok access was revoked" in text for text in alert_texts(bot))
