@@ -40,7 +40,7 @@ from sqlalchemy import func, insert, select, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from experiments_db import scratch_postgres  # this folder is on sys.path when run as a script
+from scratch_db import scratch_postgres  # this folder is on sys.path when run as a script
 
 from config.settings import Settings
 from contentbot.local import CHANNELS, USERS
@@ -48,6 +48,7 @@ from contentbot.seed import seed
 from core.accounts import Creator
 from core.alerts import evaluate
 from core.metrics import MetricSnapshot
+from data import alert_rules
 from standins.slack import SlackStandIn
 from standins.tiktok import TikTokStandIn, rising, zero
 from storage import accounts as store
@@ -60,7 +61,6 @@ from storage.heartbeats import beat
 from storage.metrics import record_snapshots
 from storage.migrate import upgrade
 from storage.models import MetricSnapshotRow, PostRow
-from templates import alert_rules
 from tests.redis_server import RedisServer
 from workers import metrics, runtime
 from workers.metrics import collect

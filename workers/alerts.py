@@ -1,4 +1,4 @@
-"""Alert jobs: the rules of templates/alerts.yaml swept on RQ, and the watch on the processes themselves.
+"""Alert jobs: the rules of data/alerts.yaml swept on RQ, and the watch on the processes themselves.
 
     enqueue_sweep(connection, database_url, now)   the clock, every MONITOR_SECONDS: every rule over
                                                    everything live (`sweep_alerts`)
@@ -23,11 +23,11 @@ from datetime import UTC, datetime
 
 import redis
 from rq.job import Job
-from templates import alert_rules
 
 from config.settings import Settings
 from core.alert_lifecycle import Action, ActionKind
 from core.alerts import AlertRuleError, Facts, Kind, Route, Rule, Severity, evaluate
+from data import alert_rules
 from messages.alerts import show_alert
 from storage.alerts import gather_facts, load_post_facts, sweep
 from storage.db import session_scope
