@@ -10,6 +10,7 @@ from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
 from bot import (
     accounts,
+    alerts,
     channels,
     commands,
     contents,
@@ -45,7 +46,18 @@ def build_app(services: Services) -> App:
     app.middleware(replays.once(services.redis))
     inputs.register(app)
     commands.register(app, services)
-    for surface in (channels, accounts, generate, review, contents, schedule, shop, library, experiments):
+    for surface in (
+        channels,
+        accounts,
+        generate,
+        review,
+        contents,
+        schedule,
+        shop,
+        library,
+        experiments,
+        alerts,
+    ):
         surface.register(app, services)
     home.register(app, services)
     return app

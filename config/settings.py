@@ -115,6 +115,8 @@ class Settings(BaseSettings):
             notes.append("TIKTOK_SHOP_APP_KEY/SECRET are not set: product tags cannot be checked.")
         elif not self.tiktok_shop_service_id:
             notes.append("TIKTOK_SHOP_SERVICE_ID is not set: the shop cannot be connected (no consent link).")
+        if not self.alert_channel:
+            notes.append("ALERT_CHANNEL is not set: alerts are said only in their posts' threads.")
         if not self.smtp_url:
             notes.append("SMTP_URL is not set: alerts go to Slack only, not email.")
         if not self.token_key:

@@ -252,6 +252,8 @@ class PostFacts:
     public_since: datetime | None = None  # when TikTok made it public
     public_id: str | None = None  # TikTok's video id; None while private or in moderation
     latest: MetricSnapshot | None = None  # its newest snapshot, any source
+    # Its newest snapshot that knows saves (a Studio CSV import): the Display API reports none.
+    latest_saves: MetricSnapshot | None = None
     label: str = ""  # a few words to name it in a message (its caption's start)
     failure: str = ""  # why it failed, when it did
 
@@ -345,15 +347,17 @@ def _age(post: PostFacts, at: datetime) -> timedelta | None:
     return at - post.public_since if post.public_since else None
 
 
-def _measured(post: PostFacts, at_least: timedelta) -> MetricSnapshot | None:
-    """The latest snapshot, if the post is public with a public id and it was taken at that age or later.
+def _measured(post: PostFacts, at_least: timedelta, *, saves: bool = False) -> MetricSnapshot | None:
+    """The latest snapshot (that knows saves, with `saves`), if the post is public with a public id and
+    it was taken at that age or later.
 
     A post without a public id is "metrics unavailable": no metric rule ever reads it.
     """
-    if post.state != PostStatus.PUBLISHED or not post.has_public_id or post.latest is None:
+    latest = post.latest_saves if saves else post.latest
+    if post.state != PostStatus.PUBLISHED or not post.has_public_id or latest is None:
         return None
-    age = _age(post, post.latest.taken_at)
-    return post.latest if age is not None and age >= at_least else None
+    age = _age(post, latest.taken_at)
+    return latest if age is not None and age >= at_least else None
 
 
 def _zero_views(rule: Rule, facts: Facts, now: datetime) -> Found:
@@ -384,7 +388,7 @@ def _low_save_rate(rule: Rule, facts: Facts, now: datetime) -> Found:
     below, views = rule.number("below_percent") / 100, rule.number("after_views")
     found: Found = []
     for post in facts.posts:
-        snap = _measured(post, timedelta(0))
+        snap = _measured(post, timedelta(0), saves=True)
         rate = save_rate(snap.saves, snap.views) if snap is not None else None
         if snap is not None and rate is not None and snap.views >= views and rate < below:
             summary = f"{_post_name(post)} saves {format_rate(rate)} of {snap.views:,} views (below {format_rate(below)})."

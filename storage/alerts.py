@@ -13,10 +13,11 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, or_, select, update
+from sqlalchemy import ColumnElement, and_, func, literal, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from core.accounts import AccountState
 from core.alert_lifecycle import (
     Action,
     ActionKind,
@@ -32,8 +33,16 @@ from core.metrics import MetricSnapshot
 from core.polling import HORIZON
 from core.posts import PostStatus
 from storage.heartbeats import last_beats
-from storage.metrics import LATEST_COLUMNS, snapshot_from
-from storage.models import AlertRow, ChannelRow, LatestSnapshotRow, PostRow, VersionRow
+from storage.metrics import LATEST_COLUMNS, SNAPSHOT_COLUMNS, snapshot_from
+from storage.models import (
+    AlertRow,
+    ChannelRow,
+    LatestSnapshotRow,
+    MetricSnapshotRow,
+    PostRow,
+    TikTokAccountRow,
+    VersionRow,
+)
 
 OPEN_STATES = (AlertState.FIRING.value, AlertState.ACKNOWLEDGED.value)
 LABEL_CHARS = 40
@@ -97,10 +106,30 @@ def get_alert(session: Session, key: str) -> Alert | None:
 
 def list_alerts(session: Session, states: Collection[str] = OPEN_STATES) -> list[Alert]:
     """Alerts in those states, the most severe and then the newest first."""
-    rows = session.scalars(select(AlertRow).where(AlertRow.state.in_(states)))
-    severity = {"critical": 0, "warning": 1, "info": 2}
-    alerts = [to_alert(row) for row in rows]
-    return sorted(alerts, key=lambda a: (severity[a.severity.value], -a.last_fired_at.timestamp(), a.key))
+    return _by_severity(
+        to_alert(row) for row in session.scalars(select(AlertRow).where(AlertRow.state.in_(states)))
+    )
+
+
+def firing_alerts(session: Session, channel_id: int | None = None) -> list[Alert]:
+    """Alerts whose condition still holds (firing, or acknowledged: `state` says which), the most severe
+    and then the newest first. With `channel_id`, only those about that channel: its posts and its
+    TikTok account (alerts about the clock or the workers belong to no channel)."""
+    query = select(AlertRow).where(AlertRow.state.in_(OPEN_STATES))
+    if channel_id is not None:
+        name = select(ChannelRow.name).where(ChannelRow.id == channel_id).scalar_subquery()
+        on_its_posts = select(PostRow.id).where(PostRow.channel_id == channel_id)
+        query = query.where(
+            or_(AlertRow.post_id.in_(on_its_posts), AlertRow.subject == literal("channel:") + name)
+        )
+    return _by_severity(to_alert(row) for row in session.scalars(query))
+
+
+def _by_severity(alerts: Iterable[Alert]) -> list[Alert]:
+    return sorted(alerts, key=lambda a: (_SEVERITY_ORDER[a.severity], -a.last_fired_at.timestamp(), a.key))
+
+
+_SEVERITY_ORDER = {Severity.CRITICAL: 0, Severity.WARNING: 1, Severity.INFO: 2}
 
 
 def apply(session: Session, action: Action) -> Action:
@@ -148,14 +177,22 @@ def record(session: Session, key: str, condition: Condition | None, now: datetim
 
 
 def sweep(
-    session: Session, conditions: Iterable[Condition], now: datetime, *, rules: Collection[str] | None = None
+    session: Session,
+    conditions: Iterable[Condition],
+    now: datetime,
+    *,
+    rules: Collection[str] | None = None,
+    posts: Collection[int] | None = None,
 ) -> list[Action]:
     """Apply one evaluation: every condition found, and resolve open alerts of `rules` (None: of any rule)
-    that were not found. Returns the actions this caller won, to announce."""
+    that were not found; with `posts`, only alerts about those posts (an evaluation of just them).
+    Returns the actions this caller won, to announce."""
     found = {c.key: c for c in conditions}
     open_query = select(AlertRow).where(AlertRow.state.in_(OPEN_STATES))
     if rules is not None:
         open_query = open_query.where(AlertRow.rule.in_(rules))
+    if posts is not None:
+        open_query = open_query.where(AlertRow.post_id.in_(posts))
     existing = {row.key: to_alert(row) for row in session.scalars(open_query)}
     missing = set(found) - set(existing)
     if missing:
@@ -259,6 +296,7 @@ def load_post_facts(
     )
     rows = session.execute(query).all()
     latest = _latest_snapshots(session, posts if measured is None else measured)
+    with_saves = _latest_with_saves(session, posts if measured is None else measured)
     return [
         PostFacts(
             post_id=row.id,
@@ -268,6 +306,7 @@ def load_post_facts(
             public_since=row.published_at,
             public_id=row.public_id,
             latest=latest.get(row.id),
+            latest_saves=with_saves.get(row.id),
             label=" ".join((row.label or "").split()),
             failure=row.failure or "",
         )
@@ -281,6 +320,42 @@ def _latest_snapshots(session: Session, posts: ColumnElement[bool]) -> dict[int,
     return {row.post_id: snapshot_from(row) for row in session.execute(query)}
 
 
-def gather_facts(session: Session, now: datetime, accounts: Sequence[AccountFacts] = ()) -> Facts:
-    """Everything the rules read. Accounts come from the TikTok connection store, passed in."""
-    return Facts(posts=post_facts(session, now), accounts=accounts, heartbeats=last_beats(session))
+def _latest_with_saves(session: Session, posts: ColumnElement[bool]) -> dict[int, MetricSnapshot]:
+    """The newest snapshot that knows saves of each post that matches `posts`."""
+    newest = (
+        select(MetricSnapshotRow.post_id, func.max(MetricSnapshotRow.taken_at).label("taken_at"))
+        .join(PostRow, PostRow.id == MetricSnapshotRow.post_id)
+        .where(posts, MetricSnapshotRow.saves.is_not(None))
+        .group_by(MetricSnapshotRow.post_id)
+        .subquery()
+    )
+    query = select(*SNAPSHOT_COLUMNS).join(
+        newest,
+        and_(
+            MetricSnapshotRow.post_id == newest.c.post_id,
+            MetricSnapshotRow.taken_at == newest.c.taken_at,
+            MetricSnapshotRow.saves.is_not(None),
+        ),
+    )
+    return {row.post_id: snapshot_from(row) for row in session.execute(query)}
+
+
+def gather_facts(session: Session, now: datetime, accounts: Sequence[AccountFacts] | None = None) -> Facts:
+    """Everything the rules read; the accounts are the channels' TikTok connections unless given."""
+    return Facts(
+        posts=post_facts(session, now),
+        accounts=account_facts(session) if accounts is None else accounts,
+        heartbeats=last_beats(session),
+    )
+
+
+def account_facts(session: Session) -> list[AccountFacts]:
+    """Each connected channel's grant: when it must be renewed (its refresh token's end), and whether
+    TikTok refused it (the account waits for a person to reconnect it)."""
+    query = select(ChannelRow.name, TikTokAccountRow.refresh_expires_at, TikTokAccountRow.state).join(
+        ChannelRow, ChannelRow.id == TikTokAccountRow.channel_id
+    )
+    return [
+        AccountFacts(channel=name, token_expires_at=expires, token_revoked=state != AccountState.CONNECTED)
+        for name, expires, state in session.execute(query)
+    ]

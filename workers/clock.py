@@ -20,7 +20,7 @@ from redis.lock import Lock
 from storage.db import optimize, session_scope
 from storage.heartbeats import beat
 from storage.installation import installation_id
-from workers import followup, generate, heartbeat, product_tags, products, publish
+from workers import alerts, followup, generate, heartbeat, metrics, product_tags, products, publish
 from workers.queues import enqueue_once
 
 log = logging.getLogger(__name__)
@@ -89,6 +89,17 @@ class Clock:
         enqueue_once(self.connection, "low", product_tags.check_tags_job, job_id=f"shop-tags-{hour}")
         return True
 
+    def monitor(self, now: datetime | None = None) -> bool:
+        """Metrics due for collection queued, every alert rule swept, and the workers watched from here
+        (a sweep needs a worker: silent workers are told by the clock)."""
+        if not self.leader.hold():
+            return False
+        now = now or datetime.now(UTC)
+        metrics.schedule(self.connection, self.database_url, now)
+        alerts.enqueue_sweep(self.connection, self.database_url, now)
+        alerts.watch("worker", now)
+        return True
+
     def maintain(self) -> bool:
         """Database housekeeping the leader does a few times a day."""
         if not self.leader.hold():
@@ -127,6 +138,14 @@ def build_scheduler(clock: Clock, timezone: str, scheduler: BaseScheduler | None
         "interval",
         minutes=SHOP_MINUTES,
         id="shop",
+        replace_existing=True,
+        next_run_time=datetime.now(ZoneInfo(timezone)),
+    )
+    scheduler.add_job(
+        clock.monitor,
+        "interval",
+        seconds=alerts.MONITOR_SECONDS,
+        id="monitor",
         replace_existing=True,
         next_run_time=datetime.now(ZoneInfo(timezone)),
     )

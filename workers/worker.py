@@ -21,6 +21,7 @@ from rq.timeouts import TimerDeathPenalty
 from rq.worker import BaseWorker
 
 from config.redact import redact_text
+from workers.alerts import watch
 from workers.queues import WORKER_SOCKET_TIMEOUT, WORKER_TTL, queues, with_timeout
 
 log = logging.getLogger(__name__)
@@ -129,8 +130,21 @@ def supervise(
     return True
 
 
+# Each worker process checks the clock's heartbeat this often: with the clock down nothing else would.
+WATCH_CLOCK_SECONDS = 60
+
+
+def watch_clock(stop: threading.Event) -> None:
+    while not stop.wait(WATCH_CLOCK_SECONDS):
+        try:
+            watch("clock")
+        except Exception as exc:  # a database or Slack hiccup: the next look may succeed
+            log.warning("worker: could not check the clock's heartbeat: %s", redact_text(str(exc)))
+
+
 def run_worker(connection: redis.Redis) -> bool:
-    """The worker process's loop; False when it gave up."""
+    """The worker process's loop, and its watch on the clock; False when it gave up."""
+    threading.Thread(target=watch_clock, args=(threading.Event(),), name="watch-clock", daemon=True).start()
     # The scheduler moves RQ Retry jobs whose back-off has passed back onto their queue.
     return supervise(
         lambda: make_worker(connection),

@@ -95,7 +95,6 @@ def test_help_marks_the_verbs_still_to_come(bot: LocalBot) -> None:
     assert marked == {
         "/content schedule bulk",
         "/content stats [channel]",
-        "/content alerts",
         "/content digest",
     }
     assert "_(not yet: arrives with monitoring)_" in next(line for line in lines if "digest" in line)

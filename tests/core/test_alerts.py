@@ -54,6 +54,7 @@ def published(
         public_since=since,
         public_id=public_id,
         latest=latest,
+        latest_saves=latest if saves is not None else None,
         label="kite day",
     )
 
@@ -183,6 +184,11 @@ def test_low_save_rate_after_enough_views() -> None:
     assert evaluate(rules, Facts(posts=[published(views=900, saves=0)]), T0) == []
     assert evaluate(rules, Facts(posts=[published(views=2000, saves=None)]), T0) == []  # saves unknown
     assert evaluate(rules, Facts(posts=[published(views=2000, saves=40)]), T0) == []
+    # A Display API poll (no saves) after the CSV import leaves the import's save rate in force.
+    imported = published(views=2000, saves=10)
+    polled = MetricSnapshot(1, T0 + H, 2500, source="display")
+    [found] = evaluate(rules, Facts(posts=[PostFacts(**{**imported.__dict__, "latest": polled})]), T0 + H)
+    assert "saves 0.50% of 2,000 views" in found.summary
 
 
 def test_failed_and_late_posts() -> None:

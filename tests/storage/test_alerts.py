@@ -5,15 +5,19 @@ from __future__ import annotations
 import threading
 from datetime import UTC, datetime, timedelta
 
+from cryptography.fernet import Fernet
 from sqlalchemy import func, select, update
 
 from contentbot.seed import seed
+from core.accounts import Creator
 from core.alert_lifecycle import ActionKind, AlertState, decide
 from core.alerts import Condition, Route, Severity, evaluate, parse_rule
 from core.metrics import MetricSnapshot
+from storage.accounts import StoredTokens, mark_needs_reconnect, save_account
 from storage.alerts import (
     acknowledge_alert,
     apply,
+    firing_alerts,
     gather_facts,
     get_alert,
     list_alerts,
@@ -23,6 +27,8 @@ from storage.alerts import (
     snooze_alert,
     sweep,
 )
+from storage.channels import get_channel
+from storage.crypto import TokenCipher
 from storage.db import session_scope
 from storage.heartbeats import beat
 from storage.metrics import record_snapshot
@@ -224,3 +230,87 @@ def test_facts_read_the_public_id_and_failure_publishing_stores(database_url: st
         by_id = {p.post_id: p for p in gather_facts(session, T0).posts}
     assert by_id[post].public_id == "7300000000000000009"
     assert by_id[failed].failure == "spam_risk_too_many_posts"
+
+
+def test_firing_alerts_per_channel_hold_its_posts_and_its_account(database_url: str) -> None:
+    seed(database_url)
+    with session_scope(database_url) as session:
+        air = make_post(session, "Air", "kite", T0 - 3 * H, status="published")
+        fire = make_post(session, "Fire", "racer", T0 - 3 * H, status="published")
+        air_id = session.scalar(select(PostRow.channel_id).where(PostRow.id == air))
+        conditions = [
+            Condition(
+                "zero_views", f"post:{air}", Severity.CRITICAL, (Route.CHANNEL,), "0 views", post_id=air
+            ),
+            Condition("low_views", f"post:{fire}", Severity.WARNING, (Route.CHANNEL,), "low", post_id=fire),
+            Condition("token_revoked", "channel:Air", Severity.WARNING, (Route.CHANNEL,), "revoked"),
+            Condition("clock_silent", "process:clock", Severity.INFO, (Route.CHANNEL,), "silent"),
+            Condition("token_revoked", "channel:Fire", Severity.WARNING, (Route.CHANNEL,), "revoked"),
+        ]
+        sweep(session, conditions, T0)
+        acknowledge_alert(session, "token_revoked:channel:Air", "U0ALICE", T0)
+        resolve_alert(session, f"low_views:post:{fire}", "U0ALICE", T0)
+    with session_scope(database_url) as session:
+        for_air = firing_alerts(session, air_id)
+        everything = firing_alerts(session)
+    assert [(a.key, a.state) for a in for_air] == [
+        (f"zero_views:post:{air}", AlertState.FIRING),
+        ("token_revoked:channel:Air", AlertState.ACKNOWLEDGED),
+    ]
+    assert [a.key for a in everything] == [
+        f"zero_views:post:{air}",
+        "token_revoked:channel:Air",
+        "token_revoked:channel:Fire",
+        "clock_silent:process:clock",
+    ]
+
+
+def test_facts_keep_the_newest_snapshot_that_knows_saves(database_url: str) -> None:
+    seed(database_url)
+    with session_scope(database_url) as session:
+        post = make_post(session, "Air", "kite", T0 - 30 * H, status="published")
+        session.execute(
+            update(PostRow)
+            .where(PostRow.id == post)
+            .values(published_at=T0 - 30 * H, public_id="7300000000000000003")
+        )
+        record_snapshot(session, MetricSnapshot(post, T0 - 6 * H, 1000, saves=2, source="csv"))
+        record_snapshot(session, MetricSnapshot(post, T0 - 5 * H, 1100, saves=3, source="csv"))
+        record_snapshot(session, MetricSnapshot(post, T0 - H, 1500, source="display"))
+    with session_scope(database_url) as session:
+        [facts] = gather_facts(session, T0).posts
+    assert facts.latest is not None and facts.latest.views == 1500 and facts.latest.saves is None
+    assert facts.latest_saves == MetricSnapshot(post, T0 - 5 * H, 1100, saves=3, source="csv")
+
+
+def test_account_facts_come_from_the_channels_tiktok_grants(database_url: str) -> None:
+    seed(database_url)
+    cipher = TokenCipher(Fernet.generate_key().decode())
+    with session_scope(database_url) as session:
+        for name in ("Air", "Water"):
+            channel = get_channel(session, name)
+            assert channel is not None and channel.id is not None
+            save_account(
+                session,
+                channel.id,
+                open_id=f"open-{name}",
+                scopes=frozenset({"video.list"}),
+                tokens=StoredTokens("access", T0 + H, "refresh", T0 + 24 * H),
+                creator=Creator(name, name.lower(), ("PUBLIC_TO_EVERYONE",)),
+                user_id="U0ALICE",
+                cipher=cipher,
+                now=T0,
+            )
+            if name == "Water":
+                mark_needs_reconnect(session, channel.id, "auth_removed", T0)
+    rules = [
+        parse_rule({"name": "expiring", "kind": "token_expiring"}),
+        parse_rule({"name": "revoked", "kind": "token_revoked"}),
+    ]
+    with session_scope(database_url) as session:
+        facts = gather_facts(session, T0)
+    assert sorted((a.channel, a.token_expires_at, a.token_revoked) for a in facts.accounts) == [
+        ("Air", T0 + 24 * H, False),
+        ("Water", T0 + 24 * H, True),
+    ]
+    assert [c.key for c in evaluate(rules, facts, T0)] == ["expiring:channel:Air", "revoked:channel:Water"]
