@@ -108,7 +108,15 @@ def retry(session: Session, post_id: int, now: datetime) -> bool:
     """A failed post back on the schedule, due now. Only from failed (a conditional UPDATE), so two
     presses retry it once; failed never holds a publish_id TikTok may still act on (core.posts)."""
     return _move(
-        session, post_id, PostStatus.SCHEDULED, scheduled_at=now, failure=None, log_id=None, publish_id=None
+        session,
+        post_id,
+        PostStatus.SCHEDULED,
+        # Not from the other states that may become scheduled: a second press finds it moved on.
+        where=(PostRow.status == PostStatus.FAILED.value,),
+        scheduled_at=now,
+        failure=None,
+        log_id=None,
+        publish_id=None,
     )
 
 
