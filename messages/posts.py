@@ -173,7 +173,8 @@ def _buttons(post: Post) -> list[ButtonElement]:
         buttons.append(ButtonElement(text="Posted", action_id=POSTED, value=value, style="primary"))
     if post.status is PostStatus.FAILED:
         buttons.append(ButtonElement(text="Retry", action_id=RETRY, value=value, style="primary"))
-    if post.status in RESCHEDULABLE and not (post.publish_id and post.status is not PostStatus.FAILED):
+    # A failed post has Retry (now); Reschedule moves one not yet sent to another time.
+    if post.status in RESCHEDULABLE - {PostStatus.FAILED} and not post.publish_id:
         buttons.append(ButtonElement(text="Reschedule", action_id=RESCHEDULE, value=value))
     if post.status in CANCELLABLE:
         buttons.append(_cancel_button(value))

@@ -174,6 +174,18 @@ def waiting_for_a_job(session: Session, before: datetime) -> list[Post]:
     return _posts(session, ids)
 
 
+def any_awaiting_poster(session: Session) -> bool:
+    """Whether a manual post waits for its poster: the clock enqueues reminders only then."""
+    return (
+        session.scalar(
+            select(PostRow.id)
+            .where(PostRow.status == PostStatus.AWAITING_POSTER.value, PostRow.posting_mode == "manual")
+            .limit(1)
+        )
+        is not None
+    )
+
+
 def due_reminders(session: Session, now: datetime, every: timedelta) -> list[Post]:
     """Manual posts still waiting for their poster, not reminded (or handed over) within `every`; each
     is marked reminded now, conditionally, so two clocks never remind twice."""

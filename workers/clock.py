@@ -69,15 +69,7 @@ class Clock:
         enqueue_once(self.connection, "low", heartbeat.heartbeat, "worker", job_id=f"heartbeat-worker-{slot}")
         generate.recover(self.connection, self.database_url, now)
         followup.sweep(self.connection, self.database_url, now)
-        minute = int(now.timestamp()) // 60
-        # On "default", not "low" with the heartbeats: a person is waiting to be reminded.
-        enqueue_once(
-            self.connection,
-            "default",
-            reminders.remind_posters,
-            now.isoformat(),
-            job_id=f"remind-posters-{installation_id(self.database_url)}-{minute}",
-        )
+        reminders.sweep(self.connection, self.database_url, now)
         return True
 
     def publish_tick(self, now: datetime | None = None) -> bool:

@@ -1,17 +1,40 @@
 """Reminders for manual posts nobody has marked Posted: every POSTER_REMINDER_MINUTES in the post's
 thread, from the clock, until someone presses Posted (with the link) or Cancel.
 
-    reminders.remind_posters(now_iso)   the job the clock enqueues once a minute
+    reminders.sweep(connection, database_url, now)   the clock's pass: the job below, once a minute,
+                                                     while a manual post waits for its poster
+    reminders.remind_posters(now_iso)                the job
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import redis
+
 from messages.posts import remind_poster
 from storage import posts
 from storage.db import session_scope
+from storage.installation import installation_id
+from workers.queues import enqueue_once
 from workers.runtime import settings as current_settings
+
+
+def sweep(connection: redis.Redis, database_url: str, now: datetime) -> bool:
+    """Enqueue this minute's reminder job when a manual post waits; True when it did."""
+    with session_scope(database_url) as session:
+        if not posts.any_awaiting_poster(session):
+            return False
+    minute = int(now.timestamp()) // 60
+    # On "default", not "low" with the heartbeats: a person is waiting to be reminded.
+    enqueue_once(
+        connection,
+        "default",
+        remind_posters,
+        now.isoformat(),
+        job_id=f"remind-posters-{installation_id(database_url)}-{minute}",
+    )
+    return True
 
 
 def remind_posters(now_iso: str | None = None) -> int:

@@ -7,11 +7,9 @@ from __future__ import annotations
 import io
 import json
 from datetime import UTC, datetime, timedelta
-from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-import av
 import pytest
 from cryptography.fernet import Fernet
 from sqlalchemy import update
@@ -29,6 +27,7 @@ from storage.models import ChannelRow
 from storage.posts import get_post
 from tests.bot.slack_inputs import all_text
 from tests.generation_helpers import ORIGIN, REQUESTER, REVIEW, REVIEWER, approve, request, start_bot
+from tests.videos import make_video as video
 from workers.clock import Clock
 
 KEY = Fernet.generate_key().decode()
@@ -45,20 +44,6 @@ def bot(database_url: str, redis_conn, tmp_path: Path):  # type: ignore[no-untyp
     approve(local)
     yield local
     local.close()
-
-
-def video(seconds: int, fmt: str = "mp4") -> bytes:
-    """A real video of `seconds` seconds (one tiny frame a second), encoded by FFmpeg through PyAV."""
-    out = io.BytesIO()
-    with av.open(out, "w", format=fmt) as container:
-        stream = container.add_stream("mpeg4", rate=1)
-        stream.width, stream.height, stream.pix_fmt = 32, 32, "yuv420p"
-        for second in range(seconds + 1):
-            frame = av.VideoFrame(32, 32, "yuv420p")
-            frame.pts, frame.time_base = second, Fraction(1, 1)
-            container.mux(stream.encode(frame))
-        container.mux(stream.encode())
-    return out.getvalue()
 
 
 def set_mode(bot: LocalBot, channel: str, mode: str) -> None:
