@@ -8,7 +8,7 @@ from typing import Any
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
-from bot import alerts, channels, contents, experiments, generate, library, schedule, shop
+from bot import alerts, channels, contents, experiments, generate, library, posts, schedule, shop
 from bot.services import Services
 from bot.verbs import Command, Reply, UsageError, Verb, join_channel, match_verb
 from bot.views.help import help_blocks, usage_blocks
@@ -67,6 +67,7 @@ SURFACE_VERBS: list[Verb] = [
     *contents.VERBS,
     *schedule.VERBS,
     *shop.VERBS,
+    *posts.VERBS,
     *library.VERBS,
     *experiments.VERBS,
     *alerts.VERBS,

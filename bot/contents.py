@@ -11,11 +11,12 @@ from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement, HeaderBl
 
 from bot.forms import BadInput, read_button
 from bot.roles import Role, guard
-from bot.schedule import place
+from bot.schedule import open_modal
 from bot.services import Services
 from bot.verbs import Command, Reply, UsageError, Verb
+from bot.views.schedule import Initial
 from core.content import Content, ContentStatus, TransitionError
-from messages.blocks import as_dicts, button_value, context, escape, section
+from messages.blocks import button_value, context, escape, section
 from messages.review import show_review, title
 from storage import contents
 from storage.channels import get_channel
@@ -63,7 +64,7 @@ def list_blocks(found: list[Content], state: str, where: str) -> list[Block]:
 def _buttons(content: Content) -> list[ButtonElement]:
     value = button_value(content.id)
     if content.status is ContentStatus.APPROVED:
-        return [ButtonElement(text="Schedule at the next free slot", action_id=SCHEDULE_NEXT, value=value)]
+        return [ButtonElement(text="Schedule…", action_id=SCHEDULE_NEXT, value=value)]
     if content.status is ContentStatus.REJECTED:
         return [ButtonElement(text="Reopen", action_id=REOPEN, value=value)]
     return []
@@ -95,8 +96,8 @@ def register(app: App, services: Services) -> None:
         if content is None:
             respond(text=f"There is no content {content_id}.", replace_original=False)
             return
-        reply = place(services, client, context["user_id"], content.id, content.channel_name, ["next"])
-        respond(text=reply.text, blocks=as_dicts(reply.blocks) or None, replace_original=False)
+        initial = Initial(content=str(content.id), channel=content.channel_name, when="next")
+        open_modal(services, client, body["trigger_id"], initial, body.get("channel", {}).get("id", ""))
 
     @app.action(REOPEN, middleware=[guard(services.roles, Role.REVIEWER, "reopen rejected content")])
     def reopen_clicked(

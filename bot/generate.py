@@ -36,6 +36,7 @@ from core.content import Priority, TemplateChoice, choose_template
 from core.forms import FieldError
 from core.products import AgeGrade
 from messages.blocks import escape
+from messages.posts import queue_blocks as post_queue_blocks
 from storage.channels import get_channel, list_channels
 from storage.contents import create_request, get_content, queue_position, versions, waiting
 from storage.experiments import (
@@ -45,6 +46,7 @@ from storage.experiments import (
     running_experiment,
 )
 from storage.library import list_active
+from storage.posts import upcoming
 from storage.products import get_product, set_details
 from workers.generate import enqueue_generation
 
@@ -92,9 +94,17 @@ def generate(command: Command) -> Reply:
 
 
 def show_queue(command: Command) -> Reply:
+    """Content waiting for generation or review, then the posts coming up (of one channel, if named)."""
+    name = " ".join(command.args)
     with command.services.db() as session:
-        found = waiting(session)
-    return Reply(text=f"{len(found)} content item(s) waiting", blocks=queue_blocks(found))
+        channel = get_channel(session, name) if name else None
+        if name and (channel is None or channel.id is None):
+            raise UsageError(f"`{escape(quote(name))}` is not a channel.")
+        found = [c for c in waiting(session) if channel is None or c.channel_name == channel.name]
+        coming = upcoming(session, channel.id if channel else None)
+    blocks = queue_blocks(found)
+    blocks += post_queue_blocks(coming, command.services.settings.tz, room=50 - len(blocks))
+    return Reply(text=f"{len(found)} content item(s) waiting, {len(coming)} post(s) coming up", blocks=blocks)
 
 
 def show_history(command: Command) -> Reply:
@@ -116,7 +126,12 @@ VERBS = [
         "ask the AI agents for content (a form, or e.g. `generate script Water bath boat that squirts`)",
         generate,
     ),
-    Verb(("queue",), "queue", "content waiting to be generated or reviewed", show_queue, max_args=0),
+    Verb(
+        ("queue",),
+        "queue [channel]",
+        "content waiting to be generated or reviewed, and the posts coming up (Cancel, Reschedule)",
+        show_queue,
+    ),
     Verb(
         ("history",),
         "history <content id>",

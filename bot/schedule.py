@@ -1,48 +1,59 @@
-"""Scheduling: approved content on a channel at a time, and the buttons on a post's message.
+"""Scheduling: approved content on a channel at a time, from the command line or the schedule form.
 
-    /content schedule <content> <channel> [when] [privacy] [video <path or https URL>]
+    /content schedule [content] [channel]                          the form (bot/views/schedule.py)
+    /content schedule <content> <channel> <when> [privacy] [video <path or https URL>]
 
-Every check a post must pass runs first, and a refusal says each reason at once: the content is
-approved, its element fits the channel, nothing like it is on another channel's schedule or
-history, the time keeps to the channel's windows, daily cap and minimum gap, and the content's shop
-product (picked in the generate form) is in the synced catalogue and live. A direct post's
-privacy is chosen by a person from the creator's options, never defaulted (TikTok's guidelines).
+Both go through the one check (storage/scheduling.py), which says every reason at once: the content
+is approved, its element fits the channel, nothing like it is on another channel (a reviewer may
+override with a reason), its shop product is live, the time keeps to the channel's windows, cap and gap, the video's type,
+size and length suit the account, and a direct post's privacy was chosen by a person from the
+creator's options, never defaulted (TikTok's guidelines). The form shows each under its field.
 """
 
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime, timedelta
-from pathlib import Path
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from typing import Any
 
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
+from slack_sdk.models.views import View
 
-from bot.forms import BadInput, read_button
+from bot.forms import field_errors
 from bot.inputs import parse_id
-from bot.roles import Role, guard
+from bot.roles import Role
 from bot.services import Services
 from bot.verbs import Command, Reply, UsageError, Verb
-from core.content import ContentStatus
-from core.fingerprint import Fingerprint
-from core.posts import PostStatus, TransitionError
-from core.products import refusals, with_product
-from core.slots import check_time, next_free_slot
+from bot.views.schedule import (
+    CALLBACK_ID,
+    CHANNEL_PICKED,
+    DISCLOSURE_PICKED,
+    VIDEO_URL,
+    Initial,
+    ScheduleMeta,
+    read_initial,
+    read_request,
+    schedule_view,
+)
+from core.forms import FieldError
+from core.posts import Post
+from core.scheduling import SANDBOX_CREATOR, VIDEO, WHEN, ScheduleRequest, Video
 from core.when import WhenError, parse_when
-from messages.blocks import escape
-from messages.posts import CANCEL, POSTED, RETRY, note, product_note, queue_blocks, show_post, when
+from messages.blocks import escape, notice_view, section
+from messages.posts import note, product_note, show_post, when
 from storage import posts
 from storage.accounts import get_account
 from storage.channels import get_channel, list_channels
-from storage.contents import get_content, latest_version, version_row_id, version_text
-from storage.fingerprints import conflicts
-from storage.post_followups import pending_share_problem
-from storage.products import unpromotable
+from storage.contents import get_content
+from storage.scheduling import check_schedule, save_schedule
+from workers import videos
 from workers.accounts import sandbox as use_sandbox
-from workers.publishers import SANDBOX_CREATOR
 
 log = logging.getLogger(__name__)
+
+USAGE = "`schedule` takes a content id and a channel, e.g. `/content schedule 12 Water next`, or nothing for the form"
 
 PRIVACY_WORDS = {
     "public": "PUBLIC_TO_EVERYONE",
@@ -53,11 +64,15 @@ PRIVACY_WORDS = {
 
 
 def schedule(command: Command) -> Reply:
+    """Content, channel and time given: schedule it now. Fewer words: the schedule modal, filled with them."""
     args = list(command.args)
-    usage = "`schedule` needs a content id and a channel, e.g. `/content schedule 12 Water next`"
-    if len(args) < 2:
-        raise UsageError(f"{usage}.")
-    content_id = parse_id(args[0], "content id", usage)
+    if len(args) < 3:
+        content = str(parse_id(args[0], "content id", USAGE)) if args else ""
+        channel = args[1] if len(args) > 1 else ""
+        initial = Initial(content=content, channel=channel)
+        open_modal(command.services, command.client, command.trigger_id, initial, command.channel_id)
+        return Reply(text="Opening the schedule form.")
+    content_id = parse_id(args[0], "content id", USAGE)
     return place(command.services, command.client, command.user_id, content_id, args[1], args[2:])
 
 
@@ -72,194 +87,190 @@ def place(
     privacy_words = [w for w in rest if w.lower() in PRIVACY_WORDS]
     when_words = [w for w in rest if w.lower() not in PRIVACY_WORDS]
     now = datetime.now(UTC)
-    settings = services.settings
     try:
-        wanted = parse_when(" ".join(when_words), now, settings.tz)
+        wanted = parse_when(" ".join(when_words), now, services.settings.tz)
     except WhenError as exc:
         raise UsageError(str(exc)) from None
+    request = ScheduleRequest(
+        content_id=content_id,
+        channel=channel_name,
+        when=wanted,
+        privacy=PRIVACY_WORDS[privacy_words[0].lower()] if privacy_words else None,
+    )
+    video, known = None, {}
+    try:
+        video = _fetch(services, media, []) if media else None
+    except FieldError as exc:
+        known[VIDEO] = str(exc)
+    reviewer = services.roles.refusal(client, user_id, Role.REVIEWER, "override") is None
+    placed, errors = check_and_save(
+        services, replace(request, video=video), user_id, may_override=reviewer, known=known
+    )
+    if placed is None:
+        return Reply(text="Not scheduled:\n" + "\n".join(f"• {escape(e)}" for e in errors.values()))
+    announce(services, placed, user_id)
+    return Reply(text=scheduled_text(services, placed.post))
 
-    problems: list[str] = []
+
+@dataclass(frozen=True)
+class Placed:
+    """A post just scheduled or moved, to be announced in its thread."""
+
+    post: Post
+    request: ScheduleRequest
+    overridden: bool
+    product_title: str | None = None
+
+
+def check_and_save(
+    services: Services,
+    request: ScheduleRequest,
+    user_id: str,
+    *,
+    may_override: bool,
+    known: dict[str, str] | None = None,
+) -> tuple[Placed | None, dict[str, str]]:
+    """The one check path (storage.scheduling), then the post saved. `known` holds problems found before
+    (a video that could not be fetched): reported with the rest, and nothing is saved."""
+    settings = services.settings
     with services.db() as session:
-        content = get_content(session, content_id) if content_id < 2**31 else None
-        channel = get_channel(session, channel_name)
-        if content is None:
-            raise UsageError(f"There is no content {content_id}.")
-        if channel is None or channel.id is None:
-            names = ", ".join(c.name for c in list_channels(session))
-            raise UsageError(f"`{escape(channel_name)}` is not a channel; the channels are {escape(names)}.")
-        version = latest_version(session, content_id)
-        if content.status is not ContentStatus.APPROVED or version is None:
-            problems.append(
-                f"Content #{content_id} is {content.status.label}: only approved content is scheduled."
-            )
-        product = content.product if content.product and content.product.id else None
-        if product is not None:
-            assert product.id is not None
-            problems += [escape(line) for line in refusals(unpromotable(session, [product.id]))]
-        if content.element and content.element != channel.element.value:
-            problems.append(
-                f"Content #{content_id} is {content.element.title()} content and {escape(channel.name)} is a "
-                f"{channel.element.label} channel."
-            )
-        taken = posts.taken_times(session, channel.id, now - timedelta(days=2), now + timedelta(days=62))
-        if wanted is None:
-            slot = next_free_slot(
-                now, (), channel.windows, channel.daily_cap, channel.min_gap, taken, settings.tz
-            )
-            if slot.at is None:
-                problems.append(slot.reason)
-            at = slot.at or now
-        else:
-            at = wanted
-            problems += check_time(
-                at, channel.windows, channel.daily_cap, channel.min_gap, taken, settings.tz, now
-            )
-        if version is not None:
-            text = version_text(version.fields)
-            found = conflicts(session, Fingerprint.of_text(text), channel_id=channel.id, when=at)
-            problems += [f"It repeats {c.reason}" for c in found[:5]]
-        if channel.posting_mode.value == "draft":
-            share = pending_share_problem(session, channel.id, at)
-            problems += [share] if share else []
-        sandbox = use_sandbox(settings)
-        account = None if sandbox else get_account(session, channel.id)
-        if not sandbox and (account is None or not account.connected):
-            problems.append(
-                f"{escape(channel.name)} has no connected TikTok account: an admin connects it in "
-                f"`/content channel setup {escape(channel.name)}`."
-            )
-        privacy = None
-        if channel.posting_mode.value == "direct":
-            # The creator's own options, as TikTok's guidelines ask (the sandbox offers all four).
-            options = (
-                account.creator.privacy_level_options if account else SANDBOX_CREATOR.privacy_level_options
-            )
-            if not privacy_words:
-                problems.append(
-                    "A direct post needs its privacy chosen: add one of "
-                    + ", ".join(f"`{w}`" for w, level in PRIVACY_WORDS.items() if level in options)
-                    + " (there is no default)."
-                )
-            elif PRIVACY_WORDS[privacy_words[0].lower()] not in options:
-                problems.append(f"This account does not offer `{escape(privacy_words[0])}` privacy.")
-            else:
-                privacy = PRIVACY_WORDS[privacy_words[0].lower()]
-        if media is not None and not media.startswith("https://") and not Path(media).is_file():
-            problems.append(f"The video `{escape(media)}` is not a file I can read (or an https URL).")
-        if media is None and not sandbox:
-            problems.append("A post needs its video: add `video <path or https URL>`.")
-        if problems:
-            return Reply(text="Not scheduled:\n" + "\n".join(f"• {p}" for p in problems))
-        assert version is not None
-        row = posts.create_post(
+        checked = check_schedule(
             session,
-            version_id=version_row_id(session, content_id, version.number),
-            channel_id=channel.id,
-            scheduled_at=at,
-            created_by=user_id,
-            posting_mode=channel.posting_mode.value,
-            privacy_level=privacy,
-            caption=with_product(caption_of(version.fields), product.title if product else None),
-            media=media,
-            product_id=product.id if product else None,
-            sandbox=sandbox,
+            request,
+            now=datetime.now(UTC),
+            tz=settings.tz,
+            sandbox=use_sandbox(settings),
+            may_override=may_override,
         )
-        post = posts.get_post(session, row.id)
-    assert post is not None
-    show_post(settings, post, client=client)
+        if checked.errors or known:
+            return None, {**checked.errors, **(known or {})}
+        post = save_schedule(session, request, checked, user_id=user_id)
+    # Its message now, before the clock may take it (a post due at once): one message per post.
+    show_post(settings, post)
+    return Placed(post, request, bool(checked.overridden), checked.product_title), {}
+
+
+def announce(services: Services, placed: Placed, user_id: str) -> None:
+    """In the post's thread: who scheduled (or moved) it, and any override."""
+    settings = services.settings
     with services.db() as session:
-        post = posts.get_post(session, row.id) or post
-    note(settings, post, f"Scheduled by <@{user_id}> for {when(at, settings.tz)}.")
-    if product is not None:
-        note(settings, post, product_note(post, product.title))
+        post = posts.get_post(session, placed.post.id) or placed.post
+    verb = "Moved" if placed.request.post_id else "Scheduled"
+    note(settings, post, f"{verb} by <@{user_id}> for {when(post.scheduled_at, settings.tz)}.")
+    if placed.product_title:
+        note(settings, post, product_note(post, placed.product_title))
+    if placed.overridden:
+        reason = escape(placed.request.override or "")
+        note(settings, post, f":warning: <@{user_id}> posts it despite a conflict: {reason}")
+
+
+def scheduled_text(services: Services, post: Post) -> str:
     sandbox_note = " It goes to the local sandbox (no TikTok credentials)." if post.sandbox else ""
-    return Reply(
-        text=f"Scheduled post {post.id}: content #{content_id} on {escape(channel.name)} at {when(at, settings.tz)}.{sandbox_note}"
+    return (
+        f"Scheduled post {post.id}: content #{post.content_id} on {escape(post.channel_name)} at "
+        f"{when(post.scheduled_at, services.settings.tz)}.{sandbox_note}"
     )
 
 
-def caption_of(fields: dict[str, Any] | Any) -> str:
-    """The text that goes out: the agent's caption (or script's caption), then its hashtags."""
-    body = str(fields.get("caption") or fields.get("hook") or version_text(fields))
-    tags = " ".join(fields.get("hashtags") or [])
-    return f"{body}\n\n{tags}".strip()
+def _fetch(services: Services, media: str | None, files: list[dict[str, Any]]) -> Video | None:
+    if files:
+        return videos.from_slack_file(services.settings, files[0])
+    if media and media.startswith("https://"):
+        return videos.from_url(services.settings, media)
+    if media:
+        return videos.from_path(media)
+    return None
 
 
-def show_posts(command: Command) -> Reply:
-    with command.services.db() as session:
-        channel = get_channel(session, " ".join(command.args)) if command.args else None
-        if command.args and channel is None:
-            raise UsageError(f"`{escape(' '.join(command.args))}` is not a channel.")
-        coming = posts.upcoming(session, channel.id if channel else None)
-    return Reply(
-        text=f"{len(coming)} post(s) coming up", blocks=queue_blocks(coming, command.services.settings.tz)
+# --- the modal ------------------------------------------------------------------------------------
+
+
+def open_modal(
+    services: Services,
+    client: WebClient,
+    trigger_id: str,
+    initial: Initial,
+    origin: str,
+    post_id: int | None = None,
+) -> None:
+    client.views_open(trigger_id=trigger_id, view=_view(services, initial, ScheduleMeta(post_id, origin)))
+
+
+def _view(services: Services, initial: Initial, meta: ScheduleMeta) -> View:
+    settings = services.settings
+    with services.db() as session:
+        channels = list_channels(session)
+        channel = get_channel(session, initial.channel) if initial.channel else None
+        if channel is None and initial.content.isdigit():
+            content = get_content(session, int(initial.content)) if int(initial.content) < 2**31 else None
+            channel = get_channel(session, content.channel_name) if content else None
+        creator = None
+        if channel is not None and channel.id is not None:
+            if use_sandbox(settings):
+                creator = SANDBOX_CREATOR
+            elif (account := get_account(session, channel.id)) is not None and account.connected:
+                creator = account.creator
+    return schedule_view(channels, channel, creator, initial, meta, settings.timezone)
+
+
+def _submitted(
+    services: Services, client: WebClient, user_id: str, view: dict[str, Any]
+) -> tuple[dict[str, str], Placed | None]:
+    meta = ScheduleMeta.load(view.get("private_metadata", ""))
+    values = view.get("state", {}).get("values", {})
+    try:
+        request, files = read_request(values, meta, datetime.now(UTC), services.settings.tz)
+    except FieldError as exc:
+        return field_errors(exc), None
+    url = read_initial(values).video_url
+    video, known = None, {}
+    try:
+        video = _fetch(services, url or None, files)
+    except FieldError as exc:
+        known[VIDEO] = str(exc)
+    reviewer = services.roles.refusal(client, user_id, Role.REVIEWER, "override") is None
+    placed, errors = check_and_save(
+        services, replace(request, video=video), user_id, may_override=reviewer, known=known
     )
+    if VIDEO in errors and url:
+        errors[VIDEO_URL] = errors.pop(VIDEO)
+    # A block the form does not show (a reschedule has no video) takes its error under "when".
+    shown = {b.get("block_id") for b in view.get("blocks", [])}
+    under: dict[str, str] = {}
+    for name, message in errors.items():
+        target = name if name in shown else WHEN
+        under[target] = f"{under[target]} {message}" if target in under else message
+    return under, placed
 
 
 VERBS = [
     Verb(
         ("schedule",),
-        "schedule <content> <channel> [when] [privacy] [video <file or URL>]",
-        "put approved content on a channel: `next` free slot or a time; direct posts need a privacy",
+        "schedule [content] [channel] [when] [privacy] [video <file or URL>]",
+        "put approved content on a channel (a form, or e.g. `schedule 12 Water next`); direct posts need a privacy",
         schedule,
     ),
-    Verb(("posts",), "posts [channel]", "posts coming up, with Cancel", show_posts),
 ]
 
 
 def register(app: App, services: Services) -> None:
-    only_reviewers = guard(services.roles, Role.REVIEWER, "cancel or retry posts")
-
-    @app.action(CANCEL, middleware=[only_reviewers])
-    def cancel_clicked(ack: Ack, body: dict[str, Any], context: dict[str, Any], respond: Any) -> None:
+    @app.action(CHANNEL_PICKED)
+    @app.action(DISCLOSURE_PICKED)
+    def redraw(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        """Another channel brings its creator's choices; the disclosure brings its consent line."""
         ack()
-        post_id = _post_id(body, respond)
-        if post_id is None:
-            return
-        try:
-            with services.db() as session:
-                post = posts.cancel(session, post_id)
-        except TransitionError as exc:
-            respond(text=f"Nothing changed: {exc}.", replace_original=False)
-            return
-        show_post(services.settings, post)
-        note(services.settings, post, f"Cancelled by <@{context['user_id']}>.")
+        view = body["view"]
+        initial = read_initial(view.get("state", {}).get("values", {}))
+        meta = ScheduleMeta.load(view.get("private_metadata", ""))
+        client.views_update(view_id=view["id"], hash=view.get("hash"), view=_view(services, initial, meta))
 
-    @app.action(RETRY, middleware=[only_reviewers])
-    def retry_clicked(ack: Ack, body: dict[str, Any], context: dict[str, Any], respond: Any) -> None:
-        ack()
-        post_id = _post_id(body, respond)
-        if post_id is None:
+    @app.view(CALLBACK_ID)
+    def submitted(ack: Ack, body: dict[str, Any], client: WebClient, context: dict[str, Any]) -> None:
+        errors, placed = _submitted(services, client, context["user_id"], body["view"])
+        if errors or placed is None:
+            ack(response_action="errors", errors=errors or {WHEN: "Nothing was scheduled."})
             return
-        now = datetime.now(UTC)
-        with services.db() as session:
-            moved = posts.retry(session, post_id, now)
-            post = posts.get_post(session, post_id)
-        if not moved or post is None:
-            respond(text="Nothing changed: only a failed post can be retried.", replace_original=False)
-            return
-        show_post(services.settings, post)
-        note(services.settings, post, f"<@{context['user_id']}> asked to retry it now.")
-
-    @app.action(POSTED)
-    def posted_clicked(ack: Ack, body: dict[str, Any], context: dict[str, Any], respond: Any) -> None:
-        ack()
-        post_id = _post_id(body, respond)
-        if post_id is None:
-            return
-        with services.db() as session:
-            moved = posts.move(session, post_id, None, PostStatus.PUBLISHED, published_at=datetime.now(UTC))
-            post = posts.get_post(session, post_id)
-        if not moved or post is None:
-            respond(text="Nothing changed: that post is not waiting for its poster.", replace_original=False)
-            return
-        show_post(services.settings, post)
-        note(services.settings, post, f"<@{context['user_id']}> posted it in the TikTok app.")
-
-
-def _post_id(body: dict[str, Any], respond: Any) -> int | None:
-    try:
-        return read_button(body)[0]
-    except BadInput as exc:
-        respond(text=str(exc), replace_original=False)
-        return None
+        notice = notice_view("Scheduled", [section(scheduled_text(services, placed.post))])
+        ack(response_action="update", view=notice)
+        # After the ack: Slack waits 3 s for it, and the thread's notes are not part of the answer.
+        announce(services, placed, context["user_id"])

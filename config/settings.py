@@ -61,6 +61,10 @@ class Settings(BaseSettings):
     token_key: str | None = None
     # Without TikTok credentials, posts go to this folder instead: one JSON file per request.
     sandbox_dir: str = "sandbox"
+    # Videos shared in the schedule modal (or given as a URL) are kept here until they are posted.
+    media_dir: str = "media"
+    # A manual post waiting for its poster is reminded in its thread this often (minutes).
+    poster_reminder_minutes: int = Field(default=30, ge=1)
     timezone: str = "UTC"
 
     @field_validator("reviewers", "admins", "alert_emails", mode="before")

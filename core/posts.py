@@ -38,7 +38,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 
@@ -219,6 +219,22 @@ def should_retry(
 
 
 @dataclass(frozen=True)
+class PostSettings:
+    """What a person chose for a direct post beside its privacy (TikTok's content sharing guidelines):
+    the interactions they allow (all off unless turned on) and the commercial content disclosure."""
+
+    allow_comment: bool = False
+    allow_duet: bool = False
+    allow_stitch: bool = False
+    brand_organic: bool = False  # "Your brand": promotional content
+    brand_content: bool = False  # "Branded content": a paid partnership
+
+    @property
+    def branded(self) -> bool:
+        return self.brand_organic or self.brand_content
+
+
+@dataclass(frozen=True)
 class Post:
     id: int
     content_id: int
@@ -245,6 +261,8 @@ class Post:
     published_at: datetime | None
     init_sent_at: datetime | None = None
     hold_reason: str | None = None
+    settings: PostSettings = field(default_factory=PostSettings)
+    override: str | None = None
 
     def lateness(self) -> timedelta | None:
         """How long after its time the post started, once it has."""

@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -13,13 +14,14 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement, ConfirmObject
 
 from config.settings import Settings
-from core.posts import CANCELLABLE, Post, PostStatus
+from core.posts import CANCELLABLE, RESCHEDULABLE, Post, PostStatus
 from messages.accounts import RECONNECT_ACTION
 from messages.blocks import button_value, context, escape, section
 from messages.slack import slack_client
 from storage import posts
 from storage.accounts import get_account
 from storage.db import session_scope
+from storage.post_followups import handoff
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +29,7 @@ CANCEL = "post_cancel"
 RETRY = "post_retry"
 POSTED = "post_posted"
 RETRY_CHANNEL = "posts_retry_channel"
+RESCHEDULE = "post_reschedule"
 # The states in which a refused grant is what holds the post back.
 _RECONNECT_HOLDS = frozenset({PostStatus.FAILED, PostStatus.NEEDS_RECONCILE})
 WITHOUT_PRODUCT = "post_without_product"
@@ -170,6 +173,9 @@ def _buttons(post: Post) -> list[ButtonElement]:
         buttons.append(ButtonElement(text="Posted", action_id=POSTED, value=value, style="primary"))
     if post.status is PostStatus.FAILED:
         buttons.append(ButtonElement(text="Retry", action_id=RETRY, value=value, style="primary"))
+    # A failed post has Retry (now); Reschedule moves one not yet sent to another time.
+    if post.status in RESCHEDULABLE - {PostStatus.FAILED} and not post.publish_id:
+        buttons.append(ButtonElement(text="Reschedule", action_id=RESCHEDULE, value=value))
     if post.status in CANCELLABLE:
         buttons.append(_cancel_button(value))
     return buttons
@@ -187,13 +193,30 @@ def _cancel_button(value: str) -> ButtonElement:
     )
 
 
-def queue_blocks(posts: Sequence[Post], tz: ZoneInfo) -> list[Block]:
+def queue_blocks(posts: Sequence[Post], tz: ZoneInfo, *, room: int = 50) -> list[Block]:
+    """The posts coming up, per channel in time order, each with its buttons, in at most `room` blocks."""
     if not posts:
         return [section("No posts are coming up.")]
+    by_channel: dict[str, list[Post]] = {}
+    for post in sorted(posts, key=lambda p: (p.scheduled_at, p.id)):
+        by_channel.setdefault(post.channel_name, []).append(post)
     blocks: list[Block] = []
-    for post in posts:
-        blocks += post_blocks(post, tz)
-    return blocks[:50]
+    left_out = 0
+    for channel, coming in by_channel.items():
+        heading: Block | None = section(f"*Coming up on {escape(channel)}*")
+        for post in coming:
+            drawn = post_blocks(post, tz)
+            needed = len(drawn) + (1 if heading else 0)
+            if len(blocks) + needed > room - 1:
+                left_out += 1
+                continue
+            if heading:
+                blocks.append(heading)
+                heading = None
+            blocks += drawn
+    if left_out:
+        blocks.append(context(f"{left_out} more post(s): narrow the list by channel."))
+    return blocks
 
 
 def show_post(settings: Settings, post: Post, *, client: Any = None) -> None:
@@ -272,3 +295,50 @@ def note(settings: Settings, post: Post, text: str, *, blocks: list[Block] | Non
         )
     except SlackApiError as exc:
         log.error("post %s: could not add to its thread: %s", post.id, exc.response["error"])
+
+
+def poster_of(settings: Settings, post: Post) -> str:
+    """Who finishes the channel's manual posts and drafts (channel setup), else whoever scheduled it."""
+    with session_scope(settings.database_url) as session:
+        return handoff(session, post).poster
+
+
+def hand_to_poster(settings: Settings, post: Post) -> None:
+    """A manual post at its slot: the caption ready to paste and the video, in the post's thread, for its
+    poster, who presses Posted with the link."""
+    poster = poster_of(settings, post)
+    attached = ", the video is attached" if post.media else ""
+    note(
+        settings,
+        post,
+        f"<@{poster}> Time to post this on {escape(post.channel_name)} by hand: "
+        f"the caption is below{attached}. Then press *Posted* and paste the TikTok link.",
+    )
+    note(settings, post, f"```{escape(post.caption)}```" if post.caption else "(no caption)")
+    if not (post.media and post.slack_channel and post.slack_ts and Path(post.media).is_file()):
+        return
+    try:
+        slack_client(settings).files_upload_v2(
+            channel=post.slack_channel,
+            thread_ts=post.slack_ts,
+            file=post.media,
+            filename=Path(post.media).name,
+            title=f"Video for post {post.id}",
+        )
+    except SlackApiError as exc:
+        log.error("post %s: its video could not be shared: %s", post.id, exc.response["error"])
+        note(
+            settings,
+            post,
+            f"The video could not be shared here ({exc.response['error']}): it is at {post.media}.",
+        )
+
+
+def remind_poster(settings: Settings, post: Post, waited: int) -> None:
+    poster = poster_of(settings, post)
+    note(
+        settings,
+        post,
+        f"<@{poster}> Reminder: post {post.id} has waited {waited} min to be posted on "
+        f"{escape(post.channel_name)} by hand. Press *Posted* with its link, or Cancel.",
+    )

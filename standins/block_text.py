@@ -85,7 +85,14 @@ def value_text(entry: Mapping[str, Any] | None, names: Mapping[str, str]) -> str
     if value in (None, "", []):
         return "(empty)"
     items = value if isinstance(value, list) else [value]
-    shown = [text_of(v.get("text")) if isinstance(v, dict) else names.get(str(v), str(v)) for v in items]
+    shown = [
+        (v.get("name") or "file")
+        if isinstance(v, dict) and entry.get("type") == "file_input"
+        else text_of(v.get("text"))
+        if isinstance(v, dict)
+        else names.get(str(v), str(v))
+        for v in items
+    ]
     return ", ".join(shown)
 
 

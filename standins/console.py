@@ -14,6 +14,7 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any, TextIO
 
 import httpx
@@ -454,6 +455,12 @@ def _typed_value(element: Mapping[str, Any], raw: str, standin: SlackStandIn) ->
             raise ConsoleError(f"unknown user in {raw!r}")
         ids = [u.id for u in users if u is not None]
         return ids if is_multi(kind) else ids[0]
+    if kind == "file_input":
+        # The person picks a file on their machine; Slack uploads it as it is picked.
+        path = Path(raw).expanduser()
+        if not path.is_file():
+            raise ConsoleError(f"no file {raw!r} to attach")
+        return [standin.attach_file("console", path.name, path.read_bytes())]
     if kind == "number_input" and not re.fullmatch(r"-?\d+(\.\d+)?", raw):
         raise ConsoleError(f"{raw!r} is not a number")
     return raw

@@ -87,6 +87,13 @@ def affected(result: Result[Any]) -> int:
     return cast(CursorResult[Any], result).rowcount
 
 
+def dispose(url: str) -> None:
+    """Close this process's connections to `url` (a database that is going away, such as a test's file)."""
+    engine = _engines.pop((url, os.getpid()), None)
+    if engine is not None:
+        engine.dispose()
+
+
 def dispose_all() -> None:
     for engine in _engines.values():
         engine.dispose()

@@ -243,11 +243,19 @@ class PostRow(Base):
     init_sent_at: Mapped[datetime | None] = mapped_column()
     failure: Mapped[str | None] = mapped_column(Text)
     log_id: Mapped[str | None] = mapped_column(String(128))
+    # A direct post's settings, chosen by a person in the schedule modal (TikTok's guidelines: off by default).
+    allow_comment: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    allow_duet: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    allow_stitch: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    brand_organic: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())  # your brand
+    brand_content: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())  # paid
     override: Mapped[str | None] = mapped_column(Text)  # a reviewer's reason to post despite a check
     # Why the publish job held the post (its product stopped being live); a person decides.
     hold_reason: Mapped[str | None] = mapped_column(Text)
     # When Shop video analytics were read for its product tag (the day after it went out).
     tag_checked_at: Mapped[datetime | None] = mapped_column()
+    # A manual post waiting for its poster was last reminded then (the clock reminds every few minutes).
+    reminded_at: Mapped[datetime | None] = mapped_column()
     slack_channel: Mapped[str | None] = mapped_column(String(32))
     slack_ts: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

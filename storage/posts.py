@@ -7,13 +7,13 @@ conditional on its attempt, so a clock, a worker and a person pressing Cancel ca
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from core.posts import CANCELLABLE, Post, PostStatus, TransitionError, sources
+from core.posts import CANCELLABLE, Post, PostSettings, PostStatus, TransitionError, sources
 from storage.db import affected
 from storage.fingerprints import INACTIVE_POST_STATUSES
 from storage.models import ChannelRow, ContentRow, PostRow, VersionRow, utcnow
@@ -180,6 +180,40 @@ def waiting_for_a_job(session: Session, before: datetime) -> list[Post]:
         )
     )
     return _posts(session, ids)
+
+
+def any_awaiting_poster(session: Session) -> bool:
+    """Whether a manual post waits for its poster: the clock enqueues reminders only then."""
+    return (
+        session.scalar(
+            select(PostRow.id)
+            .where(PostRow.status == PostStatus.AWAITING_POSTER.value, PostRow.posting_mode == "manual")
+            .limit(1)
+        )
+        is not None
+    )
+
+
+def due_reminders(session: Session, now: datetime, every: timedelta) -> list[Post]:
+    """Manual posts still waiting for their poster, not reminded (or handed over) within `every`; each
+    is marked reminded now, conditionally, so two clocks never remind twice."""
+    waiting = or_(PostRow.reminded_at.is_(None), PostRow.reminded_at <= now - every)
+    since = func.coalesce(PostRow.reminded_at, PostRow.started_at, PostRow.updated_at)
+    query = select(PostRow.id).where(
+        PostRow.status == PostStatus.AWAITING_POSTER.value,
+        PostRow.posting_mode == "manual",
+        since <= now - every,
+    )
+    due = []
+    for post_id in session.scalars(query).all():
+        result = session.execute(
+            update(PostRow)
+            .where(PostRow.id == post_id, PostRow.status == PostStatus.AWAITING_POSTER.value, waiting)
+            .values(reminded_at=now)
+        )
+        if affected(result) == 1:
+            due.append(post_id)
+    return _posts(session, due)
 
 
 # --- The worker's side ----------------------------------------------------------------------------
@@ -354,6 +388,14 @@ def _post(session: Session, row: PostRow) -> Post:
         published_at=row.published_at,
         init_sent_at=row.init_sent_at,
         hold_reason=row.hold_reason,
+        settings=PostSettings(
+            allow_comment=row.allow_comment,
+            allow_duet=row.allow_duet,
+            allow_stitch=row.allow_stitch,
+            brand_organic=row.brand_organic,
+            brand_content=row.brand_content,
+        ),
+        override=row.override,
     )
 
 

@@ -23,7 +23,7 @@ from config.settings import Settings
 from contentbot.local import LocalBot, start_local
 from contentbot.seed import seed
 from standins.anthropic import AnthropicStandIn
-from storage.db import dispose_all, engine_for
+from storage.db import dispose, dispose_all, engine_for
 from storage.migrate import upgrade
 from storage.models import Base
 from tests.redis_server import RedisServer
@@ -73,6 +73,9 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
         url = f"sqlite:///{tmp_path / 'contentbot.db'}"
         upgrade(url)
         yield url
+        # Each test's file gets its own engine: closed here, or a run holds 3 descriptors per test
+        # and outgrows select()'s 1024 (the web thread's server then fails).
+        dispose(url)
         return
     url = request.getfixturevalue("postgres_url")
     yield url

@@ -31,6 +31,7 @@ from config.settings import Settings
 from core.posts import Post, PostStatus, from_tiktok_status
 from messages.posts import (
     failure_note,
+    hand_to_poster,
     handoff_text,
     held_note,
     note,
@@ -183,9 +184,7 @@ class Publication:
             self._say_started(post)
             if post.posting_mode == "manual":
                 self._move(PostStatus.AWAITING_POSTER)
-                self._note(
-                    f"Time to post this by hand on {post.channel_name}: press *Posted* and paste the link."
-                )
+                hand_to_poster(self.settings, self._post())
                 return f"post {post.id}: handed to its poster"
             post = self._init(post, publisher)
         return self._follow(post, publisher, lease)

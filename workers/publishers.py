@@ -20,6 +20,7 @@ from typing import Protocol, TypeVar
 
 from core.media import ChunkPlan, chunk_plan
 from core.posts import Post, same_caption
+from core.scheduling import SANDBOX_CREATOR as SANDBOX
 from workers.pacing import Pacer, PacingTimeout
 from workers.tiktok import (
     RATE_LIMITS,
@@ -44,15 +45,16 @@ PACE_WAIT_SECONDS = {"init": 150.0, "status": 65.0, "video_list": 30.0, "creator
 # A video made this long before its init was sent cannot be the post (clocks differ a little).
 CLOCK_SKEW = timedelta(minutes=1)
 
+# The sandbox's creator info is the one scheduling checks against (core.scheduling), in the client's type.
 SANDBOX_CREATOR = CreatorInfo(
-    nickname="sandbox",
-    username="sandbox",
+    nickname=SANDBOX.nickname,
+    username=SANDBOX.username,
     avatar_url="",
-    privacy_level_options=("PUBLIC_TO_EVERYONE", "MUTUAL_FOLLOW_FRIENDS", "FOLLOWER_OF_CREATOR", "SELF_ONLY"),
-    comment_disabled=False,
-    duet_disabled=False,
-    stitch_disabled=False,
-    max_video_post_duration_sec=600,
+    privacy_level_options=SANDBOX.privacy_level_options,
+    comment_disabled=SANDBOX.comment_disabled,
+    duet_disabled=SANDBOX.duet_disabled,
+    stitch_disabled=SANDBOX.stitch_disabled,
+    max_video_post_duration_sec=SANDBOX.max_video_post_duration_sec,
 )
 
 
@@ -80,6 +82,21 @@ def media_bytes(post: Post) -> bytes:
     if not post.media:
         raise FileNotFoundError("the post has no video attached")
     return Path(post.media).read_bytes()
+
+
+def post_info(post: Post) -> PostInfo:
+    """A direct post's settings as the person chose them when scheduling it (TikTok's guidelines)."""
+    assert post.privacy_level is not None, "a direct post's privacy is chosen when it is scheduled"
+    chosen = post.settings
+    return PostInfo(
+        post.privacy_level,
+        title=post.caption,
+        disable_comment=not chosen.allow_comment,
+        disable_duet=not chosen.allow_duet,
+        disable_stitch=not chosen.allow_stitch,
+        brand_organic_toggle=chosen.brand_organic,
+        brand_content_toggle=chosen.brand_content,
+    )
 
 
 def plan_for(media: bytes) -> ChunkPlan:
@@ -110,8 +127,7 @@ class TikTokPublisher:
     def init(self, post: Post, plan: ChunkPlan) -> InitResult:
         if post.posting_mode == "draft":
             return self._call("init", lambda token: self.client.init_inbox_upload(token, plan))
-        assert post.privacy_level is not None, "a direct post's privacy is chosen when it is scheduled"
-        info = PostInfo(post.privacy_level, title=post.caption, brand_organic_toggle=True)
+        info = post_info(post)
         return self._call("init", lambda token: self.client.init_direct_post(token, info, plan))
 
     def upload(self, started: InitResult, media: bytes) -> int:
@@ -206,11 +222,7 @@ class SandboxPublisher:
             },
         }
         if post.posting_mode != "draft":
-            body["post_info"] = {
-                "privacy_level": post.privacy_level,
-                "title": post.caption,
-                "brand_organic_toggle": True,
-            }
+            body["post_info"] = post_info(post).wire()
         self._write(publish_id, endpoint, body)
         return InitResult(publish_id=publish_id, upload_url=f"sandbox://{publish_id}", plan=plan)
 

@@ -47,6 +47,8 @@ _STATE_KEYS: dict[str, tuple[str, str]] = {
     "multi_users_select": ("selected_users", "initial_users"),
     "conversations_select": ("selected_conversation", "initial_conversation"),
     "channels_select": ("selected_channel", "initial_channel"),
+    # Files a person attached: Slack uploads them as they are picked and reports their file objects.
+    "file_input": ("files", ""),
 }
 
 

@@ -123,13 +123,25 @@ class UploadedFile:
     channel: str | None = None
     thread_ts: str | None = None
 
-    def to_slack(self) -> dict[str, Any]:
-        return {
+    def to_slack(self, base_url: str = "") -> dict[str, Any]:
+        suffix = self.filename.rsplit(".", 1)[-1].lower() if "." in self.filename else ""
+        body: dict[str, Any] = {
             "id": self.id,
             "name": self.filename,
             "title": self.title or self.filename,
             "size": self.length,
+            "filetype": suffix,
+            "mimetype": _MIMETYPES.get(suffix, "application/octet-stream"),
         }
+        if base_url:
+            # Slack serves a file's bytes only with a token that may read files (files:read).
+            body["url_private"] = body["url_private_download"] = (
+                f"{base_url}/files-pri/{self.id}/download/{self.filename}"
+            )
+        return body
+
+
+_MIMETYPES = {"mp4": "video/mp4", "mov": "video/quicktime", "webm": "video/webm", "png": "image/png"}
 
 
 class ChangeKind(StrEnum):

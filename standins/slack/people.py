@@ -108,7 +108,7 @@ class Workspace:
         user: str,
         *,
         action_id: str,
-        value: str | None = None,
+        value: str | list[str] | None = None,
         message: tuple[str, str] | None = None,
         view_id: str | None = None,
         block_id: str | None = None,
@@ -145,7 +145,13 @@ class Workspace:
             payload["view"] = view.to_slack(self.standin)
             payload["state"] = {"values": view.state}
         found_in, element = _find_element(blocks, action_id, block_id)
-        payload["actions"] = [_action(found_in, element, value)]
+        payload["actions"] = [action := _action(found_in, element, value)]
+        if view_id is not None and "selected_options" in action:
+            # Slack's client keeps what was ticked in the view's state, as it does for any input.
+            state = {"type": element["type"], "selected_options": action["selected_options"]}
+            view = self.standin.set_view_state(view_id, {found_in: {element["action_id"]: state}})
+            payload["view"] = view.to_slack(self.standin)
+            payload["state"] = {"values": view.state}
         return self._post(urlencode({"payload": json.dumps(payload)}), "application/x-www-form-urlencoded")
 
     def suggest(self, user: str, view_id: str, action_id: str, typed: str) -> list[dict[str, Any]]:
@@ -329,7 +335,7 @@ def _find_element(
     raise LookupError(f"nothing with action_id {action_id!r} to press here")
 
 
-def _action(block_id: str, element: Mapping[str, Any], value: str | None) -> dict[str, Any]:
+def _action(block_id: str, element: Mapping[str, Any], value: str | list[str] | None) -> dict[str, Any]:
     action: dict[str, Any] = {
         "action_id": element["action_id"],
         "block_id": block_id,
@@ -341,6 +347,12 @@ def _action(block_id: str, element: Mapping[str, Any], value: str | None) -> dic
         action["value"] = value if value is not None else element.get("value")
         if "style" in element:
             action["style"] = element["style"]
+    elif element["type"] in ("checkboxes", "multi_static_select"):
+        # Ticking a box sends every box ticked now; `value` lists their values.
+        wanted = [value] if isinstance(value, str) else list(value or [])
+        action["selected_options"] = [o for o in element["options"] if o.get("value") in wanted]
+        if len(action["selected_options"]) != len(wanted):
+            raise LookupError(f"{element['action_id']!r} lacks one of the options {wanted!r}")
     elif "options" in element:
         option = next((o for o in element["options"] if o.get("value") == value), None)
         if option is None:

@@ -129,6 +129,8 @@ class SlackStandIn(SlackState, StandIn):
             return Answer(status, text.encode(), "text/plain")
         if path.startswith("/upload/"):
             return self._handle_upload(path.removeprefix("/upload/"), raw)
+        if path.startswith("/files-pri/"):
+            return self._handle_download(path.removeprefix("/files-pri/"), headers)
         return Answer(404, b"not found", "text/plain")
 
     def _handle_api(self, method: str, query: str, headers: Mapping[str, str], raw: bytes) -> Answer:
@@ -168,6 +170,29 @@ class SlackStandIn(SlackState, StandIn):
             self._files[file_id] = replace(upload, content=bytes(raw))
             self._cond.notify_all()
         return Answer(200, f"OK - {len(raw)}".encode(), "text/plain")
+
+    def _handle_download(self, rest: str, headers: Mapping[str, str]) -> Answer:
+        """A file's bytes at its url_private_download, for a bearer of the bot token. Slack answers an
+        unauthorised download with its sign-in page, not an error: a client that forgets the token gets
+        HTML, not the file."""
+        file_id = rest.split("/", 1)[0]
+        token = headers.get("authorization", "").removeprefix("Bearer ").strip()
+        with self._cond:
+            upload = self._files.get(file_id)
+        if token != self.bot_token:
+            return Answer(200, b"<!DOCTYPE html><html><body>Sign in to Slack</body></html>", "text/html")
+        if upload is None or upload.content is None:
+            return Answer(404, b"not found", "text/plain")
+        return Answer(200, upload.content, upload.to_slack()["mimetype"])
+
+    def attach_file(self, user: str, filename: str, content: bytes) -> dict[str, Any]:
+        """A person picks a file in a modal's file_input: Slack uploads it at once, shares it nowhere,
+        and the submission carries its file object (what `Workspace.submit` takes as the input's value)."""
+        with self._cond:
+            upload = UploadedFile(f"F{next(self._ids):010d}", filename, len(content), content=content)
+            self._files[upload.id] = upload
+            self._calls.append(("file_input", {"user": user, "filename": filename}))
+        return upload.to_slack(self.base_url)
 
     # -- Web API methods (called with the lock held) -----------------------------------------------------
 

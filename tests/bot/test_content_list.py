@@ -45,9 +45,7 @@ def shown(bot: LocalBot, words: str, user: str = REVIEWER) -> dict:
 def test_each_state_lists_its_content_with_its_buttons(bot: LocalBot) -> None:
     approved = shown(bot, "")
     assert approved["text"] == "1 approved content item(s)"
-    assert "#1 ·" in all_text(approved["blocks"]) and "Schedule at the next free slot" in str(
-        approved["blocks"]
-    )
+    assert "#1 ·" in all_text(approved["blocks"]) and "Schedule…" in str(approved["blocks"])
     rejected = shown(bot, "rejected Air")
     assert rejected["text"] == "1 rejected content item(s) on Air" and "Reopen" in str(rejected["blocks"])
     assert shown(bot, "review")["text"] == "1 review content item(s)"
@@ -66,8 +64,11 @@ def test_approved_content_is_scheduled_from_the_list(bot: LocalBot) -> None:
     ts = listed(bot, REVIEWER, "approved")
     before = len(bot.standin.ephemerals(ORIGIN, REVIEWER))
     bot.workspace.click(REVIEWER, action_id="content_schedule_next", value="1", message=(ORIGIN, ts))
-    answer = bot.standin.wait_for(lambda: bot.standin.ephemerals(ORIGIN, REVIEWER)[before:])[0]
-    assert answer.text.startswith("Scheduled post 1: content #1 on Air")
+    form = bot.standin.wait_for(lambda: bot.standin.modals(REVIEWER))[-1]
+    assert bot.workspace.submit(REVIEWER, form.id).errors == {}
+    answer = all_text(bot.standin.modals(REVIEWER)[-1].blocks)
+    assert answer.startswith("Scheduled post 1: content #1 on Air")
+    assert bot.standin.ephemerals(ORIGIN, REVIEWER)[before:] == []
 
 
 def test_a_reviewer_reopens_rejected_content(bot: LocalBot) -> None:

@@ -138,7 +138,10 @@ def test_a_manual_post_is_handed_to_its_poster_who_presses_posted(bot: LocalBot)
     assert post(bot).status is PostStatus.AWAITING_POSTER
     found = post(bot)
     bot.workspace.click(REVIEWER, action_id="post_posted", message=(REVIEW, found.slack_ts))
-    bot.standin.wait_for(lambda: post(bot).status is PostStatus.PUBLISHED)
+    [form] = bot.standin.wait_for(lambda: bot.standin.modals(REVIEWER))
+    link = {"type": "plain_text_input", "value": "https://www.tiktok.com/@air/video/7234567890123456789"}
+    assert bot.workspace.submit(REVIEWER, form.id, {"link": {"link": link}}).errors == {}
+    assert post(bot).status is PostStatus.PUBLISHED
     assert sandbox_requests(bot, "video_init") == []
 
 

@@ -27,6 +27,7 @@ from storage.posts import get_post
 from tests.bot.slack_inputs import all_text
 from tests.generation_helpers import REVIEW, REVIEWER, approve, request, start_bot
 from tests.tiktok_helpers import connect_channel, consent, link_in
+from tests.videos import make_video
 from workers import publish
 from workers.clock import Clock
 
@@ -64,7 +65,7 @@ def bot(
     request(local, "hook Air kites that loop the loop")
     local.run_jobs()
     approve(local)
-    (tmp_path / "kite.mp4").write_bytes(b"\0" * 4096)
+    (tmp_path / "kite.mp4").write_bytes(make_video(5))
     yield local
     local.close()
 

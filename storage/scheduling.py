@@ -1,0 +1,261 @@
+"""The one check a schedule request goes through, from any surface, and the post it then makes.
+
+    checked = check_schedule(session, request, now=now, tz=tz, sandbox=sandbox, may_override=True)
+    if checked.errors: ...                       # by field (core.scheduling), every problem at once
+    post = save_schedule(session, request, checked, user_id=...)   # a new post, or the same one moved
+
+Needs no Slack: the modal, `/content schedule` and bulk scheduling all call it, so a rule lives here
+once. A reschedule (request.post_id) runs every check again, without the post's own time in the way.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta, tzinfo
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from core.accounts import Creator
+from core.channels import Channel, PostingMode
+from core.content import ContentStatus
+from core.fingerprint import Fingerprint
+from core.posts import RESCHEDULABLE, Post, PostStatus
+from core.products import refusals, with_product
+from core.scheduling import (
+    CHANNEL,
+    CONTENT,
+    OVERRIDE,
+    SANDBOX_CREATOR,
+    VIDEO,
+    WHEN,
+    ScheduleRequest,
+    direct_post_problems,
+    video_problem,
+)
+from core.slots import check_time, next_free_slot
+from storage import posts
+from storage.accounts import get_account
+from storage.channels import get_channel, list_channels
+from storage.contents import get_content, latest_version, version_row_id, version_text
+from storage.fingerprints import conflicts
+from storage.post_followups import pending_share_problem
+from storage.products import unpromotable
+
+# Other posts this far either side are what the slot rules (cap, gap) look at.
+_TAKEN_BEFORE = timedelta(days=2)
+_TAKEN_AFTER = timedelta(days=62)
+
+
+@dataclass(frozen=True)
+class Checked:
+    """What the check found: errors by field, else the time and the parts the post is made of."""
+
+    errors: dict[str, str] = field(default_factory=dict)
+    at: datetime | None = None
+    channel: Channel | None = None
+    creator: Creator | None = None
+    version_id: int | None = None
+    caption: str = ""
+    product_id: str | None = None
+    product_title: str | None = None
+    sandbox: bool = False
+    # The conflicts a reviewer's reason set aside, recorded on the post with the reason.
+    overridden: tuple[str, ...] = ()
+
+
+def check_schedule(
+    session: Session,
+    request: ScheduleRequest,
+    *,
+    now: datetime,
+    tz: tzinfo,
+    sandbox: bool,
+    may_override: bool,
+) -> Checked:
+    """Every reason `request` cannot be scheduled, by field; `may_override` says whether its sender is a
+    reviewer, who may post despite the cross-posting and element checks by giving a reason."""
+    errors: dict[str, str] = {}
+    channel = get_channel(session, request.channel)
+    if channel is None or channel.id is None:
+        names = ", ".join(c.name for c in list_channels(session))
+        errors[CHANNEL] = f"“{request.channel}” is not a channel; the channels are {names}."
+    content = get_content(session, request.content_id) if 0 < request.content_id < 2**31 else None
+    version = latest_version(session, request.content_id) if content else None
+    if content is None:
+        errors[CONTENT] = f"There is no content {request.content_id}."
+    elif content.status is not ContentStatus.APPROVED or version is None:
+        errors[CONTENT] = (
+            f"Content #{content.id} is {content.status.label}: only approved content is scheduled."
+        )
+    product = content.product if content and content.product and content.product.id else None
+    if product is not None and product.id is not None:
+        for line in refusals(unpromotable(session, [product.id])):
+            errors[CONTENT] = f"{errors[CONTENT]} {line}" if CONTENT in errors else line
+    moving = _moving(session, request, errors)
+    if channel is None or channel.id is None or content is None:
+        return Checked(errors=errors)
+
+    conflicting: list[str] = []
+    if content.element and content.element != channel.element.value:
+        conflicting.append(
+            f"Content #{content.id} is {content.element.title()} content and {channel.name} is a "
+            f"{channel.element.label} channel."
+        )
+    taken = [
+        at
+        for at in posts.taken_times(session, channel.id, now - _TAKEN_BEFORE, now + _TAKEN_AFTER)
+        if moving is None or at != moving.scheduled_at
+    ]
+    at = request.when
+    if at is None:
+        slot = next_free_slot(now, (), channel.windows, channel.daily_cap, channel.min_gap, taken, tz)
+        if slot.at is None:
+            errors[WHEN] = slot.reason
+        at = slot.at
+    else:
+        problems = check_time(at, channel.windows, channel.daily_cap, channel.min_gap, taken, tz, now)
+        if problems:
+            errors[WHEN] = " ".join(problems)
+    if version is not None:
+        fingerprint = Fingerprint.of_text(version_text(version.fields))
+        if request.video is not None and request.video.sha256:
+            fingerprint = replace(fingerprint, media_sha256=request.video.sha256)
+        found = conflicts(session, fingerprint, channel_id=channel.id, when=at or now)
+        conflicting += [
+            f"It repeats {c.reason}" for c in found[:5] if moving is None or c.post.post_id != moving.id
+        ]
+    reason = (request.override or "").strip() if may_override else ""
+    if conflicting and not reason:
+        said = " ".join(conflicting) + " A reviewer may post it anyway by giving a reason under Override."
+        errors[CONTENT] = f"{errors[CONTENT]} {said}" if CONTENT in errors else said
+    if request.override and not may_override:
+        errors[OVERRIDE] = "Only reviewers may post despite a conflict."
+
+    # TikTok's 5 pending inbox shares per creator a day: refused now, not at the slot.
+    share = (
+        pending_share_problem(session, channel.id, at)
+        if channel.posting_mode is PostingMode.DRAFT and at
+        else None
+    )
+    if share:
+        errors.setdefault(WHEN, share)
+    creator = _creator(session, channel, sandbox, errors)
+    if channel.posting_mode is PostingMode.DIRECT and creator is not None:
+        for name, message in direct_post_problems(creator, request.privacy, request.settings).items():
+            errors.setdefault(name, message)
+    if request.video is not None:
+        problem = video_problem(request.video, creator.max_video_post_duration_sec if creator else 0)
+        if problem:
+            errors.setdefault(VIDEO, problem)
+    elif not sandbox and channel.posting_mode is not PostingMode.MANUAL and moving is None:
+        errors.setdefault(VIDEO, "A post needs its video: share the file here or give an https URL.")
+    if errors:
+        return Checked(errors=errors)
+    assert version is not None and at is not None
+    return Checked(
+        at=at,
+        channel=channel,
+        creator=creator,
+        version_id=version_row_id(session, content.id, version.number),
+        caption=with_product(caption_of(version.fields), product.title if product else None),
+        product_id=product.id if product else None,
+        product_title=product.title if product else None,
+        sandbox=sandbox,
+        overridden=tuple(conflicting) if reason else (),
+    )
+
+
+def save_schedule(session: Session, request: ScheduleRequest, checked: Checked, *, user_id: str) -> Post:
+    """The post `checked` allows: created, or (a reschedule) moved to its new time with its settings."""
+    assert not checked.errors and checked.channel is not None and checked.at is not None
+    assert checked.channel.id is not None and checked.version_id is not None
+    override = (
+        f"{request.override.strip()} (by {user_id}; set aside: {' '.join(checked.overridden)})"
+        if checked.overridden and request.override
+        else None
+    )
+    chosen = request.settings
+    details: dict[str, Any] = {
+        "privacy_level": request.privacy if checked.channel.posting_mode is PostingMode.DIRECT else None,
+        "allow_comment": chosen.allow_comment,
+        "allow_duet": chosen.allow_duet,
+        "allow_stitch": chosen.allow_stitch,
+        "brand_organic": chosen.brand_organic,
+        "brand_content": chosen.brand_content,
+    }
+    if override:
+        details["override"] = override
+    if request.video is not None:
+        details["media"] = request.video.path
+    if request.post_id is not None:
+        # A failed post's publish_id was closed by TikTok's FAILED: moving it is a new post.
+        moved = posts.move(
+            session,
+            request.post_id,
+            None,
+            PostStatus.SCHEDULED,
+            scheduled_at=checked.at,
+            failure=None,
+            log_id=None,
+            publish_id=None,
+            **details,
+        )
+        if not moved:
+            raise ValueError(f"post {request.post_id} can no longer be moved")
+        post_id = request.post_id
+    else:
+        row = posts.create_post(
+            session,
+            version_id=checked.version_id,
+            channel_id=checked.channel.id,
+            scheduled_at=checked.at,
+            created_by=user_id,
+            posting_mode=checked.channel.posting_mode.value,
+            caption=checked.caption,
+            product_id=checked.product_id,
+            sandbox=checked.sandbox,
+            **details,
+        )
+        post_id = row.id
+    saved = posts.get_post(session, post_id)
+    assert saved is not None
+    return saved
+
+
+def caption_of(fields: Any) -> str:
+    """The text that goes out: the agent's caption (or script's caption), then its hashtags."""
+    body = str(fields.get("caption") or fields.get("hook") or version_text(fields))
+    tags = " ".join(fields.get("hashtags") or [])
+    return f"{body}\n\n{tags}".strip()
+
+
+def _moving(session: Session, request: ScheduleRequest, errors: dict[str, str]) -> Post | None:
+    """The post a reschedule moves, when it still may move."""
+    if request.post_id is None:
+        return None
+    post = posts.get_post(session, request.post_id)
+    if post is None or post.status not in RESCHEDULABLE:
+        state = post.status.label if post else "gone"
+        errors[WHEN] = f"Post {request.post_id} is {state}: only posts not yet sent can move."
+        return None
+    if post.publish_id and post.status is not PostStatus.FAILED:
+        errors[WHEN] = f"Post {post.id} has reached TikTok already: it cannot move."
+        return None
+    return post
+
+
+def _creator(session: Session, channel: Channel, sandbox: bool, errors: dict[str, str]) -> Creator | None:
+    """The creator the post goes to, as TikTok described it when the account was connected."""
+    if sandbox:
+        return SANDBOX_CREATOR
+    assert channel.id is not None
+    account = get_account(session, channel.id)
+    if account is None or not account.connected:
+        errors.setdefault(
+            CHANNEL,
+            f"{channel.name} has no connected TikTok account: an admin connects it in "
+            f"`/content channel setup {channel.name}`.",
+        )
+        return None
+    return account.creator
