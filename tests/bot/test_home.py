@@ -29,6 +29,7 @@ def home_blocks(bot: LocalBot) -> list[str]:
     bot.workspace.open_home(USER)
     # Each opening publishes anew: wait for this one, not an earlier one.
     home = bot.standin.wait_for(lambda: _newer(bot.standin.home(USER), before))
+    assert home is not None
     texts = []
     for block in home.blocks:
         if isinstance(block.get("text"), dict):
