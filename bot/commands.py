@@ -8,7 +8,7 @@ from typing import Any
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
-from bot import channels, contents, experiments, generate, library, schedule, shop
+from bot import channels, contents, experiments, generate, library, monitoring, schedule, shop
 from bot.services import Services
 from bot.verbs import Command, Reply, UsageError, Verb, join_channel, match_verb
 from bot.views.help import help_blocks, usage_blocks
@@ -56,9 +56,7 @@ PLANNED: list[Verb] = [
         "template A/B tests and their reports",
         coming_with="templates",
     ),
-    Verb(("stats",), "stats [channel]", "views, saves and save rate", coming_with="monitoring"),
     Verb(("alerts",), "alerts", "open alerts: acknowledge, snooze, resolve", coming_with="monitoring"),
-    Verb(("digest",), "digest", "the daily digest, now", coming_with="monitoring"),
 ]
 
 # Each surface module brings its own verbs, in the order `help` lists them.
@@ -70,6 +68,7 @@ SURFACE_VERBS: list[Verb] = [
     *shop.VERBS,
     *library.VERBS,
     *experiments.VERBS,
+    *monitoring.VERBS,
 ]
 _PROVIDED = {verb.words for verb in SURFACE_VERBS}
 VERBS: list[Verb] = [

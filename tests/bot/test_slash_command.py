@@ -85,8 +85,8 @@ def test_a_bad_argument_is_named(bot: LocalBot, text: str, problem: str) -> None
 
 
 def test_a_verb_still_to_come_says_so(bot: LocalBot) -> None:
-    text = bot.workspace.slash(USER, "digest").json()["text"]
-    assert text == "`/content digest` is not available yet: it arrives with monitoring."
+    text = bot.workspace.slash(USER, "alerts").json()["text"]
+    assert text == "`/content alerts` is not available yet: it arrives with monitoring."
 
 
 def test_help_marks_the_verbs_still_to_come(bot: LocalBot) -> None:
@@ -94,11 +94,9 @@ def test_help_marks_the_verbs_still_to_come(bot: LocalBot) -> None:
     marked = {line.split("`")[1] for line in lines if line.startswith("`") and "_(not yet" in line}
     assert marked == {
         "/content schedule bulk",
-        "/content stats [channel]",
         "/content alerts",
-        "/content digest",
     }
-    assert "_(not yet: arrives with monitoring)_" in next(line for line in lines if "digest" in line)
+    assert "_(not yet: arrives with monitoring)_" in next(line for line in lines if "alerts" in line)
     assert "_(not yet)_ marks verbs that are coming" in lines[-1]
 
 
