@@ -77,11 +77,15 @@ def claim(session: Session, day: date, channel: str) -> Sent | None:
     message rather than risk sending it twice.
     """
     insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    result = session.execute(
-        insert(DigestRow).values(day=day, slack_channel=channel).on_conflict_do_nothing(index_elements=["day"])
+    # RETURNING names the row this statement made: rowcount is not reliable for that on every driver.
+    made = session.scalar(
+        insert(DigestRow)
+        .values(day=day, slack_channel=channel)
+        .on_conflict_do_nothing(index_elements=["day"])
+        .returning(DigestRow.day)
     )
     row = session.get_one(DigestRow, day)
-    if affected(result) == 1:
+    if made is not None:
         return Sent(row.day, row.slack_channel, None, None)
     session.refresh(row)
     if row.slack_ts is None or row.chart_file_id is not None:
