@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -98,7 +98,9 @@ def sent(session: Session, day: date) -> bool:
     return session.get(DigestRow, day) is not None
 
 
-def record(session: Session, day: date, *, slack_ts: str | None = None, chart_file_id: str | None = None) -> bool:
+def record(
+    session: Session, day: date, *, slack_ts: str | None = None, chart_file_id: str | None = None
+) -> bool:
     """Keep where a part went, once: False when another job recorded that part first."""
     if slack_ts is not None:
         statement = update(DigestRow).where(DigestRow.day == day, DigestRow.slack_ts.is_(None))
