@@ -58,7 +58,8 @@ def stats(command: Command) -> Reply:
     request = StatsRequest(
         channel=channel,
         days=days,
-        end=now.astimezone(settings.tz).date().isoformat(),
+        # Whole days: today's few hours would draw every line falling to the right.
+        end=(now.astimezone(settings.tz).date() - timedelta(days=1)).isoformat(),
         slack_channel=command.channel_id or command.user_id,
         user_id=command.user_id,
         asked_at=now.strftime("%Y%m%d%H%M"),

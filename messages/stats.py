@@ -31,26 +31,26 @@ def _table(rows: Sequence[str]) -> list[Block]:
 
 def _daily_rows(series: Sequence[Series]) -> list[str]:
     """One row per day: each series' views gained that day and its save rate."""
-    width = max([12, *(len(s.key[:KEY_CHARS]) for s in series)])
-    header = "day        " + "".join(f"{s.key[:KEY_CHARS]:>{width}}" for s in series)
-    rows = [header]
-    for n, point in enumerate(series[0].points if series else ()):
-        cells = []
-        for line in series:
-            gain = line.points[n].gain
-            rate = format_rate(gain.save_rate) if gain.save_rate is not None else "–"
-            cells.append(f"{f'{gain.views:,} · {rate}':>{width}}")
-        rows.append(f"{point.day:%a %d %b} " + "".join(cells))
-    return rows
+    days = [p.day for p in series[0].points] if series else []
+    columns = []
+    for line in series:
+        cells = [
+            f"{p.gain.views:,} · {format_rate(p.gain.save_rate) if p.gain.save_rate is not None else '–'}"
+            for p in line.points
+        ]
+        width = max(len(cell) for cell in [line.key[:KEY_CHARS], *cells]) + 2
+        columns.append([f"{line.key[:KEY_CHARS]:>{width}}", *(f"{cell:>{width}}" for cell in cells)])
+    labels = ["day", *(f"{day:%a %d %b}" for day in days)]
+    return [f"{label:<10}" + "".join(column[n] for column in columns) for n, label in enumerate(labels)]
 
 
 def _totals_rows(series: Mapping[str, Series], start: date, end: date) -> list[str]:
-    rows = [f"{'':<{KEY_CHARS}} {'posts·days':>10} {'views':>10} {'saves':>8} {'save rate':>10}"]
+    width = max(len(key[:KEY_CHARS]) for key in series)
+    rows = [f"{'':<{width}} {'views':>10} {'saves':>8} {'save rate':>10}"]
     for key, line in sorted(series.items()):
         total = line.total(start, end)
         rows.append(
-            f"{key[:KEY_CHARS]:<{KEY_CHARS}} {total.posts:>10,} {total.views:>10,} {total.saves:>8,} "
-            f"{format_rate(total.save_rate):>10}"
+            f"{key[:KEY_CHARS]:<{width}} {total.views:>10,} {total.saves:>8,} {format_rate(total.save_rate):>10}"
         )
     return rows
 
