@@ -14,16 +14,16 @@ from slack_sdk.models.views import View
 from bot.services import Services
 from bot.views.home import home_view
 from core.alerts import PostFacts
-from core.dashboard import ChannelBoard, ChannelWeek, Dashboard, channel_weeks, week_boundaries
+from core.dashboard import ChannelBoard, ChannelWeek, Dashboard
 from core.digest import PostLine
 from core.trends import Comparison, Gain, PostResult
 from storage.channels import list_channels
-from storage.dashboard import alerts_by_channel, pending_reviews_by_channel, post_labels, snapshots_before
+from storage.dashboard import alerts_by_channel, pending_reviews_by_channel, post_labels
 from storage.posts import count_scheduled, upcoming
+from workers.dashboard import current_weeks
 from workers.queues import live_workers
 
 NEXT_POSTS = 3
-RANKED = 2  # best and worst posts shown per channel
 
 
 def week_bounds(now: datetime, services: Services) -> tuple[datetime, datetime]:
@@ -36,11 +36,10 @@ def week_bounds(now: datetime, services: Services) -> tuple[datetime, datetime]:
 def dashboard(services: Services, now: datetime) -> Dashboard:
     """Everything App Home shows, read in one session."""
     start, end = week_bounds(now, services)
+    as_of, weeks = current_weeks(services.redis, services.settings.database_url, now)
     with services.db() as session:
         channels = list_channels(session)
         scheduled = count_scheduled(session, start, end)
-        snaps, channel_of = snapshots_before(session, week_boundaries(now))
-        weeks = channel_weeks(snaps, channel_of, now, top=RANKED)
         named = {r.post_id for week in weeks.values() for r in (*week.best, *week.worst)}
         labels = post_labels(session, sorted(named))
         alerts = alerts_by_channel(session)
@@ -66,6 +65,7 @@ def dashboard(services: Services, now: datetime) -> Dashboard:
         channels=tuple(boards),
         other_alerts=tuple(a for channel, found in alerts.items() if channel not in known for a in found),
         pending_reviews=sum(reviews.values()),
+        figures_as_of=as_of,
         notes=(),
     )
 

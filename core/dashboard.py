@@ -8,9 +8,11 @@ the figures are then exactly what the daily series of the same weeks add up to.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from core.alert_lifecycle import Alert
 from core.channels import Channel
@@ -89,4 +91,32 @@ class Dashboard:
     channels: tuple[ChannelBoard, ...]
     other_alerts: tuple[Alert, ...]  # firing about no post: accounts, the clock, the workers
     pending_reviews: int  # across channels, content with no channel included
+    figures_as_of: datetime  # when the weeks' figures were worked out
     notes: tuple[str, ...]  # parts switched off, and why
+
+
+def weeks_to_json(weeks: Mapping[int, ChannelWeek], computed_at: datetime) -> str:
+    """The weeks as JSON, to keep between renders (App Home reads them far more often than they change)."""
+    return json.dumps(
+        {"computed_at": computed_at.isoformat(), "weeks": {str(c): asdict(week) for c, week in weeks.items()}}
+    )
+
+
+def weeks_from_json(text: str) -> tuple[datetime, dict[int, ChannelWeek]]:
+    data = json.loads(text)
+
+    def comparison(raw: dict[str, dict[str, int]]) -> Comparison:
+        return Comparison(Gain(**raw["current"]), Gain(**raw["previous"]))
+
+    def result(raw: dict[str, Any]) -> PostResult:
+        return PostResult(raw["post_id"], Gain(**raw["gain"]), raw["views"], raw["save_rate"])
+
+    weeks = {
+        int(channel): ChannelWeek(
+            comparison(week["comparison"]),
+            tuple(result(r) for r in week["best"]),
+            tuple(result(r) for r in week["worst"]),
+        )
+        for channel, week in data["weeks"].items()
+    }
+    return datetime.fromisoformat(data["computed_at"]), weeks

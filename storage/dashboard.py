@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, Subquery, func, select, true, union
 from sqlalchemy.orm import Session, aliased
 
 from core.alert_lifecycle import Alert, AlertState
@@ -15,7 +15,7 @@ from core.alerts import PostFacts
 from core.content import ContentStatus
 from core.metrics import MetricSnapshot
 from storage.alerts import list_alerts, load_post_facts
-from storage.metrics import SNAPSHOT_COLUMNS, snapshot_from
+from storage.metrics import SNAPSHOT_COLUMNS, SNAPSHOT_FIELDS
 from storage.models import ChannelRow, ContentRow, LatestSnapshotRow, MetricSnapshotRow, PostRow
 
 
@@ -25,40 +25,46 @@ def snapshots_before(
     """Per post measured since the first of `moments`: its last snapshot before each moment, and its last
     one with saves before each; and each of those posts' channel id.
 
-    Two index lookups per post and moment, whatever the number of snapshots: what `core.dashboard`
-    needs from two weeks of history without reading it all.
+    One index lookup per post and pick, whatever the number of snapshots: what `core.dashboard`
+    needs from two weeks of history without reading it all. One statement, deduplicated by the
+    database (the picks often land on the same snapshot).
     """
-    first = min(moments)
     posts = (
-        select(PostRow.id, PostRow.channel_id)
-        .join(LatestSnapshotRow, LatestSnapshotRow.post_id == PostRow.id)
-        .where(LatestSnapshotRow.taken_at >= first)
+        select(LatestSnapshotRow.post_id.label("id"))
+        .where(LatestSnapshotRow.taken_at >= min(moments))
         .subquery()
     )
-    picks: list[Any] = []
-    for moment in moments:
-        for with_saves in (False, True):
-            picks.append(_last_before(posts.c.id, moment, with_saves).label(f"s{len(picks)}"))
-    rows = session.execute(select(posts.c.id, posts.c.channel_id, *picks)).all()
-    channel_of = {row[0]: row[1] for row in rows}
-    ids = {snapshot_id for row in rows for snapshot_id in row[2:] if snapshot_id is not None}
-    snapshots = []
-    for chunk in _chunks(sorted(ids), 5000):
-        query = select(*SNAPSHOT_COLUMNS).where(MetricSnapshotRow.id.in_(chunk))
-        snapshots += [snapshot_from(row) for row in session.execute(query)]
+    lateral = session.get_bind().dialect.name == "postgresql"
+    picks = [_last_before(posts, moment, saves, lateral) for moment in moments for saves in (False, True)]
+    rows: list[Any] = list(session.execute(union(*picks)))
+    snapshots = [MetricSnapshot(*row) for row in rows]
+    channel_of = {
+        post: channel
+        for post, channel in session.execute(
+            select(PostRow.id, PostRow.channel_id).join(posts, posts.c.id == PostRow.id)
+        )
+    }
     return sorted(snapshots, key=lambda s: (s.post_id, s.taken_at)), channel_of
 
 
-def _last_before(post_id: Any, moment: datetime, with_saves: bool) -> Any:
+def _last_before(posts: Subquery, moment: datetime, with_saves: bool, lateral: bool) -> Select[Any]:
+    """Each post's last snapshot before `moment` (with saves known, if asked)."""
     candidate = aliased(MetricSnapshotRow)
-    pick: Select[Any] = select(candidate.id).where(candidate.post_id == post_id, candidate.taken_at < moment)
+    last = select(candidate.id, *(getattr(candidate, name) for name in SNAPSHOT_FIELDS)).where(
+        candidate.post_id == posts.c.id, candidate.taken_at < moment
+    )
     if with_saves:
-        pick = pick.where(candidate.saves.is_not(None))
-    return pick.order_by(candidate.taken_at.desc()).limit(1).scalar_subquery()
-
-
-def _chunks(values: list[int], size: int) -> list[list[int]]:
-    return [values[start : start + size] for start in range(0, len(values), size)]
+        last = last.where(candidate.saves.is_not(None))
+    last = last.order_by(candidate.taken_at.desc()).limit(1)
+    if lateral:
+        # PostgreSQL reads the whole row in the one index lookup.
+        picked = last.lateral()
+        return select(*(picked.c[name] for name in SNAPSHOT_FIELDS)).select_from(posts).join(picked, true())
+    # SQLite has no LATERAL: the lookup names the row, which is then read by its id.
+    chosen = last.with_only_columns(candidate.id).scalar_subquery()
+    return (
+        select(*SNAPSHOT_COLUMNS).select_from(posts).join(MetricSnapshotRow, MetricSnapshotRow.id == chosen)
+    )
 
 
 # core.alerts names an account's alerts by its channel: `token_revoked:channel:Air`.

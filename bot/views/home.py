@@ -88,7 +88,12 @@ def home_view(board: Dashboard, tz: ZoneInfo) -> View:
         blocks.append(
             section(f"*Firing alerts about accounts and processes:*\n{alert_lines(board.other_alerts)}")
         )
-    blocks.append(context(f"Pending reviews in all: {board.pending_reviews}"))
+    blocks.append(
+        context(
+            f"Pending reviews in all: {board.pending_reviews} · "
+            f"views and saves as of {board.figures_as_of.astimezone(tz):%H:%M %Z}"
+        )
+    )
     # Settings that switch features off are said here too, so nobody wonders why.
     blocks += [context(f":information_source: {note}") for note in board.notes]
     return View(type="home", blocks=blocks)

@@ -18,6 +18,7 @@ from storage.db import session_scope
 from storage.metrics import record_snapshot
 from storage.models import PostRow
 from tests.factories import make_post
+from workers.dashboard import schedule_refresh, weeks_key
 
 USER = "U0ALICE"
 DAY = timedelta(days=1)
@@ -137,3 +138,22 @@ def test_home_lists_firing_alerts_under_their_channel(bot: LocalBot) -> None:
     text = "\n".join(blocks)
     assert "*Firing alerts about accounts and processes:*\n:rotating_light: The clock is silent" in text
     assert "Handled already" not in text  # acknowledged: someone is on it
+
+
+def test_home_reads_the_figures_the_minutely_refresh_kept(bot: LocalBot) -> None:
+    now = datetime.now(UTC)
+    kite = publish(bot, "Air", "kite that loops", now - 3 * DAY)
+    measure(bot, kite, now - 2 * DAY, 1000, 10)
+    connection = bot.services.redis
+    assert connection is not None
+    # The clock queues one refresh a minute, whatever the number of ticks; a worker keeps the figures.
+    first = schedule_refresh(connection, bot.settings.database_url, now)
+    assert schedule_refresh(connection, bot.settings.database_url, now).id == first.id
+    assert bot.run_jobs()
+    assert connection.get(weeks_key(bot.settings.database_url)) is not None
+    measure(bot, kite, now - DAY, 5000, 50)
+    # Renders read what was kept (metrics move every few minutes at most) ...
+    assert "*Last 7 days:* 1,000 views" in channel_part(home_blocks(bot), "Air")
+    # ... and work the figures out themselves when nothing is kept.
+    connection.delete(weeks_key(bot.settings.database_url))
+    assert "*Last 7 days:* 5,000 views" in channel_part(home_blocks(bot), "Air")
