@@ -18,12 +18,17 @@ from __future__ import annotations
 import argparse
 import random
 import statistics
+import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
+
+# The test helpers (a redis-server of its own) live beside the packages, not in them.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import redis
 from slack_sdk import WebClient
