@@ -205,6 +205,7 @@ def parse_period(word: str) -> int | None:
     if word in _PERIOD_WORDS:
         return _PERIOD_WORDS[word]
     number, unit = (word[:-1], word[-1]) if word[-1:] in _UNIT_DAYS else (word, "d")
-    if not number.isdigit() or not 0 < int(number) <= 1000:
+    # isdecimal, not isdigit: "²" is a digit that int() refuses.
+    if not number.isdecimal() or not 0 < int(number) <= 1000:
         return None
     return int(number) * _UNIT_DAYS[unit]

@@ -8,7 +8,8 @@ import pytest
 from contentbot.local import LocalBot
 from contentbot.processes import start_worker_thread
 from standins.slack import Workspace
-from workers.queues import live_workers
+from workers.heartbeat import heartbeat
+from workers.queues import enqueue_once, live_workers
 
 USER = "U0BOB"
 CHANNEL = "C0CONTENT"
@@ -137,6 +138,10 @@ def test_healthz_reports_database_and_redis(bot: LocalBot) -> None:
     bot.standin.wait_for(lambda: live_workers(bot.services.redis))
     response = httpx.get(f"{bot.web.url}/healthz")
     stop_worker.set()
+    # The worker sees the stop only between blocking waits (45 s): wake it with a job it may drop, and
+    # wait until it is gone, or it would take the next test's first job and never run it.
+    enqueue_once(bot.services.redis, "low", heartbeat, job_id="wake-the-worker")
+    bot.standin.wait_for(lambda: live_workers(bot.services.redis) == 0, timeout=30)
     assert response.status_code == 200
     body = response.json()
     assert body["ok"] is True

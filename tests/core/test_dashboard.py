@@ -44,6 +44,8 @@ def test_periods_as_people_type_them(word: str, days: int) -> None:
     assert parse_period(word) == days
 
 
-@pytest.mark.parametrize("word", ["soon", "0d", "-3", "7x", "", "d", "1.5w"])
+@pytest.mark.parametrize(
+    "word", ["soon", "0d", "-3", "7x", "", "d", "1.5w", "²", "²d", "99999999999999999999"]
+)
 def test_what_is_not_a_period(word: str) -> None:
     assert parse_period(word) is None
