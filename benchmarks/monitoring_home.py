@@ -20,9 +20,7 @@ import random
 import statistics
 import sys
 import time
-import uuid
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -31,9 +29,9 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import redis
+from scratch_db import scratch_postgres  # this folder is on sys.path when run as a script
 from slack_sdk import WebClient
 from sqlalchemy import create_engine, insert, text
-from sqlalchemy.engine import make_url
 
 from bot.home import home_for
 from bot.services import Services
@@ -45,7 +43,7 @@ from standins.slack import SlackStandIn, User
 from storage.alerts import sweep
 from storage.channels import list_channels
 from storage.contents import add_version, create_content
-from storage.db import dispose_all, session_scope
+from storage.db import session_scope
 from storage.migrate import upgrade
 from storage.models import PostRow
 from tests.redis_server import RedisServer
@@ -216,21 +214,6 @@ def renders(services: Services, client: WebClient, before_each: Callable[[], obj
         if run >= 3:
             timings.append((time.perf_counter() - began) * 1000)
     return timings
-
-
-@contextmanager
-def scratch_postgres(admin_url: str) -> Iterator[str]:
-    name = f"contentbot_bench_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
-    finally:
-        dispose_all()
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def main() -> None:
