@@ -12,7 +12,7 @@
 their own redis-server, SQLite (and PostgreSQL with --postgres), and the Slack and TikTok stand-ins in
 this process. The machine's load average is printed with each part: the figures mean little without it.
 
-Run: .venv/bin/python benchmarks/monitoring.py [a c d] [--postgres postgresql+psycopg://postgres@127.0.0.1:5432/test]
+Run: .venv/bin/python benchmarks/monitoring.py [a b c d] [--postgres postgresql+psycopg://postgres@127.0.0.1:5432/test]
 """
 
 from __future__ import annotations
@@ -40,7 +40,8 @@ from sqlalchemy import func, insert, select, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from scratch_db import scratch_postgres  # this folder is on sys.path when run as a script
+import monitoring_home  # this folder is on sys.path when run as a script
+from scratch_db import scratch_postgres
 
 from config.settings import Settings
 from contentbot.local import CHANNELS, USERS
@@ -419,8 +420,18 @@ def collection_round(database_url: str, *, workers: int = 4) -> None:
     )
 
 
+def app_home_render(database_url: str) -> None:
+    """(b): PostgreSQL only, since a million snapshots is a production-sized database
+    (benchmarks/monitoring_home.py says how it is filled and what each figure means)."""
+    if not database_url.startswith("postgresql"):
+        print("    (b) measures PostgreSQL only: add --postgres URL")
+        return
+    monitoring_home.measure(database_url)
+
+
 PARTS: dict[str, Callable[[str], None]] = {
     "a": zero_views_latency,
+    "b": app_home_render,
     "c": alert_sweep,
     "d": collection_round,
 }

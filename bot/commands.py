@@ -8,7 +8,7 @@ from typing import Any
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
-from bot import alerts, channels, contents, experiments, generate, library, posts, schedule, shop
+from bot import alerts, channels, contents, experiments, generate, library, monitoring, posts, schedule, shop
 from bot.services import Services
 from bot.verbs import Command, Reply, UsageError, Verb, join_channel, match_verb
 from bot.views.help import help_blocks, usage_blocks
@@ -71,6 +71,7 @@ SURFACE_VERBS: list[Verb] = [
     *library.VERBS,
     *experiments.VERBS,
     *alerts.VERBS,
+    *monitoring.VERBS,
 ]
 _PROVIDED = {verb.words for verb in SURFACE_VERBS}
 VERBS: list[Verb] = [

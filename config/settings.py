@@ -6,6 +6,7 @@ start-up (`Settings.missing()`) and again to whoever uses that feature.
 
 from __future__ import annotations
 
+from datetime import time
 from functools import cached_property
 from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -66,6 +67,8 @@ class Settings(BaseSettings):
     # A manual post waiting for its poster is reminded in its thread this often (minutes).
     poster_reminder_minutes: int = Field(default=30, ge=1)
     timezone: str = "UTC"
+    # When the daily digest of the day before goes to DIGEST_CHANNEL, local to TIMEZONE.
+    digest_time: str = "09:00"
 
     @field_validator("reviewers", "admins", "alert_emails", mode="before")
     @classmethod
@@ -85,6 +88,19 @@ class Settings(BaseSettings):
                 f"TIMEZONE {value!r} is not an IANA time zone name such as Europe/London"
             ) from exc
         return value
+
+    @field_validator("digest_time")
+    @classmethod
+    def _clock_time(cls, value: str) -> str:
+        try:
+            time.fromisoformat(value)
+        except ValueError as exc:
+            raise ValueError(f"DIGEST_TIME {value!r} is not a time of day such as 09:00") from exc
+        return value
+
+    @property
+    def digest_at(self) -> time:
+        return time.fromisoformat(self.digest_time)
 
     @cached_property
     def tz(self) -> ZoneInfo:
@@ -111,6 +127,10 @@ class Settings(BaseSettings):
             )
         if not self.review_channel:
             notes.append("REVIEW_CHANNEL is not set: drafts for review have nowhere to go.")
+        if not self.digest_channel:
+            notes.append(
+                "DIGEST_CHANNEL is not set: no daily digest is posted (`/content digest` still shows it)."
+            )
         if not self.anthropic_api_key:
             notes.append("ANTHROPIC_API_KEY is not set: content is written by the offline template writer.")
         if not (self.tiktok_client_key and self.tiktok_client_secret):

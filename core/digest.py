@@ -202,3 +202,9 @@ def digest_text(digest: Digest) -> str:
             for w in digest.winners
         ]
     return "\n".join(lines)
+
+
+def due_day(now: datetime, tz: tzinfo, at: time) -> date | None:
+    """The day whose digest is due at `now`: yesterday, once `at` has passed locally today."""
+    local = now.astimezone(tz)
+    return local.date() - timedelta(days=1) if local.time() >= at else None

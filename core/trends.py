@@ -188,3 +188,24 @@ def best_and_worst(results: Sequence[PostResult], n: int = 3) -> tuple[list[Post
     rest = ranked[n:]
     worst = sorted(rest, key=lambda r: (r.gain.views, r.post_id))[:n]
     return best, worst
+
+
+DEFAULT_PERIOD_DAYS = 14
+MAX_PERIOD_DAYS = 92
+_PERIOD_WORDS = {"week": 7, "fortnight": 14, "month": 30, "quarter": 91}
+_UNIT_DAYS = {"d": 1, "w": 7, "m": 30}
+
+
+def parse_period(word: str) -> int | None:
+    """Days in a period as people type it (`7d`, `2w`, `3m`, `30`, `week`, `month`); None when it is not one.
+
+    A period beyond MAX_PERIOD_DAYS is one too: the caller says what the limit is.
+    """
+    word = word.strip().lower()
+    if word in _PERIOD_WORDS:
+        return _PERIOD_WORDS[word]
+    number, unit = (word[:-1], word[-1]) if word[-1:] in _UNIT_DAYS else (word, "d")
+    # isdecimal, not isdigit: "²" is a digit that int() refuses.
+    if not number.isdecimal() or not 0 < int(number) <= 1000:
+        return None
+    return int(number) * _UNIT_DAYS[unit]

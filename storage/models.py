@@ -3,13 +3,14 @@ storage/ handles a row object."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    Date,
     DateTime,
     Dialect,
     ForeignKey,
@@ -21,6 +22,7 @@ from sqlalchemy import (
     TypeDecorator,
     UniqueConstraint,
     false,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -268,6 +270,16 @@ class MetricSnapshotRow(Base):
     __tablename__ = "metric_snapshots"
     __table_args__ = (
         Index("ix_metric_snapshots_post_taken", "post_id", "taken_at"),
+        # Trends and the digest read a period of every post's snapshots by time.
+        Index("ix_metric_snapshots_taken_at", "taken_at"),
+        # A save rate reads each post's last snapshot that knows saves (the Display API's do not).
+        Index(
+            "ix_metric_snapshots_post_taken_saves",
+            "post_id",
+            "taken_at",
+            sqlite_where=text("saves IS NOT NULL"),
+            postgresql_where=text("saves IS NOT NULL"),
+        ),
         # One snapshot per post, moment and source: importing a file twice adds nothing.
         UniqueConstraint("post_id", "taken_at", "source"),
     )
@@ -294,7 +306,8 @@ class LatestSnapshotRow(Base):
     __tablename__ = "latest_snapshots"
 
     post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"), primary_key=True)
-    taken_at: Mapped[datetime] = mapped_column()
+    # App Home starts from the posts measured lately.
+    taken_at: Mapped[datetime] = mapped_column(index=True)
     views: Mapped[int] = mapped_column(Integer)
     likes: Mapped[int] = mapped_column(Integer)
     comments: Mapped[int] = mapped_column(Integer)
@@ -473,3 +486,15 @@ class OAuthStateRow(Base):
     user_id: Mapped[str] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     used_at: Mapped[datetime | None] = mapped_column()
+
+
+class DigestRow(Base):
+    """One daily digest per local day: claimed before it is posted, so it goes out once."""
+
+    __tablename__ = "digests"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    slack_channel: Mapped[str] = mapped_column(String(32))
+    slack_ts: Mapped[str | None] = mapped_column(String(32))
+    chart_file_id: Mapped[str | None] = mapped_column(String(32))
+    claimed_at: Mapped[datetime] = mapped_column(default=utcnow)

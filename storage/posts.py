@@ -60,9 +60,9 @@ def get_post(session: Session, post_id: int) -> Post | None:
 
 def upcoming(session: Session, channel_id: int | None = None, limit: int = 30) -> list[Post]:
     """Posts not yet done, soonest first."""
-    query = select(PostRow).where(
-        PostRow.status.not_in([*INACTIVE_POST_STATUSES, PostStatus.PUBLISHED.value])
-    )
+    done = {*INACTIVE_POST_STATUSES, PostStatus.PUBLISHED.value}
+    # The statuses still to go, named: NOT IN would walk every published post in time order first.
+    query = select(PostRow).where(PostRow.status.in_([s.value for s in PostStatus if s.value not in done]))
     if channel_id is not None:
         query = query.where(PostRow.channel_id == channel_id)
     rows = session.scalars(query.order_by(PostRow.scheduled_at, PostRow.id).limit(limit))

@@ -34,8 +34,9 @@ GroupBy = Literal["channel", "template", "variant"]
 def snapshots_with_baseline(
     session: Session, since: datetime, until: datetime, *, channel_id: int | None = None
 ) -> list[MetricSnapshot]:
-    """Snapshots taken in [since, until), and each of those posts' last one before `since`:
-    `core.trends` needs that baseline so a post's earlier life is not counted in the period."""
+    """Snapshots taken in [since, until), and each of those posts' last one before `since` and last one
+    with saves before `since`: `core.trends` needs that baseline so a post's earlier life is not counted
+    in the period."""
     in_window = and_(MetricSnapshotRow.taken_at >= since, MetricSnapshotRow.taken_at < until)
     window = select(*SNAPSHOT_COLUMNS).where(in_window)
     if channel_id is not None:
@@ -46,17 +47,26 @@ def snapshots_with_baseline(
     measured = {snap.post_id for snap in snapshots}
     if not measured:
         return []
-    before = (
-        select(MetricSnapshotRow.post_id, func.max(MetricSnapshotRow.taken_at).label("taken_at"))
-        .where(MetricSnapshotRow.taken_at < since, MetricSnapshotRow.post_id.in_(measured))
-        .group_by(MetricSnapshotRow.post_id)
-        .subquery()
-    )
-    baseline = select(*SNAPSHOT_COLUMNS).join(
-        before,
-        and_(MetricSnapshotRow.post_id == before.c.post_id, MetricSnapshotRow.taken_at == before.c.taken_at),
-    )
-    snapshots += [snapshot_from(row) for row in session.execute(baseline)]
+    # The last snapshot before `since`, and the last one that knew saves (often older: the Display API
+    # knows none), or the saves of a post's earlier life would count in the period.
+    for known in (None, MetricSnapshotRow.saves.is_not(None)):
+        before = select(
+            MetricSnapshotRow.post_id, func.max(MetricSnapshotRow.taken_at).label("taken_at")
+        ).where(MetricSnapshotRow.taken_at < since, MetricSnapshotRow.post_id.in_(measured))
+        if known is not None:
+            before = before.where(known)
+        latest = before.group_by(MetricSnapshotRow.post_id).subquery()
+        baseline = select(*SNAPSHOT_COLUMNS).join(
+            latest,
+            and_(
+                MetricSnapshotRow.post_id == latest.c.post_id, MetricSnapshotRow.taken_at == latest.c.taken_at
+            ),
+        )
+        if known is not None:
+            baseline = baseline.where(known)
+        snapshots += [snapshot_from(row) for row in session.execute(baseline)]
+    unique = {(s.post_id, s.taken_at, s.source): s for s in snapshots}
+    snapshots = list(unique.values())
     return sorted(snapshots, key=lambda s: (s.post_id, s.taken_at))
 
 

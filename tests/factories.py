@@ -42,5 +42,6 @@ def make_post(
         created_by=user,
         status=status,
         product_id=product_id,
+        caption=caption,  # as scheduling stores it: the text that goes out
     )
     return post.id

@@ -20,7 +20,19 @@ from redis.lock import Lock
 from storage.db import optimize, session_scope
 from storage.heartbeats import beat
 from storage.installation import installation_id
-from workers import alerts, followup, generate, heartbeat, metrics, product_tags, products, publish, reminders
+from workers import (
+    alerts,
+    dashboard,
+    digest,
+    followup,
+    generate,
+    heartbeat,
+    metrics,
+    product_tags,
+    products,
+    publish,
+    reminders,
+)
 from workers.queues import enqueue_once
 
 log = logging.getLogger(__name__)
@@ -70,6 +82,8 @@ class Clock:
         generate.recover(self.connection, self.database_url, now)
         followup.sweep(self.connection, self.database_url, now)
         reminders.sweep(self.connection, self.database_url, now)
+        digest.schedule_digest(self.connection, self.database_url, now)
+        dashboard.schedule_refresh(self.connection, self.database_url, now)
         return True
 
     def publish_tick(self, now: datetime | None = None) -> bool:

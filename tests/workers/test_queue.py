@@ -10,6 +10,7 @@ from rq.job import JobStatus
 
 from storage.db import session_scope
 from storage.heartbeats import last_beats
+from storage.installation import installation_id
 from workers import heartbeat
 from workers.clock import Clock
 from workers.queues import QUEUE_NAMES, enqueue_once
@@ -55,8 +56,11 @@ def test_only_one_clock_leads(env: dict[str, str], redis_conn: redis.Redis) -> N
     assert first.tick(now) is True
     with session_scope(env["DATABASE_URL"]) as session:
         assert last_beats(session)["clock"] == now
-    # One worker heartbeat per 30 s slot, however many ticks fall in it.
-    assert Queue("low", connection=redis_conn).job_ids == [f"heartbeat-worker-{int(now.timestamp()) // 30}"]
+    # One worker heartbeat per 30 s slot and one App Home refresh per minute, however many ticks fall in them.
+    assert Queue("low", connection=redis_conn).job_ids == [
+        f"heartbeat-worker-{int(now.timestamp()) // 30}",
+        f"dashboard-{installation_id(env['DATABASE_URL'])}-{int(now.timestamp()) // 60}",
+    ]
 
 
 def test_a_new_clock_takes_over_when_the_leader_stops_renewing(
