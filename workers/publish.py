@@ -207,9 +207,10 @@ class Publication:
         except TikTokError as exc:
             self.log_id = exc.log_id
             if exc.after_acting_possible:
-                # TikTok may have acted on an init whose answer was lost: ask, never send again.
+                # TikTok may have acted on an init whose answer was lost: settle it now, by asking
+                # (the video list), rather than after the clock's next look.
                 self._move(PostStatus.NEEDS_RECONCILE, failure=exc.reason, log_id=exc.log_id)
-                raise JobError(exc.reason, retryable=False) from exc
+                return self._post()
             if exc.code == "rate_limit_exceeded":
                 self._note(f":hourglass: TikTok said: {exc.reason}. The bot tries again shortly.")
             if exc.needs_reconnect:
@@ -299,11 +300,12 @@ class Publication:
             log.warning("post %s: could not tell its poster %s: %s", post.id, handoff.poster, exc)
 
     def _reconcile_unsent(self, post: Post, publisher: Publisher) -> str:
-        """A post whose worker died before it stored a publish id. Without init_sent_at no init went
-        out, so it is simply sent again; with it TikTok may have the post, so it is looked for, and a
-        post nobody can find is failed for a person to decide (Retry sends it again): never twice."""
+        """A post whose worker died, or whose init's answer was lost, before it stored a publish id.
+        Without init_sent_at no init went out, so it is simply sent again; with it TikTok may have the
+        post, so it is looked for first; one TikTok does not have is sent again (see below)."""
         if post.init_sent_at is None:
-            self._move(PostStatus.SCHEDULED, failure=None)
+            # The lease goes too, so the clock's next attempt can take the post at once.
+            self._move(PostStatus.SCHEDULED, failure=None, lease_until=None)
             return f"post {post.id}: never reached TikTok; back on the schedule"
         try:
             found = publisher.find(post)
@@ -317,12 +319,12 @@ class Publication:
             self._move(PostStatus.PUBLISHED, public_id=found.public_id, published_at=datetime.now(UTC))
             self._note("Posted: found on the account after TikTok's answer was lost.")
             return f"post {post.id}: found published"
-        self._move(
-            PostStatus.FAILED,
-            failure="TikTok's answer to the post was lost and the post is not on the account; check the app, "
-            "then press Retry to send it again",
-        )
-        return f"post {post.id}: outcome unknown; failed for a person to decide"
+        # Every post goes up by FILE_UPLOAD, whose bytes can only go to the upload_url in init's answer:
+        # an init whose answer was lost left TikTok an empty upload that can never be published, so a
+        # new init cannot post the video twice.
+        self._move(PostStatus.SCHEDULED, failure=None, lease_until=None)
+        self._note("TikTok's answer to the post was lost before the video was sent; sending it again.")
+        return f"post {post.id}: TikTok never got its video; back on the schedule"
 
     def _forgotten(self, post: Post, publisher: Publisher) -> str:
         """TikTok no longer knows the post's publish_id (they expire): the account's video list is the
