@@ -66,8 +66,8 @@ JOB_TIMEOUT = 15 * 60
 # so in its thread and keeps waiting: no upper bound is promised (reference §1.7).
 STILL_PROCESSING_AFTER = (timedelta(minutes=5), timedelta(minutes=15), timedelta(minutes=60))
 POLL_SECONDS = 3.0
-# A post that starts this long after its time is reported late.
-LATE_AFTER = timedelta(seconds=60)
+# A post starts within a second or two of its time; one that starts this late says so in its thread.
+LATE_AFTER = timedelta(seconds=5)
 # Queued posts untouched this long have their job checked: Redis may have lost it.
 LOST_AFTER = timedelta(seconds=30)
 
