@@ -14,6 +14,7 @@ the moment init answers, and a post with one is only ever asked about again (cor
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
 from dataclasses import dataclass, field
@@ -51,7 +52,7 @@ from workers.products import hold_reason
 from workers.publishers import Publisher, SandboxPublisher, TikTokPublisher, media_bytes, plan_for
 from workers.queues import LIVE, enqueue_once, job_status
 from workers.runtime import settings as current_settings
-from workers.tiktok import TikTokClient, TikTokError, fail_reason_words
+from workers.tiktok import InitResult, TikTokClient, TikTokError, fail_reason_words
 from workers.tiktok_shop import ShopError
 
 log = logging.getLogger(__name__)
@@ -66,6 +67,8 @@ JOB_TIMEOUT = 15 * 60
 # so in its thread and keeps waiting: no upper bound is promised (reference §1.7).
 STILL_PROCESSING_AFTER = (timedelta(minutes=5), timedelta(minutes=15), timedelta(minutes=60))
 POLL_SECONDS = 3.0
+# An upload broken off by a transient failure is resumed this many times before the status decides.
+UPLOAD_TRIES = 4
 # A post starts within a second or two of its time; one that starts this late says so in its thread.
 LATE_AFTER = timedelta(seconds=5)
 # Queued posts untouched this long have their job checked: Redis may have lost it.
@@ -221,12 +224,29 @@ class Publication:
                 raise JobError(
                     "the post was cancelled or taken over while TikTok accepted it", retryable=False
                 )
-        try:
-            publisher.upload(started, media)
-        except TikTokError as exc:
-            # The publish_id is stored: the status poll below (or the next attempt) settles it.
-            log.warning("post %s: upload interrupted (%s); resuming from the status", post.id, exc.reason)
+        self._upload(post, publisher, started, media)
         return self._post()
+
+    def _upload(self, post: Post, publisher: Publisher, started: InitResult, media: bytes) -> None:
+        """Send the video. Nobody but this job knows the upload URL (init's answer), so a chunk that
+        failed, or whose answer was lost, is sent again here, from where TikTok's status says it holds;
+        a video TikTok never gets whole stays processing, and its thread says so."""
+        held = 0
+        for attempt in range(1, UPLOAD_TRIES + 1):
+            try:
+                publisher.upload(started, media, resume_from=held)
+                return
+            except TikTokError as exc:
+                resumable = exc.retryable or exc.after_acting_possible or exc.code == "upload_out_of_step"
+                log.warning("post %s: upload interrupted (%s)", post.id, exc.reason)
+                if not resumable or attempt == UPLOAD_TRIES:
+                    return
+            time.sleep(attempt)
+            # Without an answer, the next try starts where the last one left it.
+            with contextlib.suppress(TikTokError):
+                held = publisher.status(started.publish_id).uploaded_bytes or held
+            if held >= len(media):
+                return
 
     def _follow(self, post: Post, publisher: Publisher, lease: Lease) -> str:
         """Poll TikTok's status for the stored publish_id until it settles, the lease is lost, or a
