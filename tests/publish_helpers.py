@@ -16,6 +16,7 @@ from typing import TypeVar
 from cryptography.fernet import Fernet
 from sqlalchemy import update
 
+from config.settings import Settings
 from contentbot.local import LocalBot
 from core.accounts import Creator
 from core.posts import Post
@@ -64,7 +65,9 @@ def connect_account(database_url: str, tiktok: TikTokStandIn, channel: str, open
                 issued["refresh_token"],
                 now + timedelta(seconds=issued["refresh_expires_in"]),
             ),
-            creator=Creator(channel, f"{channel.lower()}.toys", tuple(tiktok.account(open_id).privacy_level_options)),
+            creator=Creator(
+                channel, f"{channel.lower()}.toys", tuple(tiktok.account(open_id).privacy_level_options)
+            ),
             user_id=REVIEWER,
             cipher=TokenCipher(TOKEN_KEY),
             now=now,
@@ -135,37 +138,41 @@ def assert_out_once(bot: LocalBot, tiktok: TikTokStandIn, post_id: int, open_id:
     assert any(t.startswith("Posted.") and mine[0].video_id in t for t in thread(bot, post_id))
 
 
+def process_env(settings: Settings) -> dict[str, str]:
+    """The environment that gives `contentbot worker` and `clock` these settings."""
+    values = {
+        "DATABASE_URL": settings.database_url,
+        "REDIS_URL": settings.redis_url,
+        "SLACK_BOT_TOKEN": settings.slack_bot_token,
+        "SLACK_API_URL": settings.slack_api_url,
+        "REVIEW_CHANNEL": settings.review_channel,
+        "TIKTOK_CLIENT_KEY": settings.tiktok_client_key,
+        "TIKTOK_CLIENT_SECRET": settings.tiktok_client_secret,
+        "TIKTOK_API_URL": settings.tiktok_api_url,
+        "TIKTOK_AUTH_URL": settings.tiktok_auth_url,
+        "TOKEN_KEY": settings.token_key,
+        "TIMEZONE": settings.timezone,
+    }
+    return {**os.environ, **{name: value for name, value in values.items() if value}}
+
+
 class Processes:
-    """`contentbot worker` and `contentbot clock` processes with the bot's settings; their output goes
+    """Processes started with `env` (`contentbot worker` and `clock` by default); their output goes
     to files in `folder` (shown when a test fails)."""
 
-    def __init__(self, bot: LocalBot, folder: Path) -> None:
-        settings = bot.settings
-        values = {
-            "DATABASE_URL": settings.database_url,
-            "REDIS_URL": settings.redis_url,
-            "SLACK_BOT_TOKEN": settings.slack_bot_token,
-            "SLACK_API_URL": settings.slack_api_url,
-            "REVIEW_CHANNEL": settings.review_channel,
-            "TIKTOK_CLIENT_KEY": settings.tiktok_client_key,
-            "TIKTOK_CLIENT_SECRET": settings.tiktok_client_secret,
-            "TIKTOK_API_URL": settings.tiktok_api_url,
-            "TIKTOK_AUTH_URL": settings.tiktok_auth_url,
-            "TOKEN_KEY": settings.token_key,
-            "TIMEZONE": settings.timezone,
-        }
-        self.env = {**os.environ, **{k: v for k, v in values.items() if v}}
+    def __init__(self, env: dict[str, str], folder: Path) -> None:
+        self.env = env
         self.folder = folder
         self.running: list[subprocess.Popen[bytes]] = []
 
     def start(self, kind: str) -> subprocess.Popen[bytes]:
-        log = (self.folder / f"{kind}-{len(self.running)}.log").open("wb")
+        return self.spawn(kind, f"from contentbot.cli import main; main([{kind!r}])")
+
+    def spawn(self, name: str, code: str) -> subprocess.Popen[bytes]:
+        """`python -c code` from the repository's root."""
+        log = (self.folder / f"{name}-{len(self.running)}.log").open("wb")
         process = subprocess.Popen(
-            [sys.executable, "-c", f"from contentbot.cli import main; main([{kind!r}])"],
-            env=self.env,
-            cwd=ROOT,
-            stdout=log,
-            stderr=subprocess.STDOUT,
+            [sys.executable, "-c", code], env=self.env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT
         )
         self.running.append(process)
         return process
@@ -179,7 +186,9 @@ class Processes:
         process.wait()
 
     def logs(self) -> str:
-        return "\n".join(f"--- {p.name}\n{p.read_text(errors='replace')}" for p in sorted(self.folder.glob("*.log")))
+        return "\n".join(
+            f"--- {p.name}\n{p.read_text(errors='replace')}" for p in sorted(self.folder.glob("*.log"))
+        )
 
     def close(self) -> None:
         for process in self.running:

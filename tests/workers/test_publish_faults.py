@@ -28,6 +28,7 @@ from tests.publish_helpers import (
     connect_account,
     due_at,
     post,
+    process_env,
     schedule_post,
     set_mode,
     thread,
@@ -71,7 +72,7 @@ def bot(database_url: str, redis_conn: redis.Redis, tiktok: TikTokStandIn) -> It
 
 @pytest.fixture
 def processes(bot: LocalBot, tmp_path: Path) -> Iterator[Processes]:
-    running = Processes(bot, tmp_path)
+    running = Processes(process_env(bot.settings), tmp_path)
     yield running
     running.close()
     print(running.logs())  # pytest shows it when the test failed
@@ -109,27 +110,45 @@ def test_a_worker_killed_between_init_and_status_fetch_is_resumed_not_redone(
     assert_out_once(bot, tiktok, post_id, OPEN_ID)
 
 
+def settle(bot: LocalBot, post_id: int, rounds: int = 4) -> None:
+    """The clock's passes and the jobs they queue, until the post is published or `rounds` end. Each
+    pass looks past LOST_AFTER, as a clock does on a later tick, so a post released for the clock to
+    settle is taken up again."""
+    clock = Clock(bot.services.redis, bot.settings.database_url)
+    for _ in range(rounds):
+        clock.publish_tick(datetime.now(UTC) + publish.LOST_AFTER + timedelta(seconds=1))
+        bot.run_jobs()
+        if post(bot, post_id).status is PostStatus.PUBLISHED:
+            return
+
+
 def test_a_connection_dropped_after_tiktok_accepted_the_init_never_posts_twice(
     bot: LocalBot, tiktok: TikTokStandIn, video: Path
 ) -> None:
     [post_id] = direct_posts(bot, video, 1)
     due_at(bot, post_id, datetime.now(UTC))
-    clock = Clock(bot.services.redis, bot.settings.database_url)
     tiktok.drop_next("init", after_acting=True)
+    settle(bot, post_id)
 
-    clock.publish_tick()
-    bot.run_jobs()
-    # TikTok made a publish but its upload URL never arrived, so no byte can ever reach it: the video
-    # list shows nothing, and the post is sent again.
-    [lost] = tiktok.publishes(OPEN_ID)
+    # TikTok made a publish, but its upload URL was in the lost answer, so no byte could ever reach
+    # it: the account's video list was asked first, and only then was the post sent again.
+    lost, sent = sorted(tiktok.publishes(OPEN_ID), key=lambda p: p.created_at)
     assert lost.status(time.time()) == "PROCESSING_UPLOAD" and lost.uploaded_bytes == 0
-    assert len(tiktok.requests_to("video_list")) == 1
-    assert post(bot, post_id).status is PostStatus.SCHEDULED
+    [asked] = tiktok.requests_to("video_list")
+    assert lost.created_at < asked.at < sent.created_at
     assert any("answer to the post was lost" in t for t in thread(bot, post_id))
+    assert_out_once(bot, tiktok, post_id, OPEN_ID)
 
-    clock.publish_tick()
-    bot.run_jobs()
-    assert post(bot, post_id).status is PostStatus.PUBLISHED
+
+def test_an_upload_refused_by_a_5xx_is_sent_again_and_the_post_goes_out_once(
+    bot: LocalBot, tiktok: TikTokStandIn, video: Path
+) -> None:
+    [post_id] = direct_posts(bot, video, 1)
+    due_at(bot, post_id, datetime.now(UTC))
+    tiktok.server_error_next("upload", status=503)
+    settle(bot, post_id)
+
+    assert len(tiktok.requests_to("init")) == 1 and len(tiktok.requests_to("upload")) == 2
     assert_out_once(bot, tiktok, post_id, OPEN_ID)
 
 
@@ -168,9 +187,7 @@ def test_two_clocks_one_leader_no_doubles(
         assert post(bot, post_id).attempts == 1
 
 
-def test_two_sweeps_racing_without_the_leader_lock_take_each_post_once(
-    bot: LocalBot, video: Path
-) -> None:
+def test_two_sweeps_racing_without_the_leader_lock_take_each_post_once(bot: LocalBot, video: Path) -> None:
     """The leader lock is the first line; the conditional UPDATE (SKIP LOCKED on PostgreSQL) the last."""
     ids = direct_posts(bot, video, 3)
     for post_id in ids:
