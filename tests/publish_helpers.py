@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from cryptography.fernet import Fernet
 from sqlalchemy import update
@@ -35,7 +35,7 @@ TOKEN_KEY = Fernet.generate_key().decode()
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def tiktok_settings(tiktok: TikTokStandIn) -> dict[str, str]:
+def tiktok_settings(tiktok: TikTokStandIn) -> dict[str, Any]:
     """What points the bot, its workers and its clock at the stand-in."""
     return {
         "tiktok_client_key": tiktok.client_key,

@@ -39,6 +39,9 @@ from workers import publish
 from workers.clock import Clock, Leader
 
 OPEN_ID = "open-air"
+# The tests with processes run on PostgreSQL, the database several processes share in production;
+# those in one process run on both.
+ON_POSTGRES = pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 BRIEFS = (
     "hook Air kites that loop the loop",
     "hook Air stunt kites for windy beaches",
@@ -89,6 +92,7 @@ def published(bot: LocalBot, ids: list[int]) -> bool:
     return all(post(bot, i).status is PostStatus.PUBLISHED for i in ids)
 
 
+@ON_POSTGRES
 def test_a_worker_killed_between_init_and_status_fetch_is_resumed_not_redone(
     bot: LocalBot, tiktok: TikTokStandIn, video: Path, processes: Processes
 ) -> None:
@@ -152,6 +156,7 @@ def test_an_upload_refused_by_a_5xx_is_sent_again_and_the_post_goes_out_once(
     assert_out_once(bot, tiktok, post_id, OPEN_ID)
 
 
+@ON_POSTGRES
 def test_posts_due_when_redis_is_flushed_are_found_again_from_the_database(
     bot: LocalBot, tiktok: TikTokStandIn, video: Path, processes: Processes, redis_conn: redis.Redis
 ) -> None:
@@ -169,6 +174,7 @@ def test_posts_due_when_redis_is_flushed_are_found_again_from_the_database(
         assert_out_once(bot, tiktok, post_id, OPEN_ID)
 
 
+@ON_POSTGRES
 def test_two_clocks_one_leader_no_doubles(
     bot: LocalBot, tiktok: TikTokStandIn, video: Path, processes: Processes
 ) -> None:
@@ -210,6 +216,7 @@ def test_two_sweeps_racing_without_the_leader_lock_take_each_post_once(bot: Loca
     assert all(post(bot, i).attempts == 1 for i in ids)
 
 
+@ON_POSTGRES
 def test_a_clock_stopped_for_10_s_sends_its_late_posts_and_says_they_are_late(
     bot: LocalBot, tiktok: TikTokStandIn, video: Path, processes: Processes, redis_conn: redis.Redis
 ) -> None:
