@@ -21,7 +21,8 @@ then go through each system in turn, on its own redis-server and a fresh stand-i
 
 Measured at TikTok (the stand-in's record, the ground truth): a post's lateness is when TikTok
 accepted the init of the video that went out, minus the due time; early is any init for it before
-its time; doubled is a post that went out more than once; lost, one that never went out.
+its time; doubled is a post that went out more than once; lost, one that had not gone out 3 minutes
+after the last post fell due (each system stops early once it has nothing left to do).
 """
 
 from __future__ import annotations
@@ -269,7 +270,7 @@ def report(outcomes: list[Outcome]) -> None:
         ("lateness max", lambda o: f"{o.lateness[-1]:.2f} s" if o.lateness else "-"),
         ("early starts", lambda o: f"{o.early}"),
         ("doubled", lambda o: f"{o.doubled}"),
-        ("lost", lambda o: f"{o.lost}"),
+        ("lost (not out by the end)", lambda o: f"{o.lost}"),
         ("faults injected", lambda o: ", ".join(f"{k} {v}" for k, v in sorted(o.faults.items()))),
         ("run (s)", lambda o: f"{o.seconds:.0f}"),
     ]
