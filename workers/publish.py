@@ -23,8 +23,8 @@ from pathlib import Path
 from typing import Any
 
 import redis
-from rq import Retry, get_current_job
-from rq.job import Job
+from rq import Queue, Retry, get_current_job
+from rq.job import Job, JobStatus
 from slack_sdk.errors import SlackClientError
 
 from config.errors import SetupError
@@ -50,7 +50,7 @@ from workers.leases import JobError, Lease, Policy
 from workers.pacing import Pacer
 from workers.products import hold_reason
 from workers.publishers import Publisher, SandboxPublisher, TikTokPublisher, media_bytes, plan_for
-from workers.queues import LIVE, enqueue_once, job_status
+from workers.queues import LIVE, enqueue_once, fetch
 from workers.runtime import settings as current_settings
 from workers.tiktok import InitResult, TikTokClient, TikTokError, fail_reason_words
 from workers.tiktok_shop import ShopError
@@ -101,10 +101,28 @@ def sweep(connection: redis.Redis, database_url: str, now: datetime) -> list[int
         waiting = posts.waiting_for_a_job(session, now - LOST_AFTER)
     for post in resumed:
         log.warning("post %s: its worker stopped mid-publish; resuming as attempt %s", post.id, post.attempts)
-    lost = [p for p in waiting if job_status(connection, job_id(database_url, p.id, p.attempts)) not in LIVE]
+    lost = [p for p in waiting if _job_lost(connection, job_id(database_url, p.id, p.attempts))]
     for post in [*due, *resumed, *lost]:
         enqueue_publish(connection, database_url, post)
     return [post.id for post in [*due, *resumed, *lost]]
+
+
+def _job_lost(connection: redis.Redis, job_id: str) -> bool:
+    """Whether a waiting post's job will never run: gone (Redis lost it), spent, or taken by a worker
+    that died before it claimed the post (a live one claims it within a second, and the post has
+    waited LOST_AFTER). An orphan is deleted, so the post's job can be queued again under its id."""
+    job = fetch(connection, job_id)
+    if job is None:
+        return True
+    status = job.get_status(refresh=False)
+    if status is JobStatus.QUEUED:
+        # A worker that died between taking it off the queue and starting it leaves it "queued".
+        alive = Queue(job.origin, connection=connection).get_job_position(job.id) is not None
+    else:
+        alive = status in (JobStatus.SCHEDULED, JobStatus.DEFERRED)
+    if not alive and status in LIVE:
+        job.delete()
+    return not alive
 
 
 def publish_post(post_id: int, attempt: int) -> str | Retry:
