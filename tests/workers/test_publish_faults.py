@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 import redis
+from rq import Queue
 
 from contentbot.local import LocalBot
 from core.posts import PostStatus
@@ -114,11 +115,11 @@ def test_a_worker_killed_between_init_and_status_fetch_is_resumed_not_redone(
     assert_out_once(bot, tiktok, post_id, OPEN_ID)
 
 
-def settle(bot: LocalBot, post_id: int, rounds: int = 4) -> None:
+def settle(bot: LocalBot, post_id: int, clock: Clock | None = None, rounds: int = 4) -> None:
     """The clock's passes and the jobs they queue, until the post is published or `rounds` end. Each
     pass looks past LOST_AFTER, as a clock does on a later tick, so a post released for the clock to
     settle is taken up again."""
-    clock = Clock(bot.services.redis, bot.settings.database_url)
+    clock = clock or Clock(bot.services.redis, bot.settings.database_url)
     for _ in range(rounds):
         clock.publish_tick(datetime.now(UTC) + publish.LOST_AFTER + timedelta(seconds=1))
         bot.run_jobs()
@@ -153,6 +154,23 @@ def test_an_upload_refused_by_a_5xx_is_sent_again_and_the_post_goes_out_once(
     settle(bot, post_id)
 
     assert len(tiktok.requests_to("init")) == 1 and len(tiktok.requests_to("upload")) == 2
+    assert_out_once(bot, tiktok, post_id, OPEN_ID)
+
+
+def test_a_job_taken_by_a_worker_that_died_before_starting_it_is_queued_again(
+    bot: LocalBot, tiktok: TikTokStandIn, video: Path
+) -> None:
+    [post_id] = direct_posts(bot, video, 1)
+    due_at(bot, post_id, datetime.now(UTC))
+    connection = bot.services.redis
+    assert connection is not None
+    clock = Clock(connection, bot.settings.database_url)
+    assert clock.publish_tick()
+    # A worker took the job off the queue and died at once: RQ still calls it queued, in no queue.
+    assert connection.lpop(Queue("posts", connection=connection).key) is not None
+    assert post(bot, post_id).status is PostStatus.QUEUED
+
+    settle(bot, post_id, clock)
     assert_out_once(bot, tiktok, post_id, OPEN_ID)
 
 
