@@ -135,7 +135,12 @@ def assert_out_once(bot: LocalBot, tiktok: TikTokStandIn, post_id: int, open_id:
     ]
     assert inits and min(r.at for r in inits) >= found.scheduled_at.timestamp(), "an init went out early"
     assert found.public_id == mine[0].video_id
-    assert any(t.startswith("Posted.") and mine[0].video_id in t for t in thread(bot, post_id))
+    # The note follows the status by a moment (written, then said in Slack).
+    until(
+        lambda: any(t.startswith("Posted.") and mine[0].video_id in t for t in thread(bot, post_id)),
+        60,
+        "the note",
+    )
 
 
 def process_env(settings: Settings) -> dict[str, str]:
