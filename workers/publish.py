@@ -14,6 +14,7 @@ the moment init answers, and a post with one is only ever asked about again (cor
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
 from dataclasses import dataclass, field
@@ -22,8 +23,8 @@ from pathlib import Path
 from typing import Any
 
 import redis
-from rq import Retry, get_current_job
-from rq.job import Job
+from rq import Queue, Retry, get_current_job
+from rq.job import Job, JobStatus
 from slack_sdk.errors import SlackClientError
 
 from config.errors import SetupError
@@ -50,9 +51,9 @@ from workers.leases import JobError, Lease, Policy
 from workers.pacing import Pacer
 from workers.products import hold_reason
 from workers.publishers import Publisher, SandboxPublisher, TikTokPublisher, media_bytes, plan_for
-from workers.queues import LIVE, enqueue_once, job_status
+from workers.queues import LIVE, enqueue_once, fetch
 from workers.runtime import settings as current_settings
-from workers.tiktok import TikTokClient, TikTokError, fail_reason_words
+from workers.tiktok import InitResult, TikTokClient, TikTokError, fail_reason_words
 from workers.tiktok_shop import ShopError
 
 log = logging.getLogger(__name__)
@@ -67,8 +68,10 @@ JOB_TIMEOUT = 15 * 60
 # so in its thread and keeps waiting: no upper bound is promised (reference §1.7).
 STILL_PROCESSING_AFTER = (timedelta(minutes=5), timedelta(minutes=15), timedelta(minutes=60))
 POLL_SECONDS = 3.0
-# A post that starts this long after its time is reported late.
-LATE_AFTER = timedelta(seconds=60)
+# An upload broken off by a transient failure is resumed this many times before the status decides.
+UPLOAD_TRIES = 4
+# A post starts within a second or two of its time; one that starts this late says so in its thread.
+LATE_AFTER = timedelta(seconds=5)
 # Queued posts untouched this long have their job checked: Redis may have lost it.
 LOST_AFTER = timedelta(seconds=30)
 
@@ -99,10 +102,28 @@ def sweep(connection: redis.Redis, database_url: str, now: datetime) -> list[int
         waiting = posts.waiting_for_a_job(session, now - LOST_AFTER)
     for post in resumed:
         log.warning("post %s: its worker stopped mid-publish; resuming as attempt %s", post.id, post.attempts)
-    lost = [p for p in waiting if job_status(connection, job_id(database_url, p.id, p.attempts)) not in LIVE]
+    lost = [p for p in waiting if _job_lost(connection, job_id(database_url, p.id, p.attempts))]
     for post in [*due, *resumed, *lost]:
         enqueue_publish(connection, database_url, post)
     return [post.id for post in [*due, *resumed, *lost]]
+
+
+def _job_lost(connection: redis.Redis, job_id: str) -> bool:
+    """Whether a waiting post's job will never run: gone (Redis lost it), spent, or taken by a worker
+    that died before it claimed the post (a live one claims it within a second, and the post has
+    waited LOST_AFTER). An orphan is deleted, so the post's job can be queued again under its id."""
+    job = fetch(connection, job_id)
+    if job is None:
+        return True
+    status = job.get_status(refresh=False)
+    if status is JobStatus.QUEUED:
+        # A worker that died between taking it off the queue and starting it leaves it "queued".
+        alive = Queue(job.origin, connection=connection).get_job_position(job.id) is not None
+    else:
+        alive = status in (JobStatus.SCHEDULED, JobStatus.DEFERRED)
+    if not alive and status in LIVE:
+        job.delete()
+    return not alive
 
 
 def publish_post(post_id: int, attempt: int) -> str | Retry:
@@ -206,9 +227,10 @@ class Publication:
         except TikTokError as exc:
             self.log_id = exc.log_id
             if exc.after_acting_possible:
-                # TikTok may have acted on an init whose answer was lost: ask, never send again.
+                # TikTok may have acted on an init whose answer was lost: settle it now, by asking
+                # (the video list), rather than after the clock's next look.
                 self._move(PostStatus.NEEDS_RECONCILE, failure=exc.reason, log_id=exc.log_id)
-                raise JobError(exc.reason, retryable=False) from exc
+                return self._post()
             if exc.code == "rate_limit_exceeded":
                 self._note(f":hourglass: TikTok said: {exc.reason}. The bot tries again shortly.")
             if exc.needs_reconnect:
@@ -219,12 +241,29 @@ class Publication:
                 raise JobError(
                     "the post was cancelled or taken over while TikTok accepted it", retryable=False
                 )
-        try:
-            publisher.upload(started, media)
-        except TikTokError as exc:
-            # The publish_id is stored: the status poll below (or the next attempt) settles it.
-            log.warning("post %s: upload interrupted (%s); resuming from the status", post.id, exc.reason)
+        self._upload(post, publisher, started, media)
         return self._post()
+
+    def _upload(self, post: Post, publisher: Publisher, started: InitResult, media: bytes) -> None:
+        """Send the video. Nobody but this job knows the upload URL (init's answer), so a chunk that
+        failed, or whose answer was lost, is sent again here, from where TikTok's status says it holds;
+        a video TikTok never gets whole stays processing, and its thread says so."""
+        held = 0
+        for attempt in range(1, UPLOAD_TRIES + 1):
+            try:
+                publisher.upload(started, media, resume_from=held)
+                return
+            except TikTokError as exc:
+                resumable = exc.retryable or exc.after_acting_possible or exc.code == "upload_out_of_step"
+                log.warning("post %s: upload interrupted (%s)", post.id, exc.reason)
+                if not resumable or attempt == UPLOAD_TRIES:
+                    return
+            time.sleep(attempt)
+            # Without an answer, the next try starts where the last one left it.
+            with contextlib.suppress(TikTokError):
+                held = publisher.status(started.publish_id).uploaded_bytes or held
+            if held >= len(media):
+                return
 
     def _follow(self, post: Post, publisher: Publisher, lease: Lease) -> str:
         """Poll TikTok's status for the stored publish_id until it settles, the lease is lost, or a
@@ -298,11 +337,12 @@ class Publication:
             log.warning("post %s: could not tell its poster %s: %s", post.id, handoff.poster, exc)
 
     def _reconcile_unsent(self, post: Post, publisher: Publisher) -> str:
-        """A post whose worker died before it stored a publish id. Without init_sent_at no init went
-        out, so it is simply sent again; with it TikTok may have the post, so it is looked for, and a
-        post nobody can find is failed for a person to decide (Retry sends it again): never twice."""
+        """A post whose worker died, or whose init's answer was lost, before it stored a publish id.
+        Without init_sent_at no init went out, so it is simply sent again; with it TikTok may have the
+        post, so it is looked for first; one TikTok does not have is sent again (see below)."""
         if post.init_sent_at is None:
-            self._move(PostStatus.SCHEDULED, failure=None)
+            # The lease goes too, so the clock's next attempt can take the post at once.
+            self._move(PostStatus.SCHEDULED, failure=None, lease_until=None)
             return f"post {post.id}: never reached TikTok; back on the schedule"
         try:
             found = publisher.find(post)
@@ -316,12 +356,12 @@ class Publication:
             self._move(PostStatus.PUBLISHED, public_id=found.public_id, published_at=datetime.now(UTC))
             self._note("Posted: found on the account after TikTok's answer was lost.")
             return f"post {post.id}: found published"
-        self._move(
-            PostStatus.FAILED,
-            failure="TikTok's answer to the post was lost and the post is not on the account; check the app, "
-            "then press Retry to send it again",
-        )
-        return f"post {post.id}: outcome unknown; failed for a person to decide"
+        # Every post goes up by FILE_UPLOAD, whose bytes can only go to the upload_url in init's answer:
+        # an init whose answer was lost left TikTok an empty upload that can never be published, so a
+        # new init cannot post the video twice.
+        self._move(PostStatus.SCHEDULED, failure=None, lease_until=None)
+        self._note("TikTok's answer to the post was lost before the video was sent; sending it again.")
+        return f"post {post.id}: TikTok never got its video; back on the schedule"
 
     def _forgotten(self, post: Post, publisher: Publisher) -> str:
         """TikTok no longer knows the post's publish_id (they expire): the account's video list is the

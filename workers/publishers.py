@@ -63,7 +63,7 @@ class Publisher(Protocol):
 
     def creator_info(self) -> CreatorInfo: ...
     def init(self, post: Post, plan: ChunkPlan) -> InitResult: ...
-    def upload(self, started: InitResult, media: bytes) -> int: ...
+    def upload(self, started: InitResult, media: bytes, *, resume_from: int = 0) -> int: ...
     def status(self, publish_id: str) -> PublishStatus: ...
     def find(self, post: Post) -> Found | None: ...
     def close(self) -> None: ...
@@ -130,9 +130,10 @@ class TikTokPublisher:
         info = post_info(post)
         return self._call("init", lambda token: self.client.init_direct_post(token, info, plan))
 
-    def upload(self, started: InitResult, media: bytes) -> int:
+    def upload(self, started: InitResult, media: bytes, *, resume_from: int = 0) -> int:
         assert started.upload_url is not None
-        return self.client.upload(started.upload_url, media, started.plan or plan_for(media))
+        plan = started.plan or plan_for(media)
+        return self.client.upload(started.upload_url, media, plan, resume_from=resume_from)
 
     def status(self, publish_id: str) -> PublishStatus:
         return self._call("status", lambda token: self.client.fetch_status(token, publish_id))
@@ -226,7 +227,7 @@ class SandboxPublisher:
         self._write(publish_id, endpoint, body)
         return InitResult(publish_id=publish_id, upload_url=f"sandbox://{publish_id}", plan=plan)
 
-    def upload(self, started: InitResult, media: bytes) -> int:
+    def upload(self, started: InitResult, media: bytes, *, resume_from: int = 0) -> int:
         self._write(
             started.publish_id,
             "upload",
