@@ -36,6 +36,7 @@ from tests.publish_helpers import (
     tiktok_settings,
     until,
 )
+from tests.videos import make_video
 from workers import publish
 from workers.clock import Clock, Leader
 
@@ -60,7 +61,7 @@ def tiktok() -> Iterator[TikTokStandIn]:
 @pytest.fixture
 def video(tmp_path: Path) -> Path:
     path = tmp_path / "clip.mp4"
-    path.write_bytes(b"\0" * 4096)
+    path.write_bytes(make_video(5))
     return path
 
 
