@@ -11,6 +11,7 @@ from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 from bot import (
     accounts,
     alerts,
+    bulk,
     channels,
     commands,
     contents,
@@ -54,6 +55,7 @@ def build_app(services: Services) -> App:
         review,
         contents,
         schedule,
+        bulk,
         posts,
         shop,
         library,

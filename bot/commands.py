@@ -8,7 +8,19 @@ from typing import Any
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
-from bot import alerts, channels, contents, experiments, generate, library, monitoring, posts, schedule, shop
+from bot import (
+    alerts,
+    bulk,
+    channels,
+    contents,
+    experiments,
+    generate,
+    library,
+    monitoring,
+    posts,
+    schedule,
+    shop,
+)
 from bot.services import Services
 from bot.verbs import Command, Reply, UsageError, Verb, join_channel, match_verb
 from bot.views.help import help_blocks, usage_blocks
@@ -66,6 +78,7 @@ SURFACE_VERBS: list[Verb] = [
     *generate.VERBS,
     *contents.VERBS,
     *schedule.VERBS,
+    *bulk.VERBS,
     *shop.VERBS,
     *posts.VERBS,
     *library.VERBS,

@@ -56,6 +56,10 @@ class Form:
         """The user a users select picked."""
         return self._entry(block).get("selected_user") or None
 
+    def files(self, block: str) -> list[dict[str, Any]]:
+        """The file objects a file input reported (Slack uploads what the person picked)."""
+        return list(self._entry(block).get("files") or [])
+
 
 def field_errors(exc: FieldError) -> dict[str, str]:
     """A modal's inline errors, by block id, from one field error or many (core.forms)."""

@@ -39,7 +39,7 @@ from bot.views.schedule import (
 )
 from core.forms import FieldError
 from core.posts import Post
-from core.scheduling import SANDBOX_CREATOR, VIDEO, WHEN, ScheduleRequest, Video
+from core.scheduling import PRIVACY_WORDS, SANDBOX_CREATOR, VIDEO, WHEN, ScheduleRequest, Video
 from core.when import WhenError, parse_when
 from messages.blocks import escape, notice_view, section
 from messages.posts import note, product_note, show_post, when
@@ -54,13 +54,6 @@ from workers.accounts import sandbox as use_sandbox
 log = logging.getLogger(__name__)
 
 USAGE = "`schedule` takes a content id and a channel, e.g. `/content schedule 12 Water next`, or nothing for the form"
-
-PRIVACY_WORDS = {
-    "public": "PUBLIC_TO_EVERYONE",
-    "friends": "MUTUAL_FOLLOW_FRIENDS",
-    "followers": "FOLLOWER_OF_CREATOR",
-    "private": "SELF_ONLY",
-}
 
 
 def schedule(command: Command) -> Reply:

@@ -25,6 +25,9 @@ from datetime import datetime, timedelta
 from itertools import combinations, pairwise
 from typing import Generic, Literal, TypeVar
 
+# Two channels promoting one shop product closer than this repeat each other.
+PRODUCT_WINDOW = timedelta(hours=48)
+
 NEAR_DUPLICATE_DISTANCE: int = 11
 """Two texts whose SimHashes differ in at most this many bits are treated as the same content.
 

@@ -25,8 +25,17 @@ PRIVACY = "privacy"
 INTERACTIONS = "interactions"
 DISCLOSURE = "disclosure"
 OVERRIDE = "override"
+# A TikTok Shop product named with the request (a bulk row's); the form's comes with its content.
+PRODUCT = "product"
 
 SELF_ONLY = "SELF_ONLY"
+# The privacy a person types (`/content schedule`, a bulk row), and the level TikTok names it by.
+PRIVACY_WORDS = {
+    "public": "PUBLIC_TO_EVERYONE",
+    "friends": "MUTUAL_FOLLOW_FRIENDS",
+    "followers": "FOLLOWER_OF_CREATOR",
+    "private": "SELF_ONLY",
+}
 MUSIC_CONSENT = "By posting, you agree to TikTok's Music Usage Confirmation"
 BRANDED_CONSENT = "By posting, you agree to TikTok's Branded Content Policy and Music Usage Confirmation"
 
@@ -63,6 +72,7 @@ class ScheduleRequest:
     video: Video | None = None
     override: str | None = None  # a reviewer's reason to post despite a conflict
     post_id: int | None = None  # set when an existing post moves to another time
+    product_id: str | None = None  # a shop product the post promotes, when not the content's
 
 
 def consent_line(settings: PostSettings) -> str:

@@ -321,6 +321,29 @@ def latest_version(session: Session, content_id: int) -> Version | None:
     return version_of(row) if row else None
 
 
+def latest_versions(session: Session, content_ids: Iterable[int]) -> dict[int, tuple[Version, int]]:
+    """Each content item's latest version and its row id (posts refer to it), a few queries for many."""
+    wanted = list(content_ids)
+    found: dict[int, tuple[Version, int]] = {}
+    # Chunks keep the bound parameters of one statement well inside SQLite's limit.
+    for start in range(0, len(wanted), 500):
+        chunk = wanted[start : start + 500]
+        latest = (
+            select(VersionRow.content_id, func.max(VersionRow.number).label("number"))
+            .where(VersionRow.content_id.in_(chunk))
+            .group_by(VersionRow.content_id)
+            .subquery()
+        )
+        rows = session.scalars(
+            select(VersionRow).join(
+                latest,
+                (VersionRow.content_id == latest.c.content_id) & (VersionRow.number == latest.c.number),
+            )
+        )
+        found.update({row.content_id: (version_of(row), row.id) for row in rows})
+    return found
+
+
 # --- Rows to values -------------------------------------------------------------------------------------
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -10,8 +12,10 @@ from sqlalchemy.orm import Session
 
 from core.fingerprint import (
     NEAR_DUPLICATE_DISTANCE,
+    PRODUCT_WINDOW,
     Conflict,
     Fingerprint,
+    FingerprintIndex,
     PostRecord,
     band_probes,
     bands,
@@ -99,6 +103,44 @@ def candidate_records(
     return list(records.values())
 
 
+class KnownPosts:
+    """Every live post's fingerprint, read and indexed once for a batch of checks (a bulk schedule):
+    `repeats` finds what `conflicts` finds, in memory instead of a query each."""
+
+    def __init__(self, records: Sequence[PostRecord]) -> None:
+        self.by_id = {r.post_id: r for r in records}
+        self.index: FingerprintIndex[int] = FingerprintIndex()
+        self.by_media: dict[str, list[int]] = defaultdict(list)
+        self.by_product: dict[str, list[int]] = defaultdict(list)
+        for record in records:
+            self.index.add(record.post_id, record.fingerprint)
+            if record.fingerprint.media_sha256:
+                self.by_media[record.fingerprint.media_sha256].append(record.post_id)
+            if record.product_id:
+                self.by_product[record.product_id].append(record.post_id)
+
+    @classmethod
+    def load(cls, session: Session) -> KnownPosts:
+        query = _posts_query(VersionRow.exact_hash, VersionRow.simhash, VersionRow.media_sha256)
+        query = query.join(VersionRow, VersionRow.id == PostRow.version_id)
+        return cls([_record(row) for row in session.execute(query)])
+
+    def repeats(
+        self, fingerprint: Fingerprint, channel_id: int, when: datetime, product_id: str | None
+    ) -> list[Conflict]:
+        ids = {*self.index.exact(fingerprint), *(post_id for post_id, _ in self.index.near(fingerprint))}
+        ids.update(self.by_media.get(fingerprint.media_sha256 or "", ()))
+        ids.update(self.by_product.get(product_id or "", ()))
+        return find_conflicts(
+            fingerprint,
+            channel_id=channel_id,
+            when=when,
+            product_id=product_id,
+            records=[self.by_id[i] for i in sorted(ids)],
+            product_window=PRODUCT_WINDOW,
+        )
+
+
 def _posts_query(exact: Any, simhash: Any, media: Any) -> Select[Any]:
     """Active posts with their channel's name and the version's fingerprint columns.
 
@@ -141,7 +183,7 @@ def conflicts(
     channel_id: int | None,
     when: datetime,
     product_id: str | None = None,
-    product_window: timedelta = timedelta(hours=48),
+    product_window: timedelta = PRODUCT_WINDOW,
 ) -> list[Conflict]:
     """Posts on other channels that this content, going out at `when`, would repeat.
 

@@ -258,10 +258,33 @@ class PostRow(Base):
     tag_checked_at: Mapped[datetime | None] = mapped_column()
     # A manual post waiting for its poster was last reminded then (the clock reminds every few minutes).
     reminded_at: Mapped[datetime | None] = mapped_column()
+    # The bulk schedule it came in with, so one Undo cancels the whole batch.
+    batch_id: Mapped[int | None] = mapped_column(Integer, index=True)
     slack_channel: Mapped[str | None] = mapped_column(String(32))
     slack_ts: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class BulkBatchRow(Base):
+    """One `/content schedule bulk`: its rows as sent, where its progress shows, and how it ended."""
+
+    __tablename__ = "bulk_batches"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    created_by: Mapped[str] = mapped_column(String(32))
+    # A file shared in Slack (downloaded by the job) or the pasted text itself.
+    file_name: Mapped[str | None] = mapped_column(String(255))
+    file_url: Mapped[str | None] = mapped_column(Text)
+    text: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), default="checking")  # checking | scheduled | refused
+    rows: Mapped[int] = mapped_column(Integer, default=0)
+    slack_channel: Mapped[str | None] = mapped_column(String(32))
+    slack_ts: Mapped[str | None] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column()
+    undone_by: Mapped[str | None] = mapped_column(String(32))
+    undone_at: Mapped[datetime | None] = mapped_column()
 
 
 class MetricSnapshotRow(Base):

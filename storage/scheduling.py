@@ -4,14 +4,16 @@
     if checked.errors: ...                       # by field (core.scheduling), every problem at once
     post = save_schedule(session, request, checked, user_id=...)   # a new post, or the same one moved
 
-Needs no Slack: the modal, `/content schedule` and bulk scheduling all call it, so a rule lives here
-once. A reschedule (request.post_id) runs every check again, without the post's own time in the way.
+Needs no Slack: the modal, `/content schedule` and each row of a bulk schedule call it, so a rule
+lives here once. A reschedule (request.post_id) runs every check again, without the post's own time in
+the way. What it reads goes through storage.lookups.Lookups, which a batch shares so that each
+channel, schedule and account is read once for all its rows.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta, tzinfo
+from datetime import datetime, tzinfo
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -21,11 +23,12 @@ from core.channels import Channel, PostingMode
 from core.content import ContentStatus
 from core.fingerprint import Fingerprint
 from core.posts import RESCHEDULABLE, Post, PostStatus
-from core.products import refusals, with_product
+from core.products import with_product
 from core.scheduling import (
     CHANNEL,
     CONTENT,
     OVERRIDE,
+    PRODUCT,
     SANDBOX_CREATOR,
     VIDEO,
     WHEN,
@@ -35,16 +38,8 @@ from core.scheduling import (
 )
 from core.slots import check_time, next_free_slot
 from storage import posts
-from storage.accounts import get_account
-from storage.channels import get_channel, list_channels
-from storage.contents import get_content, latest_version, version_row_id, version_text
-from storage.fingerprints import conflicts
-from storage.post_followups import pending_share_problem
-from storage.products import unpromotable
-
-# Other posts this far either side are what the slot rules (cap, gap) look at.
-_TAKEN_BEFORE = timedelta(days=2)
-_TAKEN_AFTER = timedelta(days=62)
+from storage.contents import version_text
+from storage.lookups import Lookups
 
 
 @dataclass(frozen=True)
@@ -56,6 +51,7 @@ class Checked:
     channel: Channel | None = None
     creator: Creator | None = None
     version_id: int | None = None
+    fingerprint: Fingerprint | None = None
     caption: str = ""
     product_id: str | None = None
     product_title: str | None = None
@@ -72,26 +68,36 @@ def check_schedule(
     tz: tzinfo,
     sandbox: bool,
     may_override: bool,
+    lookups: Lookups | None = None,
 ) -> Checked:
     """Every reason `request` cannot be scheduled, by field; `may_override` says whether its sender is a
-    reviewer, who may post despite the cross-posting and element checks by giving a reason."""
+    reviewer, who may post despite the cross-posting and element checks by giving a reason. `lookups`
+    are shared by the requests of one batch (see storage.lookups)."""
+    lookups = lookups or Lookups(session, now)
     errors: dict[str, str] = {}
-    channel = get_channel(session, request.channel)
+    channel = lookups.channel(request.channel)
     if channel is None or channel.id is None:
-        names = ", ".join(c.name for c in list_channels(session))
+        names = ", ".join(c.name for c in lookups.channels())
         errors[CHANNEL] = f"“{request.channel}” is not a channel; the channels are {names}."
-    content = get_content(session, request.content_id) if 0 < request.content_id < 2**31 else None
-    version = latest_version(session, request.content_id) if content else None
+    content = lookups.content(request.content_id)
+    latest = lookups.latest(request.content_id)
+    version, version_id = latest if latest else (None, None)
     if content is None:
         errors[CONTENT] = f"There is no content {request.content_id}."
     elif content.status is not ContentStatus.APPROVED or version is None:
         errors[CONTENT] = (
             f"Content #{content.id} is {content.status.label}: only approved content is scheduled."
         )
+    # The request's product (a bulk row names one), else the one picked for the content.
     product = content.product if content and content.product and content.product.id else None
-    if product is not None and product.id is not None:
-        for line in refusals(unpromotable(session, [product.id])):
-            errors[CONTENT] = f"{errors[CONTENT]} {line}" if CONTENT in errors else line
+    product_id = request.product_id or (product.id if product else None)
+    product_title = product.title if product and product.id == product_id else None
+    if product_id is not None:
+        named = PRODUCT if request.product_id else CONTENT
+        for line in lookups.refusals(product_id):
+            errors[named] = f"{errors[named]} {line}" if named in errors else line
+        if product_title is None:
+            product_title = lookups.product_title(product_id)
     moving = _moving(session, request, errors)
     if channel is None or channel.id is None or content is None:
         return Checked(errors=errors)
@@ -102,14 +108,12 @@ def check_schedule(
             f"Content #{content.id} is {content.element.title()} content and {channel.name} is a "
             f"{channel.element.label} channel."
         )
-    taken = [
-        at
-        for at in posts.taken_times(session, channel.id, now - _TAKEN_BEFORE, now + _TAKEN_AFTER)
-        if moving is None or at != moving.scheduled_at
-    ]
+    taken = [at for at in lookups.taken(channel.id) if moving is None or at != moving.scheduled_at]
     at = request.when
     if at is None:
-        slot = next_free_slot(now, (), channel.windows, channel.daily_cap, channel.min_gap, taken, tz)
+        # A `next` row of a batch keeps clear of the times earlier rows were given too.
+        free_of = [*taken, *lookups.planned(channel.id)]
+        slot = next_free_slot(now, (), channel.windows, channel.daily_cap, channel.min_gap, free_of, tz)
         if slot.at is None:
             errors[WHEN] = slot.reason
         at = slot.at
@@ -117,11 +121,12 @@ def check_schedule(
         problems = check_time(at, channel.windows, channel.daily_cap, channel.min_gap, taken, tz, now)
         if problems:
             errors[WHEN] = " ".join(problems)
+    fingerprint = None
     if version is not None:
         fingerprint = Fingerprint.of_text(version_text(version.fields))
         if request.video is not None and request.video.sha256:
             fingerprint = replace(fingerprint, media_sha256=request.video.sha256)
-        found = conflicts(session, fingerprint, channel_id=channel.id, when=at or now)
+        found = lookups.repeats(fingerprint, channel.id, at or now, product_id)
         conflicting += [
             f"It repeats {c.reason}" for c in found[:5] if moving is None or c.post.post_id != moving.id
         ]
@@ -134,13 +139,11 @@ def check_schedule(
 
     # TikTok's 5 pending inbox shares per creator a day: refused now, not at the slot.
     share = (
-        pending_share_problem(session, channel.id, at)
-        if channel.posting_mode is PostingMode.DRAFT and at
-        else None
+        lookups.share_problem(channel.id, at) if channel.posting_mode is PostingMode.DRAFT and at else None
     )
     if share:
         errors.setdefault(WHEN, share)
-    creator = _creator(session, channel, sandbox, errors)
+    creator = _creator(lookups, channel, sandbox, errors)
     if channel.posting_mode is PostingMode.DIRECT and creator is not None:
         for name, message in direct_post_problems(creator, request.privacy, request.settings).items():
             errors.setdefault(name, message)
@@ -157,10 +160,11 @@ def check_schedule(
         at=at,
         channel=channel,
         creator=creator,
-        version_id=version_row_id(session, content.id, version.number),
-        caption=with_product(caption_of(version.fields), product.title if product else None),
-        product_id=product.id if product else None,
-        product_title=product.title if product else None,
+        version_id=version_id,
+        fingerprint=fingerprint,
+        caption=with_product(caption_of(version.fields), product_title),
+        product_id=product_id,
+        product_title=product_title,
         sandbox=sandbox,
         overridden=tuple(conflicting) if reason else (),
     )
@@ -168,8 +172,51 @@ def check_schedule(
 
 def save_schedule(session: Session, request: ScheduleRequest, checked: Checked, *, user_id: str) -> Post:
     """The post `checked` allows: created, or (a reschedule) moved to its new time with its settings."""
+    if request.post_id is not None:
+        assert not checked.errors and checked.at is not None
+        # A failed post's publish_id was closed by TikTok's FAILED: moving it is a new post.
+        moved = posts.move(
+            session,
+            request.post_id,
+            None,
+            PostStatus.SCHEDULED,
+            scheduled_at=checked.at,
+            failure=None,
+            log_id=None,
+            publish_id=None,
+            **_details(request, checked, user_id),
+        )
+        if not moved:
+            raise ValueError(f"post {request.post_id} can no longer be moved")
+        post_id = request.post_id
+    else:
+        post_id = posts.create_post(session, **post_columns(request, checked, user_id=user_id)).id
+    saved = posts.get_post(session, post_id)
+    assert saved is not None
+    return saved
+
+
+def post_columns(request: ScheduleRequest, checked: Checked, *, user_id: str) -> dict[str, Any]:
+    """A new post as `checked` allows it: storage.posts.create_post's arguments (a bulk schedule writes
+    a batch of these at once)."""
     assert not checked.errors and checked.channel is not None and checked.at is not None
     assert checked.channel.id is not None and checked.version_id is not None
+    return {
+        "version_id": checked.version_id,
+        "channel_id": checked.channel.id,
+        "scheduled_at": checked.at,
+        "created_by": user_id,
+        "posting_mode": checked.channel.posting_mode.value,
+        "caption": checked.caption,
+        "product_id": checked.product_id,
+        "sandbox": checked.sandbox,
+        **_details(request, checked, user_id),
+    }
+
+
+def _details(request: ScheduleRequest, checked: Checked, user_id: str) -> dict[str, Any]:
+    """The post's settings as the request chose them, its video and any override."""
+    assert checked.channel is not None
     override = (
         f"{request.override.strip()} (by {user_id}; set aside: {' '.join(checked.overridden)})"
         if checked.overridden and request.override
@@ -188,39 +235,7 @@ def save_schedule(session: Session, request: ScheduleRequest, checked: Checked, 
         details["override"] = override
     if request.video is not None:
         details["media"] = request.video.path
-    if request.post_id is not None:
-        # A failed post's publish_id was closed by TikTok's FAILED: moving it is a new post.
-        moved = posts.move(
-            session,
-            request.post_id,
-            None,
-            PostStatus.SCHEDULED,
-            scheduled_at=checked.at,
-            failure=None,
-            log_id=None,
-            publish_id=None,
-            **details,
-        )
-        if not moved:
-            raise ValueError(f"post {request.post_id} can no longer be moved")
-        post_id = request.post_id
-    else:
-        row = posts.create_post(
-            session,
-            version_id=checked.version_id,
-            channel_id=checked.channel.id,
-            scheduled_at=checked.at,
-            created_by=user_id,
-            posting_mode=checked.channel.posting_mode.value,
-            caption=checked.caption,
-            product_id=checked.product_id,
-            sandbox=checked.sandbox,
-            **details,
-        )
-        post_id = row.id
-    saved = posts.get_post(session, post_id)
-    assert saved is not None
-    return saved
+    return details
 
 
 def caption_of(fields: Any) -> str:
@@ -245,12 +260,12 @@ def _moving(session: Session, request: ScheduleRequest, errors: dict[str, str]) 
     return post
 
 
-def _creator(session: Session, channel: Channel, sandbox: bool, errors: dict[str, str]) -> Creator | None:
+def _creator(lookups: Lookups, channel: Channel, sandbox: bool, errors: dict[str, str]) -> Creator | None:
     """The creator the post goes to, as TikTok described it when the account was connected."""
     if sandbox:
         return SANDBOX_CREATOR
     assert channel.id is not None
-    account = get_account(session, channel.id)
+    account = lookups.account(channel.id)
     if account is None or not account.connected:
         errors.setdefault(
             CHANNEL,

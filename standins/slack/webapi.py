@@ -158,7 +158,9 @@ class SlackStandIn(SlackState, StandIn):
             finally:
                 self._cond.notify_all()
         extra = (
-            {"X-OAuth-Scopes": "chat:write,commands,files:write,users:read"} if method == "auth.test" else {}
+            {"X-OAuth-Scopes": "chat:write,commands,files:read,files:write,users:read"}
+            if method == "auth.test"
+            else {}
         )
         return Answer.json(body, 200, extra)
 
@@ -178,6 +180,7 @@ class SlackStandIn(SlackState, StandIn):
         file_id = rest.split("/", 1)[0]
         token = headers.get("authorization", "").removeprefix("Bearer ").strip()
         with self._cond:
+            self._calls.append(("files-pri", {"file": file_id}))
             upload = self._files.get(file_id)
         if token != self.bot_token:
             return Answer(200, b"<!DOCTYPE html><html><body>Sign in to Slack</body></html>", "text/html")

@@ -221,3 +221,14 @@ def test_a_button_that_asks_first_sends_nothing_until_confirmed(bot: LocalBot) -
             s.template.spec.key: s.template.status.value for s in list_templates(db, include_retired=True)
         }
     assert listed["gift-pick"] == "retired"
+
+
+def test_a_file_is_picked_for_a_file_input_by_its_path(bot: LocalBot, tmp_path: Path) -> None:
+    rows = tmp_path / "week.csv"
+    rows.write_text("content,channel,time\n99,Water,next\n")
+    out = session(bot, ["/content schedule bulk", f"fill file {rows}", "submit"], user="U0ALICE")
+    assert "CSV file = week.csv" in out
+    bot.run_jobs()
+    [answer] = bot.standin.messages(bot.standin.dm_channel("U0ALICE"))
+    assert "nothing was scheduled" in str(answer.blocks)
+    assert "line 2, column content: There is no content 99." in str(answer.blocks)

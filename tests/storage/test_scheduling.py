@@ -12,6 +12,8 @@ from contentbot.seed import seed
 from core.posts import PostStatus
 from core.scheduling import CHANNEL, CONTENT, OVERRIDE, PRIVACY, WHEN, ScheduleRequest
 from storage.db import session_scope
+from storage.fingerprints import KnownPosts
+from storage.lookups import Lookups
 from storage.models import ChannelRow
 from storage.posts import get_post
 from storage.scheduling import check_schedule, save_schedule
@@ -69,3 +71,41 @@ def test_an_override_needs_a_reviewer_and_is_recorded(database_url: str) -> None
         stored = get_post(session, post.id)
         assert stored is not None and stored.override is not None
         assert stored.override.startswith("launch everywhere (by U0ALICE") and "post 1" in stored.override
+
+
+def test_a_batch_shares_its_lookups_and_gets_the_same_answers(database_url: str) -> None:
+    """Bulk scheduling's one Lookups (live posts indexed in memory, planned times) finds what a single
+    schedule's queries find, and a `next` request keeps clear of times the batch already gave out."""
+    seed(database_url)
+    with session_scope(database_url) as session:
+        make_post(session, "Air", "kites that loop the loop", NOW + timedelta(days=1))
+        batch = Lookups(session, NOW, known=KnownPosts.load(session))
+        batch.prefetch([1, 99])
+        repeat = ScheduleRequest(1, "Fire")
+        shared = check_schedule(
+            session, repeat, now=NOW, tz=TZ, sandbox=True, may_override=False, lookups=batch
+        )
+        assert shared.errors == check(session, repeat, reviewer=False).errors
+        assert "post 1" in shared.errors[CONTENT]
+
+        first = check_schedule(
+            session,
+            ScheduleRequest(1, "Air"),
+            now=NOW,
+            tz=TZ,
+            sandbox=True,
+            may_override=False,
+            lookups=batch,
+        )
+        assert first.errors == {} and first.at is not None and first.channel and first.channel.id
+        batch.plan(first.channel.id, first.at)
+        second = check_schedule(
+            session,
+            ScheduleRequest(1, "Air"),
+            now=NOW,
+            tz=TZ,
+            sandbox=True,
+            may_override=False,
+            lookups=batch,
+        )
+        assert second.at is not None and abs(second.at - first.at) >= first.channel.min_gap
