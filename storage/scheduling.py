@@ -69,9 +69,11 @@ def check_schedule(
     sandbox: bool,
     may_override: bool,
     lookups: Lookups | None = None,
+    overridable: bool = True,
 ) -> Checked:
     """Every reason `request` cannot be scheduled, by field; `may_override` says whether its sender is a
-    reviewer, who may post despite the cross-posting and element checks by giving a reason. `lookups`
+    reviewer, who may post despite the cross-posting and element checks by giving a reason, and
+    `overridable` whether the request has a place for that reason (a bulk row has none). `lookups`
     are shared by the requests of one batch (see storage.lookups)."""
     lookups = lookups or Lookups(session, now)
     errors: dict[str, str] = {}
@@ -132,7 +134,11 @@ def check_schedule(
         ]
     reason = (request.override or "").strip() if may_override else ""
     if conflicting and not reason:
-        said = " ".join(conflicting) + " A reviewer may post it anyway by giving a reason under Override."
+        said = " ".join(conflicting) + (
+            " A reviewer may post it anyway by giving a reason under Override."
+            if overridable
+            else " Leave it out of the batch; a reviewer may still schedule it on its own with a reason."
+        )
         errors[CONTENT] = f"{errors[CONTENT]} {said}" if CONTENT in errors else said
     if request.override and not may_override:
         errors[OVERRIDE] = "Only reviewers may post despite a conflict."

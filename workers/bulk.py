@@ -160,7 +160,14 @@ def check_rows(
             product_id=row.products[0] if row.products else None,
         )
         checked = check_schedule(
-            session, request, now=now, tz=settings.tz, sandbox=sandbox, may_override=False, lookups=lookups
+            session,
+            request,
+            now=now,
+            tz=settings.tz,
+            sandbox=sandbox,
+            may_override=False,
+            lookups=lookups,
+            overridable=False,
         )
         errors = dict(checked.errors)
         if isinstance(video, FieldError):

@@ -153,6 +153,21 @@ def test_nearly_the_same_text_on_two_channels_in_one_batch_is_refused(bot: Local
     assert post_count(bot) == 0
 
 
+def test_a_row_repeating_a_post_already_scheduled_says_to_leave_it_out_not_to_override(
+    bot: LocalBot,
+) -> None:
+    contents = approved_contents(bot.settings.database_url, 1)
+    content_id, channel = contents[0]
+    assert "scheduled 1 post(s)" in text_of(send(bot, pasted=f"{content_id}, {channel}, next, , public"))
+    other = next(name for name in ("Air", "Water", "Fire", "Earth") if name != channel)
+
+    text = text_of(send(bot, pasted=f"{content_id}, {other}, next, , public"))
+
+    assert "nothing was scheduled" in text and "It repeats" in text
+    assert "Leave it out of the batch" in text and "under Override" not in text  # a row has no Override
+    assert post_count(bot) == 1
+
+
 def test_undo_cancels_the_posts_not_yet_started_and_says_which_had_gone(bot: LocalBot) -> None:
     contents = approved_contents(bot.settings.database_url, 3)
     pasted = "\n".join(f"{c}, {name}, next, , public" for c, name in contents)
