@@ -28,8 +28,11 @@ def run_console(settings: Settings, user: str) -> None:
     upgrade(settings.database_url)
     seed(settings.database_url)
     for note in settings.missing():
-        # The console is the Slack workspace, so what Slack settings lack does not apply here.
-        if not note.startswith(("SLACK_", "Neither SLACK", "REVIEW_CHANNEL")):
+        # The console is the Slack workspace and brings its own channels (contentbot.local), so what
+        # Slack settings lack does not apply here.
+        if not note.startswith(
+            ("SLACK_", "Neither SLACK", "REVIEW_CHANNEL", "ALERT_CHANNEL", "DIGEST_CHANNEL")
+        ):
             log.warning("%s", note)
     connection = connect(settings.redis_url, socket_timeout=WEB_SOCKET_TIMEOUT, in_process_fallback=True)
     bot = start_local(
