@@ -11,6 +11,9 @@ from core.metrics import format_rate
 from core.trends import Series
 from messages.blocks import context, escape, section
 
+# What the stats of no one channel are titled.
+EVERY_CHANNEL = "every channel"
+
 # A section holds 3,000 characters; a code block of daily rows is cut into several sections.
 SECTION_CHARS = 2800
 KEY_CHARS = 28
@@ -68,7 +71,8 @@ def stats_message(
     blocks: list[Block] = [HeaderBlock(text=heading[:150])]
     lines = [channels[key] for key in sorted(channels)]
     if not any(p.gain.posts for line in lines for p in line.points):
-        blocks.append(section(f"No posts of {escape(title)} were measured in that period."))
+        where = "on any channel" if title == EVERY_CHANNEL else f"on {escape(title)}"
+        blocks.append(section(f"No posts {where} were measured in that period."))
         return heading, blocks
     blocks.append(section("*Per day* (views gained · save rate)"))
     blocks += _table(_daily_rows(lines))

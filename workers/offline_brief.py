@@ -23,10 +23,11 @@ AGES = re.compile(
 )
 _MONTHS = re.compile(r"\s*(?:m|mo|mos|months?)\b", re.IGNORECASE)
 QUOTED = re.compile(r"[\"“]([^\"”]+)[\"”]")
-# Where a brief's noun phrase ends: punctuation, or a word that starts a clause ("kites that loop").
+# Where a brief's noun phrase ends: punctuation, or a word that starts a clause ("kites that loop"),
+# standing alone: "in" ends "kites in the park" but not "glow-in-the-dark".
 _BOUNDARY = re.compile(
-    r"[,.;:!?()\[\]{}\n–—]|\s-\s|\b(?:that|which|who|where|when|with|for|to|so|because|about|and|but|or"
-    r"|in|on|at|from|by|while|is|are|was|were|can|will|it|its|it's|mention\w*|show\w*|featur\w*)\b",
+    r"[,.;:!?()\[\]{}\n–—]|\s-\s|(?<![\w'’-])(?:that|which|who|where|when|with|for|to|so|because|about|and|but|or"
+    r"|in|on|at|from|by|while|is|are|was|were|can|will|it|its|it's|mention\w*|show\w*|featur\w*)(?![\w'’-])",
     re.IGNORECASE,
 )
 _PROPER = re.compile(r"\b[A-Z][\w'’-]*(?:\s+(?:[A-Z][\w'’-]*|&|of))*\s+[A-Z][\w'’-]*")

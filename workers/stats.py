@@ -16,7 +16,7 @@ from slack_sdk import WebClient
 from core.digest import day_bounds
 from core.trends import Series, daily_series
 from messages.slack import slack_client
-from messages.stats import stats_message
+from messages.stats import EVERY_CHANNEL, stats_message
 from storage.db import session_scope
 from storage.installation import installation_id
 from storage.trends import GroupBy, post_groups, snapshots_with_baseline
@@ -94,7 +94,7 @@ def stats_report(request: dict[str, str | int | None]) -> str:
     end = date.fromisoformat(asked.end)
     start = end - timedelta(days=asked.days - 1)
     found = trend_series(settings.database_url, asked.channel, start, end, settings.tz)
-    title = asked.channel or "every channel"
+    title = asked.channel or EVERY_CHANNEL
     text, blocks = stats_message(title, start, end, found["channel"], found["template"], found["variant"])
     client = slack_client(settings)
     lines = [found["channel"][key] for key in sorted(found["channel"])]

@@ -94,7 +94,7 @@ def test_stats_for_one_channel_keeps_to_its_posts(bot: LocalBot) -> None:
 def test_stats_of_a_period_without_data_says_so_and_draws_nothing(bot: LocalBot) -> None:
     bot.workspace.slash(USER, "stats Earth")
     [message] = posted(bot, 1)
-    assert "No posts of Earth were measured in that period." in text_of(message.blocks)
+    assert "No posts on Earth were measured in that period." in text_of(message.blocks)
     assert bot.standin.files() == []
 
 

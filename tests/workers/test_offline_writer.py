@@ -310,6 +310,12 @@ def test_a_brief_naming_a_toy_in_plain_words_names_it_in_the_draft() -> None:
     assert "Adult supervision near water" in draft.fields["caption"]  # the category the brief names
 
 
+def test_a_hyphenated_toy_name_is_kept_whole() -> None:
+    draft = write(AgentKind.SOCIAL_POST, "glow-in-the-dark volcano kit, ages 8+")
+    assert "this glow-in-the-dark volcano kit" in draft.fields["post"].lower()
+    assert "glow- " not in text_of(draft)
+
+
 @pytest.mark.parametrize("agent", list(AgentKind))
 def test_each_agent_gets_a_valid_offline_draft(agent: AgentKind) -> None:
     draft = write(agent, "bath time fun", SQUIRTERS)
