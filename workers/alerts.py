@@ -35,7 +35,7 @@ from storage.heartbeats import last_beats
 from storage.installation import installation_id
 from storage.models import PostRow
 from workers.email import EmailError, send_alert_email
-from workers.queues import enqueue_once
+from workers.queues import enqueue_every, enqueue_once
 from workers.runtime import settings as current_settings
 
 log = logging.getLogger(__name__)
@@ -54,11 +54,15 @@ POST_KINDS = frozenset(
 _EMAILED = (ActionKind.OPEN, ActionKind.REPEAT, ActionKind.RESOLVE)
 
 
-def enqueue_sweep(connection: redis.Redis, database_url: str, now: datetime) -> Job:
-    slot = int(now.timestamp()) // MONITOR_SECONDS
+def enqueue_sweep(connection: redis.Redis, database_url: str, now: datetime) -> Job | None:
     # Behind the pass's collection jobs on the same queue, so it reads what they measured.
-    return enqueue_once(
-        connection, "default", sweep_alerts, job_id=f"alerts-{installation_id(database_url)}-{slot}"
+    return enqueue_every(
+        connection,
+        "default",
+        sweep_alerts,
+        name=f"alerts-{installation_id(database_url)}",
+        seconds=MONITOR_SECONDS,
+        now=now,
     )
 
 

@@ -33,7 +33,7 @@ from workers import (
     publish,
     reminders,
 )
-from workers.queues import enqueue_once
+from workers.queues import enqueue_every
 
 log = logging.getLogger(__name__)
 
@@ -77,8 +77,15 @@ class Clock:
         now = now or datetime.now(UTC)
         with session_scope(self.database_url) as session:
             beat(session, "clock", now)
-        slot = int(now.timestamp()) // WORKER_HEARTBEAT_SECONDS
-        enqueue_once(self.connection, "low", heartbeat.heartbeat, "worker", job_id=f"heartbeat-worker-{slot}")
+        enqueue_every(
+            self.connection,
+            "low",
+            heartbeat.heartbeat,
+            "worker",
+            name="heartbeat-worker",
+            seconds=WORKER_HEARTBEAT_SECONDS,
+            now=now,
+        )
         generate.recover(self.connection, self.database_url, now)
         followup.sweep(self.connection, self.database_url, now)
         reminders.sweep(self.connection, self.database_url, now)
@@ -99,9 +106,23 @@ class Clock:
         hour; both do nothing while no shop is connected."""
         if not self.leader.hold():
             return False
-        hour = f"{installation_id(self.database_url)}-{int((now or datetime.now(UTC)).timestamp()) // 3600}"
-        enqueue_once(self.connection, "low", products.sync_catalogue_job, job_id=f"shop-sync-{hour}")
-        enqueue_once(self.connection, "low", product_tags.check_tags_job, job_id=f"shop-tags-{hour}")
+        now, installation = now or datetime.now(UTC), installation_id(self.database_url)
+        enqueue_every(
+            self.connection,
+            "low",
+            products.sync_catalogue_job,
+            name=f"shop-sync-{installation}",
+            seconds=3600,
+            now=now,
+        )
+        enqueue_every(
+            self.connection,
+            "low",
+            product_tags.check_tags_job,
+            name=f"shop-tags-{installation}",
+            seconds=3600,
+            now=now,
+        )
         return True
 
     def monitor(self, now: datetime | None = None) -> bool:

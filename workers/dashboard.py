@@ -21,7 +21,7 @@ from core.dashboard import ChannelWeek, channel_weeks, week_boundaries, weeks_fr
 from storage.dashboard import snapshots_before
 from storage.db import session_scope
 from storage.installation import installation_id
-from workers.queues import enqueue_once
+from workers.queues import enqueue_every
 from workers.runtime import settings as current_settings
 
 log = logging.getLogger(__name__)
@@ -57,10 +57,14 @@ def refresh_weeks() -> str:
     return f"dashboard figures for {len(weeks)} channels as of {now:%H:%M:%S}"
 
 
-def schedule_refresh(connection: redis.Redis, database_url: str, now: datetime) -> Job:
-    slot = int(now.timestamp()) // REFRESH_SECONDS
-    return enqueue_once(
-        connection, "low", refresh_weeks, job_id=f"dashboard-{installation_id(database_url)}-{slot}"
+def schedule_refresh(connection: redis.Redis, database_url: str, now: datetime) -> Job | None:
+    return enqueue_every(
+        connection,
+        "low",
+        refresh_weeks,
+        name=f"dashboard-{installation_id(database_url)}",
+        seconds=REFRESH_SECONDS,
+        now=now,
     )
 
 

@@ -134,6 +134,29 @@ def enqueue_once(
     raise QueueUnavailable(f"the job {job_id} could not be queued: its id keeps being taken")
 
 
+def enqueue_every(
+    connection: redis.Redis,
+    queue_name: str,
+    func: Callable[..., Any],
+    *args: Any,
+    name: str,
+    seconds: int,
+    now: datetime,
+) -> Job | None:
+    """Queue periodic work at most once per `seconds`-long slot (id `name-slot`); None when this slot
+    already had it.
+
+    The clock asks on every tick, several times a slot. enqueue_once alone would run such a job again
+    after each tick that finds the last run finished, which is right for jobs that check their row
+    first but not for work with no row: a dashboard refresh would run every tick, not every minute.
+    A Redis marker that outlives the slot remembers that the slot was served."""
+    slot = int(now.timestamp()) // seconds
+    job_id = f"{name}-{slot}"
+    if not connection.set(f"contentbot:every:{job_id}", 1, nx=True, ex=2 * seconds):
+        return None
+    return enqueue_once(connection, queue_name, func, *args, job_id=job_id)
+
+
 def fetch(connection: redis.Redis, job_id: str) -> Job | None:
     try:
         return Job.fetch(job_id, connection=connection)
