@@ -49,6 +49,7 @@ from storage.channels import get_channel, list_channels
 from storage.contents import get_content
 from storage.scheduling import check_schedule, save_schedule
 from workers import videos
+from workers.accounts import current_creator
 from workers.accounts import sandbox as use_sandbox
 
 log = logging.getLogger(__name__)
@@ -203,6 +204,8 @@ def _view(services: Services, initial: Initial, meta: ScheduleMeta) -> View:
                 creator = SANDBOX_CREATOR
             elif (account := get_account(session, channel.id)) is not None and account.connected:
                 creator = account.creator
+    if creator is not None and channel is not None and channel.id is not None and not use_sandbox(settings):
+        creator = current_creator(settings, channel.id) or creator
     return schedule_view(channels, channel, creator, initial, meta, settings.timezone)
 
 

@@ -98,6 +98,25 @@ def _hash(state: str) -> str:
 # Accounts
 
 
+def update_creator(session: Session, channel_id: int, creator: Creator) -> None:
+    """What TikTok said of the creator lately (their nickname, privacy options, what they turned off)."""
+    row = session.scalar(select(TikTokAccountRow).where(TikTokAccountRow.channel_id == channel_id))
+    if row is not None:
+        _set_creator(row, creator)
+
+
+def _set_creator(row: TikTokAccountRow, creator: Creator) -> None:
+    row.nickname = creator.nickname
+    row.username = creator.username
+    row.creator_info = {
+        "privacy_level_options": list(creator.privacy_level_options),
+        "comment_disabled": creator.comment_disabled,
+        "duet_disabled": creator.duet_disabled,
+        "stitch_disabled": creator.stitch_disabled,
+        "max_video_post_duration_sec": creator.max_video_post_duration_sec,
+    }
+
+
 def save_account(
     session: Session,
     channel_id: int,
@@ -116,16 +135,8 @@ def save_account(
         row = TikTokAccountRow(channel_id=channel_id)
         session.add(row)
     row.open_id = open_id
-    row.nickname = creator.nickname
-    row.username = creator.username
+    _set_creator(row, creator)
     row.scopes = sorted(scopes)
-    row.creator_info = {
-        "privacy_level_options": list(creator.privacy_level_options),
-        "comment_disabled": creator.comment_disabled,
-        "duet_disabled": creator.duet_disabled,
-        "stitch_disabled": creator.stitch_disabled,
-        "max_video_post_duration_sec": creator.max_video_post_duration_sec,
-    }
     row.state = AccountState.CONNECTED.value
     row.reason = None
     row.connected_by = user_id

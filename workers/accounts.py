@@ -18,6 +18,7 @@ import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+import httpx
 from slack_sdk.errors import SlackClientError
 
 from config.settings import Settings
@@ -29,7 +30,7 @@ from storage.channels import get_channel_by_id
 from storage.crypto import TokenCipher
 from storage.db import session_scope
 from workers.runtime import settings as current_settings
-from workers.tiktok import TikTokClient, TikTokError, Tokens
+from workers.tiktok import CreatorInfo, TikTokClient, TikTokError, Tokens
 
 log = logging.getLogger(__name__)
 
@@ -113,16 +114,7 @@ def complete_connect(
             channel_id=taken.channel_id,
             needs_reconnect=True,
         )
-    info = client.creator_info(tokens.access_token)
-    creator = Creator(
-        nickname=info.nickname,
-        username=info.username,
-        privacy_level_options=info.privacy_level_options,
-        comment_disabled=info.comment_disabled,
-        duet_disabled=info.duet_disabled,
-        stitch_disabled=info.stitch_disabled,
-        max_video_post_duration_sec=info.max_video_post_duration_sec,
-    )
+    creator = _creator(client.creator_info(tokens.access_token))
     with session_scope(database_url) as session:
         taken_by = store.channel_of(session, tokens.open_id)
         if taken_by is not None and taken_by != taken.channel_id:
@@ -214,6 +206,40 @@ class ChannelToken:
     def refused(self, token: str) -> str:
         """A new token after TikTok answered `token` with access_token_invalid (TikTokError.token_expired)."""
         return access_token(self.database_url, self.channel_id, self.client, self.cipher, refused=token)
+
+
+# TikTok's guidelines have the posting form show what creator info says now. The form must open
+# within Slack's 3 s, so TikTok gets a second; after that the answer stored last time stands in.
+FORM_TIMEOUT = httpx.Timeout(1.0)
+
+
+def current_creator(settings: Settings, channel_id: int) -> Creator | None:
+    """What TikTok says of the channel's creator now (stored for next time), or None when it cannot
+    say within FORM_TIMEOUT: the caller shows the creator info stored before."""
+    if sandbox(settings) or not settings.token_key:
+        return None
+    try:
+        with TikTokClient.from_settings(settings, timeout=FORM_TIMEOUT) as client:
+            token = access_token(settings.database_url, channel_id, client, TokenCipher(settings.token_key))
+            creator = _creator(client.creator_info(token))
+    except (TikTokError, AccountError) as exc:
+        log.info("channel %s: creator info not refreshed for the form: %s", channel_id, exc)
+        return None
+    with session_scope(settings.database_url) as session:
+        store.update_creator(session, channel_id, creator)
+    return creator
+
+
+def _creator(info: CreatorInfo) -> Creator:
+    return Creator(
+        nickname=info.nickname,
+        username=info.username,
+        privacy_level_options=info.privacy_level_options,
+        comment_disabled=info.comment_disabled,
+        duet_disabled=info.duet_disabled,
+        stitch_disabled=info.stitch_disabled,
+        max_video_post_duration_sec=info.max_video_post_duration_sec,
+    )
 
 
 def needs_reconnect(database_url: str, channel_id: int, reason: str, now: datetime | None = None) -> None:

@@ -387,3 +387,18 @@ def test_a_publish_id_tiktok_forgot_is_settled_by_the_video_list_never_sent_agai
     [published] = tiktok.published(OPEN_ID)
     assert done.status is PostStatus.PUBLISHED and done.public_id == published.video_id
     assert len(tiktok.requests_to("init")) == 1 and tiktok.requests_to("video_list")
+
+
+def test_the_schedule_form_shows_what_tiktok_says_of_the_creator_now(
+    bot: LocalBot, tiktok: TikTokStandIn
+) -> None:
+    set_mode(bot, "direct")
+    # Turned off in TikTok after the account was connected: the form must not offer them.
+    tiktok.account(OPEN_ID).duet_disabled = True
+    tiktok.account(OPEN_ID).nickname = "Air Toys HQ"
+    assert bot.workspace.slash(REVIEWER, "schedule 1 Air").status == 200
+    form = bot.standin.wait_for(lambda: bot.standin.modals(REVIEWER))[-1]
+    shown = all_text(form.blocks)
+    assert "Posting to TikTok as *Air Toys HQ*" in shown
+    assert "Air Toys HQ turned off duets in TikTok." in shown
+    assert tiktok.requests_to("creator_info")  # asked when the form opened, not only at connect
