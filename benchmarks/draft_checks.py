@@ -22,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from core.draft_checks import FLAGS, draft_from_json
 from core.draft_checks.rules import RulesChecker
-from data import draft_rules
+from templates import draft_rules
 
 REPEATS = 5
 DATA = Path(__file__).resolve().parent.parent / "tests" / "data" / "draft_checks.jsonl"

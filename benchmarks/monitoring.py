@@ -49,7 +49,6 @@ from contentbot.seed import seed
 from core.accounts import Creator
 from core.alerts import evaluate
 from core.metrics import MetricSnapshot
-from data import alert_rules
 from standins.slack import SlackStandIn
 from standins.tiktok import TikTokStandIn, rising, zero
 from storage import accounts as store
@@ -62,6 +61,7 @@ from storage.heartbeats import beat
 from storage.metrics import record_snapshots
 from storage.migrate import upgrade
 from storage.models import MetricSnapshotRow, PostRow
+from templates import alert_rules
 from tests.redis_server import RedisServer
 from workers import metrics, runtime
 from workers.metrics import collect

@@ -15,10 +15,10 @@ from bot.services import Services
 from bot.verbs import Command, Reply, Verb
 from core.alert_lifecycle import ActionKind, Alert, AlertState
 from core.alerts import AlertRuleError
-from data import alert_rules
 from messages.alerts import ACKNOWLEDGE, RESOLVE, SNOOZES, alert_list_blocks, rules_blocks, show_alert
 from messages.blocks import escape, section
 from storage import alerts as store
+from templates import alert_rules
 
 log = logging.getLogger(__name__)
 

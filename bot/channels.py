@@ -22,7 +22,6 @@ from core.draft_checks import DraftText, run_checks
 from core.elements import Element
 from core.fingerprint import Fingerprint
 from core.forms import FieldError
-from data import rules_checker
 from messages.blocks import escape
 from messages.findings import check_findings_blocks
 from storage.accounts import accounts_by_channel, get_account
@@ -36,6 +35,7 @@ from storage.channels import (
     save_channel,
 )
 from storage.fingerprints import conflicts
+from templates import rules_checker
 
 log = logging.getLogger(__name__)
 

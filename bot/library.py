@@ -36,7 +36,6 @@ from core.elements import Element
 from core.forms import FieldError
 from core.library import Template
 from core.templates import Category, TemplateError, TemplateKind
-from data import library_categories
 from messages.blocks import as_dicts, escape
 from storage.library import (
     TemplateNotFound,
@@ -47,6 +46,7 @@ from storage.library import (
     retire_template,
     save_template,
 )
+from templates import library_categories
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +68,7 @@ RETIRED_WORD = "retired"
 
 @cache
 def categories() -> dict[str, Category]:
-    """The categories of data/library/categories.yaml, by slug."""
+    """The categories of templates/library/categories.yaml, by slug."""
     return {c.slug: c for c in library_categories()}
 
 

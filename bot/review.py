@@ -24,7 +24,6 @@ from core.agents import OutputInvalid, agent_for
 from core.content import Content, ContentStatus, TransitionError
 from core.draft_checks import DraftText, run_checks
 from core.versions import Version
-from data import rules_checker
 from messages.blocks import escape
 from messages.findings import APPROVE_FINDINGS_CALLBACK, confirm_view, findings_text
 from messages.review import (
@@ -47,6 +46,7 @@ from messages.review import (
 )
 from storage import contents
 from storage.channels import get_channel_by_id
+from templates import rules_checker
 from workers.generate import enqueue_generation
 from workers.recheck import enqueue_recheck
 

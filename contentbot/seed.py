@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from core.channels import seed_channels as parse_seed
 from core.library import SeedResult
-from data import library_specs, load_library
 from storage.channels import seed_channels
 from storage.db import session_scope
 from storage.library import seed_library
+from templates import library_specs, load_library
 
 
 def seed(database_url: str) -> list[str]:

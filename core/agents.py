@@ -1,6 +1,6 @@
 """The AI agents: one interface, five implementations that differ only in prompt and output shape.
 
-An agent is a prompt (data/prompts/<name>.j2, rendered with the channel's brand voice, the element,
+An agent is a prompt (templates/prompts/<name>.j2, rendered with the channel's brand voice, the element,
 the template's body and the product) and an output model (core/agent_outputs.py) whose JSON schema the
 model is asked to fill and whose validation checks what comes back. `generate` is the plumbing they share:
 
@@ -201,7 +201,7 @@ class Agent:
 
     @property
     def prompt_name(self) -> str:
-        """Its task prompt is data/prompts/<prompt_name>.j2."""
+        """Its task prompt is templates/prompts/<prompt_name>.j2."""
         return self.kind.value
 
     @property

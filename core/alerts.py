@@ -1,6 +1,6 @@
 """Alert rules as data, what they find in a set of facts, and the life of an alert.
 
-A rule (from data/alerts.yaml, parsed by `parse_rules`) names a kind of trouble and its
+A rule (from templates/alerts.yaml, parsed by `parse_rules`) names a kind of trouble and its
 thresholds. `evaluate` turns rules and plain facts (posts, accounts, heartbeats) into
 conditions, each with a key: the rule's name and its subject (`zero_views:post:12`).
 What happens to the alert of each key is `core.alert_lifecycle`'s business.

@@ -241,7 +241,7 @@ def parse_hashtags(text: str) -> tuple[str, ...]:
 
 
 def channel_from_mapping(data: Mapping[str, Any]) -> Channel:
-    """Build a channel from seed data (data/library/channels.yaml)."""
+    """Build a channel from seed data (templates/library/channels.yaml)."""
     voice = data.get("voice") or {}
     channel = Channel(
         name=data["name"],

@@ -1,6 +1,6 @@
 """The four elements that theme the channels, and how content is sorted into them.
 
-Sorting is rule-based: `data/library/elements.yaml` lists, per element, keywords and product
+Sorting is rule-based: `templates/library/elements.yaml` lists, per element, keywords and product
 categories with weights. `categorise` adds up the weights of the rules a piece of content matches and
 picks the element with the highest score, or stays undecided (so the LLM path can decide) when nothing
 matched or the result is too close to call.

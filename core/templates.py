@@ -9,7 +9,7 @@ is a bug in the template.
 Rendering is plain text (no HTML autoescaping) with StrictUndefined, so a missing value is an error
 instead of a silent blank in a published caption.
 
-The library data files (data/library/*.yaml) are parsed by the caller and handed to
+The library data files (templates/library/*.yaml) are parsed by the caller and handed to
 `library_from_mapping`; their shape is::
 
     templates:                      # hooks.yaml, frameworks.yaml, captions.yaml

@@ -112,7 +112,7 @@ def alert_list_blocks(alerts: Sequence[Alert], tz: ZoneInfo) -> list[Block]:
 
 
 def rules_blocks(rules: Sequence[Rule]) -> list[Block]:
-    """`/content alerts rules`: each rule of data/alerts.yaml with its thresholds, severity and routes."""
+    """`/content alerts rules`: each rule of templates/alerts.yaml with its thresholds, severity and routes."""
     lines = []
     for rule in rules:
         params = ", ".join(f"{p.name} {_number(rule.params[p.name])}" for p in PARAMS[rule.kind])
@@ -129,7 +129,7 @@ def rules_blocks(rules: Sequence[Rule]) -> list[Block]:
             + (f" ({escape(params)})" if params else "")
             + f" · {rule.severity.value} · to {routes} · {repeat}{description}"
         )
-    blocks: list[Block] = [section("*Alert rules* (data/alerts.yaml; edit the file to change them)")]
+    blocks: list[Block] = [section("*Alert rules* (templates/alerts.yaml; edit the file to change them)")]
     for start in range(0, len(lines), 10):  # a section holds at most 3,000 characters
         blocks.append(section("\n".join(lines[start : start + 10])))
     return blocks

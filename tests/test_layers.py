@@ -16,7 +16,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 OURS = frozenset(
-    {"bot", "config", "contentbot", "core", "data", "messages", "standins", "storage", "workers"}
+    {"bot", "config", "contentbot", "core", "messages", "standins", "storage", "templates", "workers"}
 )
 EVERYTHING_BUT_THE_TOP = OURS - {"contentbot", "standins"}
 
@@ -24,11 +24,11 @@ EVERYTHING_BUT_THE_TOP = OURS - {"contentbot", "standins"}
 ALLOWED: dict[str, frozenset[str]] = {
     "core": frozenset({"core"}),
     "config": frozenset({"config"}),
-    "data": frozenset({"core", "data"}),
+    "templates": frozenset({"core", "templates"}),
     "storage": frozenset({"core", "config", "storage"}),
     # Slack messages (Block Kit and "post or update it in its thread"), for workers and bot alike.
     "messages": frozenset({"core", "config", "storage", "messages"}),
-    "workers": frozenset({"core", "config", "storage", "data", "messages", "workers"}),
+    "workers": frozenset({"core", "config", "storage", "templates", "messages", "workers"}),
     "bot": EVERYTHING_BUT_THE_TOP,
     # Views are built from core values only; the listeners read storage and enqueue work.
     "bot.views": frozenset({"core", "messages", "bot"}),

@@ -1,4 +1,4 @@
-"""Alert jobs: the rules of data/alerts.yaml swept on RQ, and the watch on the processes themselves.
+"""Alert jobs: the rules of templates/alerts.yaml swept on RQ, and the watch on the processes themselves.
 
     enqueue_sweep(connection, database_url, now)   the clock, every MONITOR_SECONDS: every rule over
                                                    everything live (`sweep_alerts`)
@@ -27,13 +27,13 @@ from rq.job import Job
 from config.settings import Settings
 from core.alert_lifecycle import Action, ActionKind
 from core.alerts import AlertRuleError, Facts, Kind, Route, Rule, Severity, evaluate
-from data import alert_rules
 from messages.alerts import show_alert
 from storage.alerts import gather_facts, load_post_facts, sweep
 from storage.db import session_scope
 from storage.heartbeats import last_beats
 from storage.installation import installation_id
 from storage.models import PostRow
+from templates import alert_rules
 from workers.email import EmailError, send_alert_email
 from workers.queues import enqueue_every, enqueue_once
 from workers.runtime import settings as current_settings

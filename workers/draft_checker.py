@@ -18,7 +18,7 @@ from typing import Any
 
 from core.draft_checks import FLAGS, DraftChecks, DraftText, Finding, run_checks
 from core.templates import render
-from data import prompt_source, rules_checker
+from templates import prompt_source, rules_checker
 from workers.llm import ClaudeClient, LLMError
 
 log = logging.getLogger(__name__)

@@ -47,7 +47,6 @@ from core.draft_checks import DraftChecks, DraftText
 from core.elements import Element, ElementRules, categorise
 from core.templates import TemplateError, render
 from core.versions import Version
-from data import draft_rules, load_library, prompt_source
 from messages.review import failure_blocks, show_review, title, version_note
 from messages.slack import direct_message, slack_client
 from storage import contents, generation
@@ -55,6 +54,7 @@ from storage.channels import get_channel_by_id
 from storage.db import session_scope
 from storage.installation import installation_id
 from storage.library import library_version_ids, template_version
+from templates import draft_rules, load_library, prompt_source
 from workers import leases
 from workers.draft_checker import check_draft
 from workers.leases import JobError, Lease, Policy

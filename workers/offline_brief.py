@@ -10,7 +10,7 @@ import re
 
 from core.elements import tokenise
 from core.templates import Category
-from data import library_categories
+from templates import library_categories
 
 # Ages as briefs, facts and boxes say them: "ages 3-6", "aged 5 to 8", "8+", "6 year olds", "3 and up".
 AGES = re.compile(

@@ -23,7 +23,7 @@ from typing import Any
 from core.agents import OFFLINE_MODEL, AgentKind, GenerationContext, GenerationRequest
 from core.elements import tokenise
 from core.templates import TemplateKind, TemplateSpec, Variable, render
-from data import library_categories, library_specs
+from templates import library_categories, library_specs
 from workers.llm import LLMResult
 from workers.offline_brief import (
     AGES,

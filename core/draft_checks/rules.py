@@ -1,6 +1,6 @@
 """The rules checker: deterministic, fast (well under 20 ms a draft), always run.
 
-Its phrase lists are data (data/library/draft_checks.yaml), read once into `Rules`:
+Its phrase lists are data (templates/library/draft_checks.yaml), read once into `Rules`:
 
     checker = RulesChecker(Rules.from_mapping(load_library("draft_checks")))
     checker.check(DraftText(caption="...", product=Product(...), avoid_words=("cheap",)), [])

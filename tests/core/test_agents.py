@@ -23,7 +23,7 @@ from core.agents import (
 from core.channels import BrandVoice
 from core.elements import Element
 from core.templates import TemplateSpec
-from data import prompt_source
+from templates import prompt_source
 
 CONTEXT = GenerationContext(
     channel_name="Water",

@@ -1,4 +1,4 @@
-"""data/alerts.yaml: the default rules load, and a broken file says where it is broken."""
+"""templates/alerts.yaml: the default rules load, and a broken file says where it is broken."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from core.alerts import AlertRuleError, Kind, Route, Severity
-from data import alert_rules
+from templates import alert_rules
 
 
 def test_the_default_rules_load() -> None:

@@ -16,7 +16,7 @@ from core.channels import (
 )
 from core.elements import Element
 from core.forms import FieldError
-from data import load_library
+from templates import load_library
 
 
 @pytest.mark.parametrize(

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from core.agents import Product
 from core.draft_checks import CAPTION_LIMIT, DraftChecks, DraftText, Finding, draft_from_json, run_checks
 from core.draft_checks.words import forms, utf16_length
-from data import rules_checker
+from templates import rules_checker
 
 KITE = Product(
     "SkyLoop Stunt Kite",

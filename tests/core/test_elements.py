@@ -5,7 +5,7 @@ from typing import Any
 import pytest
 
 from core.elements import Categorisation, Element, ElementRules, categorise, tokenise
-from data import load_library
+from templates import load_library
 
 TITLES = Path(__file__).parent / "data" / "element_titles.csv"
 

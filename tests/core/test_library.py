@@ -1,4 +1,4 @@
-"""The library data files people edit by hand: data/library/*.yaml."""
+"""The library data files people edit by hand: templates/library/*.yaml."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from core.templates import (
     render,
     render_sample,
 )
-from data import library_specs, load_library
+from templates import library_specs, load_library
 
 LIBRARY = list(library_specs())
 

@@ -11,7 +11,6 @@ from contentbot.seed import seed
 from core.elements import Element
 from core.library import SeedResult, TemplateStatus
 from core.templates import TemplateError, TemplateKind, Variable
-from data import library_specs
 from storage.channels import get_channel
 from storage.db import session_scope
 from storage.library import (
@@ -26,6 +25,7 @@ from storage.library import (
     template_version,
 )
 from storage.models import PostRow, TemplateVersionRow
+from templates import library_specs
 from tests.measured_posts import publish_post
 
 

@@ -26,7 +26,7 @@ from core.channels import BrandVoice, seed_channels
 from core.draft_checks import DraftText
 from core.elements import Element
 from core.templates import TemplateKind, TemplateSpec
-from data import library_specs, load_library, prompt_source, rules_checker
+from templates import library_specs, load_library, prompt_source, rules_checker
 from workers.offline_writer import OfflineWriter
 
 CHANNELS = {c.name: c for c in seed_channels(load_library("channels"))}

@@ -1,6 +1,6 @@
-"""The files people edit by hand, and their loaders: the agents' prompts (Jinja2, data/prompts/*.j2),
-the template library and the rules it sorts and checks drafts by (data/library/*.yaml), and the alert
-rules (data/alerts.yaml).
+"""The files people edit by hand, and their loaders: the agents' prompts (Jinja2, templates/prompts/*.j2),
+the template library and the rules it sorts and checks drafts by (templates/library/*.yaml), and the alert
+rules (templates/alerts.yaml).
 
 The data lives here, in files rather than code, so that a person finds and changes it without reading
 code; `core` never reads files, so callers load the data here and hand it to `core`.
@@ -24,7 +24,7 @@ LIBRARY_DIR = DATA_DIR / "library"
 
 @cache
 def load_library(name: str) -> Any:
-    """The parsed YAML file `data/library/<name>.yaml`."""
+    """The parsed YAML file `templates/library/<name>.yaml`."""
     with (LIBRARY_DIR / f"{name}.yaml").open(encoding="utf-8") as f:
         return yaml.safe_load(f)
 
@@ -34,13 +34,13 @@ PROMPTS_DIR = DATA_DIR / "prompts"
 
 @cache
 def prompt_source(name: str) -> str:
-    """The text of the agent prompt `data/prompts/<name>.j2`, for `core.agents` to render."""
+    """The text of the agent prompt `templates/prompts/<name>.j2`, for `core.agents` to render."""
     return (PROMPTS_DIR / f"{name}.j2").read_text(encoding="utf-8")
 
 
 @cache
 def library_specs() -> tuple[TemplateSpec, ...]:
-    """The templates of data/library/*.yaml, checked (a broken entry raises TemplateError naming it)."""
+    """The templates of templates/library/*.yaml, checked (a broken entry raises TemplateError naming it)."""
     return tuple(
         library_from_mapping(
             load_library("hooks"),
@@ -53,7 +53,7 @@ def library_specs() -> tuple[TemplateSpec, ...]:
 
 @cache
 def library_categories() -> tuple[Category, ...]:
-    """The toy and game categories of data/library/categories.yaml."""
+    """The toy and game categories of templates/library/categories.yaml."""
     return tuple(categories_from_mapping(load_library("categories")))
 
 
@@ -61,7 +61,7 @@ ALERT_RULES_FILE = DATA_DIR / "alerts.yaml"
 
 
 def alert_rules(path: Path = ALERT_RULES_FILE) -> tuple[Rule, ...]:
-    """The alert rules of data/alerts.yaml, or AlertRuleError saying where each mistake is.
+    """The alert rules of templates/alerts.yaml, or AlertRuleError saying where each mistake is.
 
     Read afresh on every call: people edit the file, and a sweep should see their change
     without a restart.
@@ -84,7 +84,7 @@ def alert_rules(path: Path = ALERT_RULES_FILE) -> tuple[Rule, ...]:
 
 @cache
 def draft_rules() -> Rules:
-    """The rules checker's phrase lists (data/library/draft_checks.yaml), compiled."""
+    """The rules checker's phrase lists (templates/library/draft_checks.yaml), compiled."""
     return Rules.from_mapping(load_library("draft_checks"))
 
 
