@@ -46,16 +46,13 @@ from scratch_db import scratch_postgres
 from config.settings import Settings
 from contentbot.local import CHANNELS, USERS
 from contentbot.seed import seed
-from core.accounts import Creator
 from core.alerts import evaluate
 from core.metrics import MetricSnapshot
 from standins.slack import SlackStandIn
 from standins.tiktok import TikTokStandIn, rising, zero
-from storage import accounts as store
 from storage.alerts import gather_facts, sweep
 from storage.channels import list_channels
 from storage.contents import add_version, create_content
-from storage.crypto import TokenCipher
 from storage.db import dispose_all, session_scope
 from storage.heartbeats import beat
 from storage.metrics import record_snapshots
@@ -63,6 +60,7 @@ from storage.migrate import upgrade
 from storage.models import MetricSnapshotRow, PostRow
 from templates import alert_rules
 from tests.redis_server import RedisServer
+from tests.tiktok_helpers import connect_channel
 from workers import metrics, runtime
 from workers.metrics import collect
 from workers.queues import QUEUE_NAMES, enqueue_once
@@ -178,31 +176,13 @@ def stack(database_url: str, workers: int) -> Iterator[Stack]:
 
 
 def connect_all(settings: Settings, tiktok: TikTokStandIn) -> dict[str, int]:
-    channels = {}
-    now = datetime.now(UTC)
     with session_scope(settings.database_url) as session:
-        for channel in list_channels(session):
-            assert channel.id is not None
-            open_id = f"open-{channel.name.lower()}"
-            tiktok.add_account(open_id, nickname=channel.name)
-            issued = tiktok.issue_tokens(open_id)
-            store.save_account(
-                session,
-                channel.id,
-                open_id=open_id,
-                scopes=frozenset(issued["scope"].split(",")),
-                tokens=store.StoredTokens(
-                    issued["access_token"],
-                    now + timedelta(seconds=issued["expires_in"]),
-                    issued["refresh_token"],
-                    now + timedelta(seconds=issued["refresh_expires_in"]),
-                ),
-                creator=Creator(channel.name, channel.name.lower(), ("PUBLIC_TO_EVERYONE",)),
-                user_id="U0ALICE",
-                cipher=TokenCipher(str(settings.token_key)),
-                now=now,
-            )
-            channels[channel.name] = channel.id
+        names = [channel.name for channel in list_channels(session)]
+    channels = {}
+    for name in names:
+        open_id = f"open-{name.lower()}"
+        tiktok.add_account(open_id, nickname=name)
+        channels[name] = connect_channel(settings.database_url, tiktok, name, open_id, settings.token_key)
     return channels
 
 

@@ -9,7 +9,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -18,16 +18,13 @@ from sqlalchemy import update
 
 from config.settings import Settings
 from contentbot.local import LocalBot
-from core.accounts import Creator
 from core.posts import Post
 from standins.tiktok import TikTokStandIn
-from storage import accounts as store
-from storage.channels import get_channel
-from storage.crypto import TokenCipher
 from storage.db import session_scope
 from storage.models import ChannelRow, PostRow
 from storage.posts import get_post
 from tests.generation_helpers import REVIEW, REVIEWER, approve, request
+from tests.tiktok_helpers import connect_channel
 
 T = TypeVar("T")
 
@@ -49,29 +46,7 @@ def tiktok_settings(tiktok: TikTokStandIn) -> dict[str, Any]:
 def connect_account(database_url: str, tiktok: TikTokStandIn, channel: str, open_id: str) -> None:
     """The channel connected to a new public stand-in account, with tokens as TikTok issued them."""
     tiktok.add_account(open_id, nickname=channel, username=f"{channel.lower()}.toys")
-    issued = tiktok.issue_tokens(open_id)
-    now = datetime.fromtimestamp(tiktok.clock(), UTC)
-    with session_scope(database_url) as session:
-        found = get_channel(session, channel)
-        assert found is not None and found.id is not None
-        store.save_account(
-            session,
-            found.id,
-            open_id=open_id,
-            scopes=frozenset(issued["scope"].split(",")),
-            tokens=store.StoredTokens(
-                issued["access_token"],
-                now + timedelta(seconds=issued["expires_in"]),
-                issued["refresh_token"],
-                now + timedelta(seconds=issued["refresh_expires_in"]),
-            ),
-            creator=Creator(
-                channel, f"{channel.lower()}.toys", tuple(tiktok.account(open_id).privacy_level_options)
-            ),
-            user_id=REVIEWER,
-            cipher=TokenCipher(TOKEN_KEY),
-            now=now,
-        )
+    connect_channel(database_url, tiktok, channel, open_id, TOKEN_KEY)
 
 
 def set_mode(bot: LocalBot, channel: str, mode: str) -> None:

@@ -36,12 +36,16 @@ def consent(bot: LocalBot, authorize_url: str) -> str:
     return f"{bot.web.url}{back.path}?{back.query}"
 
 
-def connect_channel(bot: LocalBot, tiktok: TikTokStandIn, channel: str, open_id: str) -> int:
-    """The channel connected to the stand-in's account `open_id`, without the consent dance."""
+def connect_channel(
+    database_url: str, tiktok: TikTokStandIn, channel: str, open_id: str, token_key: str | None
+) -> int:
+    """The channel connected to the stand-in's account `open_id`, with tokens as TikTok's token
+    endpoint issued them (without the consent dance); returns the channel's id."""
+    assert token_key, "connecting needs TOKEN_KEY: tokens are stored encrypted"
     issued = tiktok.issue_tokens(open_id)
     now = datetime.fromtimestamp(tiktok.clock(), UTC)
     account = tiktok.account(open_id)
-    with session_scope(bot.settings.database_url) as session:
+    with session_scope(database_url) as session:
         found = get_channel(session, channel)
         assert found is not None and found.id is not None
         store.save_account(
@@ -57,7 +61,7 @@ def connect_channel(bot: LocalBot, tiktok: TikTokStandIn, channel: str, open_id:
             ),
             creator=Creator(account.nickname, account.username, tuple(account.privacy_level_options)),
             user_id="U0ALICE",
-            cipher=TokenCipher(bot.settings.token_key),
+            cipher=TokenCipher(token_key),
             now=now,
         )
         return found.id

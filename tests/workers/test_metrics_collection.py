@@ -13,18 +13,17 @@ from cryptography.fernet import Fernet
 from sqlalchemy import select, update
 
 from contentbot.local import LocalBot
-from core.accounts import Creator
 from core.media import chunk_plan
 from standins.tiktok import ManualClock, TikTokStandIn, rising, zero
 from storage import accounts as store
 from storage.channels import get_channel
-from storage.crypto import TokenCipher
 from storage.db import session_scope
 from storage.metrics import snapshots
 from storage.models import PostRow
 from tests.bot.slack_inputs import all_text
 from tests.factories import make_post
 from tests.generation_helpers import start_bot
+from tests.tiktok_helpers import connect_channel
 from workers.clock import Clock
 from workers.tiktok import PostInfo, TikTokClient
 
@@ -59,35 +58,9 @@ def bot(database_url: str, redis_conn: redis.Redis, tiktok: TikTokStandIn) -> It
         token_key=KEY,
     )
     for name, open_id in ACCOUNTS.items():
-        connect(local, tiktok, name, open_id)
+        connect_channel(database_url, tiktok, name, open_id, KEY)
     yield local
     local.close()
-
-
-def connect(bot: LocalBot, tiktok: TikTokStandIn, channel_name: str, open_id: str) -> None:
-    issued = tiktok.issue_tokens(open_id)
-    now = datetime.fromtimestamp(tiktok.clock(), UTC)
-    with session_scope(bot.settings.database_url) as session:
-        channel = get_channel(session, channel_name)
-        assert channel is not None and channel.id is not None
-        store.save_account(
-            session,
-            channel.id,
-            open_id=open_id,
-            scopes=frozenset(issued["scope"].split(",")),
-            tokens=store.StoredTokens(
-                issued["access_token"],
-                now + timedelta(seconds=issued["expires_in"]),
-                issued["refresh_token"],
-                now + timedelta(seconds=issued["refresh_expires_in"]),
-            ),
-            creator=Creator(
-                channel_name, f"{channel_name.lower()}.toys", ("PUBLIC_TO_EVERYONE", "SELF_ONLY")
-            ),
-            user_id="U0ALICE",
-            cipher=TokenCipher(KEY),
-            now=now,
-        )
 
 
 def post_on(bot: LocalBot, channel: str, public_since: datetime, **values: object) -> int:

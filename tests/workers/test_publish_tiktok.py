@@ -59,7 +59,7 @@ def bot(
         tiktok_auth_url=tiktok.base_url,
         token_key=Fernet.generate_key().decode(),
     )
-    connect_channel(local, tiktok, "Air", OPEN_ID)
+    connect_channel(database_url, tiktok, "Air", OPEN_ID, local.settings.token_key)
     with session_scope(database_url) as session:
         session.execute(update(ChannelRow).where(ChannelRow.name == "Air").values(owner_user_id=POSTER))
     request(local, "hook Air kites that loop the loop")
@@ -347,7 +347,7 @@ def test_a_grant_refused_after_tiktok_has_the_post_leaves_it_unknown_and_resumes
     go_out(bot, at=datetime.now(UTC) + timedelta(minutes=1))  # still refused: nothing changes
     assert post(bot).status is PostStatus.NEEDS_RECONCILE
 
-    connect_channel(bot, tiktok, "Air", OPEN_ID)
+    connect_channel(bot.settings.database_url, tiktok, "Air", OPEN_ID, bot.settings.token_key)
     done = go_out(bot, at=datetime.now(UTC) + timedelta(minutes=2))
     assert done.status is PostStatus.PUBLISHED and done.publish_id == held.publish_id
     assert len(tiktok.requests_to("init")) == 1 and len(tiktok.published(OPEN_ID)) == 1
